@@ -1,0 +1,64 @@
+# Thin wrapper over `python -m generator` and the tools; every target creates .venv on first use.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8080
+DOCS_PORT ?= 8000
+BASE ?= HEAD
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help venv generate check-generated lint-specs lint format test serve docs docs-serve review bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required ($(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+venv: $(STAMP) ## create .venv with the pinned dependencies
+
+generate: $(STAMP) ## render the service stubs, served specs and doc pages from specs/
+	$(PY) -m generator generate
+
+check-generated: $(STAMP) ## fail when committed generated files differ from a fresh render
+	$(PY) -m generator generate --check
+
+lint-specs: $(STAMP) ## validate the registry and every spec (all errors at once)
+	$(PY) -m generator lint
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy on the hand-written code
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(STAMP) ## apply ruff's formatting and safe fixes
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: lint-specs check-generated lint ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	$(PY) -m pytest
+
+serve: $(STAMP) ## run the mock service on 127.0.0.1:$(PORT)
+	$(PY) -m uvicorn dicom_service.app:app --host 127.0.0.1 --port $(PORT)
+
+docs: $(STAMP) ## build the doc site into build/site with mkdocs --strict
+	$(PY) -m mkdocs build --strict --quiet
+
+docs-serve: $(STAMP) ## serve the doc site on 127.0.0.1:$(DOCS_PORT)
+	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree
+	$(PY) -m generator review $(BASE) specs
+
+bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
+	$(PY) -m bench
+
+clean: ## remove the virtual environment and build output
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

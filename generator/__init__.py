@@ -1,0 +1,1 @@
+"""Spec-first generator: specs → loader → model → renderers (service, docs, review) → files."""

@@ -1,0 +1,278 @@
+"""`$ref` resolution confined to the specs folder, bundling into one self-contained document.
+
+References that point into another file under the root are inlined where they stand, so the served and
+reviewed document of a version never depends on other files. Internal references (`#/components/...`) are
+kept. Remote references, absolute paths and `../` escapes are refused; dangling references and cycles of
+references are reported, never looped on.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.diagnostics import Diagnostics, join_pointer, split_pointer
+from generator.yamlsafe import YamlDocument, YamlProblem, load_yaml
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class SpecFiles:
+    """YAML files under one root folder, each read once; a problem with a file is reported once."""
+
+    def __init__(self, root: Path, diagnostics: Diagnostics) -> None:
+        self.root = root.resolve()
+        self.diagnostics = diagnostics
+        self._docs: dict[str, YamlDocument | None] = {}
+
+    def load(self, rel: str) -> YamlDocument | None:
+        if rel in self._docs:
+            return self._docs[rel]
+        path = self.root / rel
+        doc: YamlDocument | None = None
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self.diagnostics.add(rel, "", "file-too-large", f"larger than {MAX_FILE_BYTES} bytes")
+            else:
+                doc = load_yaml(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.diagnostics.add(rel, "", "file-missing", "file does not exist")
+        except UnicodeDecodeError as exc:
+            self.diagnostics.add(rel, "", "file-encoding", f"not UTF-8 text ({exc.reason})")
+        except YamlProblem as exc:
+            self.diagnostics.add(rel, exc.pointer, exc.code, exc.message, exc.line)
+        self._docs[rel] = doc
+        return doc
+
+    def locate(self, rel: str) -> Path:
+        return self.root / rel
+
+    def line(self, rel: str, pointer: str) -> int | None:
+        doc = self._docs.get(rel)
+        return doc.line_of(pointer) if doc else None
+
+    def relative(self, base_file: str, reference: str) -> str | None:
+        """`reference` (a path relative to base_file) as a root-relative path, or None if it leaves the root."""
+        if reference.startswith("/") or "\\" in reference:
+            return None
+        joined = PurePosixPath(base_file).parent / reference
+        parts: list[str] = []
+        for part in joined.parts:
+            if part == "..":
+                if not parts:
+                    return None
+                parts.pop()
+            elif part not in (".", ""):
+                parts.append(part)
+        rel = "/".join(parts)
+        resolved = (self.root / rel).resolve()
+        if resolved != self.root and self.root not in resolved.parents:
+            return None  # a symlink out of the root
+        return rel
+
+
+@dataclass
+class Bundle:
+    """One version's document with every external reference inlined, and where each part came from."""
+
+    file: str
+    document: Any
+    files: SpecFiles
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def locate(self, pointer: str) -> tuple[str, int | None]:
+        """The source file and line of a pointer into the bundled document."""
+        probe = pointer
+        while True:
+            if probe in self.origins:
+                file, file_pointer = self.origins[probe]
+                return file, self.files.line(file, file_pointer + pointer[len(probe) :])
+            if not probe:
+                return self.file, self.files.line(self.file, pointer)
+            probe = probe.rsplit("/", 1)[0]
+
+
+def classify_ref(ref: str) -> tuple[str, str, str]:
+    """(kind, path, fragment) where kind is internal, file or remote."""
+    parts = urlsplit(ref)
+    if parts.scheme or parts.netloc or ref.startswith("//"):
+        return "remote", "", ""
+    path = unquote(parts.path)
+    fragment = unquote(parts.fragment)
+    return ("file" if path else "internal"), path, fragment
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    node = document
+    for token in split_pointer(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def bundle(files: SpecFiles, rel: str) -> Bundle | None:
+    doc = files.load(rel)
+    if doc is None:
+        return None
+    result = Bundle(rel, None, files)
+    result.document = _Bundler(files, rel, result).walk(doc.data, rel, "", "", ())
+    return result
+
+
+class _Bundler:
+    def __init__(self, files: SpecFiles, root_file: str, result: Bundle) -> None:
+        self.files = files
+        self.root_file = root_file
+        self.result = result
+        self.diagnostics = files.diagnostics
+
+    def problem(self, file: str, pointer: str, code: str, message: str) -> None:
+        self.diagnostics.add(file, pointer, code, message, self.files.line(file, pointer))
+
+    def walk(self, node: Any, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
+        if isinstance(node, list):
+            return [self.walk(v, file, join_pointer(pointer, i), join_pointer(out, i), stack) for i, v in enumerate(node)]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if "$ref" in node and not isinstance(ref, str):
+            self.problem(file, join_pointer(pointer, "$ref"), "ref-invalid", "`$ref` must be a string")
+            return node
+        if isinstance(ref, str):
+            inlined = self.follow(ref, file, pointer, out, stack)
+            if inlined is not None:
+                return inlined
+        result = {}
+        for key, value in node.items():
+            child = join_pointer(pointer, key)
+            if key == "externalValue" and isinstance(value, str):
+                result[key] = self.external_value(value, file, child)
+            else:
+                result[key] = self.walk(value, file, child, join_pointer(out, key), stack)
+        return result
+
+    def follow(self, ref: str, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
+        """The inlined target of a reference into another file, or None to keep the reference as written."""
+        where = join_pointer(pointer, "$ref")
+        kind, path, fragment = classify_ref(ref)
+        if kind == "remote":
+            self.problem(file, where, "ref-remote", f"remote reference {ref!r}; references must stay inside specs/")
+            return {"$ref": "#/x-unresolved"}
+        if fragment and not fragment.startswith("/"):
+            self.problem(file, where, "ref-invalid", f"{ref!r}: the fragment must be a JSON pointer (`#/...`)")
+            return {"$ref": "#/x-unresolved"}
+        if kind == "internal" and file == self.root_file:
+            return None
+        target_file = file
+        if kind == "file":
+            rel = self.files.relative(file, path)
+            if rel is None:
+                self.problem(file, where, "ref-escape", f"{ref!r} points outside specs/; references must stay inside it")
+                return {"$ref": "#/x-unresolved"}
+            target_file = rel
+        if target_file == self.root_file:
+            return {"$ref": "#" + fragment}
+        key = (target_file, fragment)
+        if key in stack:
+            chain = " -> ".join(f"{f}#{p}" for f, p in (*stack, key))
+            self.problem(file, where, "ref-cycle", f"$ref cycle across files cannot be bundled: {chain}")
+            return {"$ref": "#/x-unresolved"}
+        doc = self.files.load(target_file)
+        if doc is None:
+            self.problem(file, where, "ref-dangling", f"{ref!r}: file {target_file!r} cannot be read")
+            return {"$ref": "#/x-unresolved"}
+        try:
+            target = resolve_pointer(doc.data, fragment)
+        except KeyError:
+            self.problem(file, where, "ref-dangling", f"{ref!r}: no {fragment or '/'} in {target_file}")
+            return {"$ref": "#/x-unresolved"}
+        self.result.origins[out] = (target_file, fragment)
+        return self.walk(copy.deepcopy(target), target_file, fragment, out, (*stack, key))
+
+    def external_value(self, value: str, file: str, pointer: str) -> str:
+        kind, path, _ = classify_ref(value)
+        rel = self.files.relative(file, path) if kind == "file" else None
+        if rel is None:
+            self.problem(file, pointer, "example-external", f"externalValue {value!r} must be a file inside specs/")
+            return value
+        if not self.files.locate(rel).is_file():
+            self.problem(file, pointer, "example-external", f"externalValue {value!r}: file {rel!r} does not exist")
+        return rel
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every (pointer of the object holding `$ref`, reference) in a document."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            yield from iter_refs(value, join_pointer(pointer, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from iter_refs(value, join_pointer(pointer, i))
+
+
+def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
+    """Report internal references that dangle, and chains of references that loop."""
+    document = result.document
+    for pointer, ref in iter_refs(document):
+        if ref == "#/x-unresolved" or not ref.startswith("#"):
+            continue
+        file, line = result.locate(join_pointer(pointer, "$ref"))
+        chain = [pointer]
+        target_ref = ref
+        while True:
+            try:
+                target = resolve_pointer(document, target_ref[1:])
+            except (KeyError, ValueError):
+                diagnostics.add(file, join_pointer(pointer, "$ref"), "ref-dangling", f"{target_ref!r} does not resolve", line)
+                break
+            if not (isinstance(target, dict) and isinstance(target.get("$ref"), str)):
+                break
+            if target_ref[1:] in chain:
+                loop = " -> ".join([*chain, target_ref[1:]])
+                diagnostics.add(file, join_pointer(pointer, "$ref"), "ref-cycle", f"$ref cycle: {loop}", line)
+                break
+            chain.append(target_ref[1:])
+            target_ref = target["$ref"]
+            if not target_ref.startswith("#"):
+                break
+
+
+class Resolver:
+    """Follows internal references of a bundled document."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+
+    def deref(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+            ref = node["$ref"]
+            if ref in seen:
+                raise ValueError(f"$ref cycle at {ref}")
+            seen.add(ref)
+            node = resolve_pointer(self.document, ref[1:])
+        return node
+
+    def inline(self, node: Any, _active: tuple[str, ...] = ()) -> Any:
+        """A deep copy with references replaced by their targets; a recursive reference is kept as written."""
+        if isinstance(node, list):
+            return [self.inline(v, _active) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            if ref in _active:
+                return {"$ref": ref}
+            return self.inline(resolve_pointer(self.document, ref[1:]), (*_active, ref))
+        return {k: self.inline(v, _active) for k, v in node.items()}

@@ -1,0 +1,238 @@
+"""Checks on one version's bundled document: OpenAPI validity and the project's own conventions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import referencing
+import referencing.jsonschema
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+from dicom_service.apiversion import ApiVersion
+from generator.diagnostics import Diagnostics, join_pointer
+from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
+from generator.refs import Bundle, Resolver, resolve_pointer
+from generator.registry import Version
+
+VERSION_HEADER = "api-supported-versions"
+_OPERATION_ID = re.compile(r"^[a-z][A-Za-z0-9]*$")
+_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
+_VR = re.compile(r"^[A-Z]{2}$")
+_UID = re.compile(r"^(\*|[0-9]+(\.[0-9]+)*)$")
+MATCHING = {"exact", "range", "fuzzy", "sequence"}
+
+Report = Callable[[str, str, str], None]
+
+
+def reporter(bundle: Bundle, diagnostics: Diagnostics) -> Report:
+    def report(pointer: str, code: str, message: str) -> None:
+        file, line = bundle.locate(pointer)
+        diagnostics.add(file, pointer, code, message, line)
+
+    return report
+
+
+def check_openapi(bundle: Bundle, report: Report) -> None:
+    """openapi-spec-validator, every error of the document."""
+    document = bundle.document
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
+        report("/openapi", "openapi-version", "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)")
+        return
+    for error in OpenAPIV30SpecValidator(document).iter_errors():
+        path = list(getattr(error, "absolute_path", []) or [])
+        pointer = join_pointer("", *path)
+        message = getattr(error, "message", str(error))
+        try:
+            resolve_pointer(document, pointer)
+        except (KeyError, ValueError):
+            message = f"at {'/'.join(map(str, path))}: {message}"
+            pointer = ""
+        report(pointer, "openapi", _shorten(message))
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def check_project_rules(bundle: Bundle, version: Version, report: Report) -> None:
+    document = bundle.document
+    resolver = Resolver(document)
+    info = document.get("info", {})
+    if info.get("version") != version.name:
+        report("/info/version", "registry-mismatch", f"info.version is {info.get('version')!r}; the registry names this spec {version.name!r}")
+    servers = document.get("servers")
+    expected = [{"url": "/" + version.segment}]
+    if servers != expected:
+        report("/servers", "registry-mismatch", f"servers must be exactly [{{url: /{version.segment}}}] (the registry's segment)")
+    seen_ids: dict[str, str] = {}
+    for path, method, pointer, operation in iter_operations(document):
+        first = path.strip("/").split("/", 1)[0]
+        if ApiVersion.from_segment(first) is not None:
+            report(join_pointer("/paths", path), "path-versioned", f"{path}: paths are written without the version; the server URL carries it")
+        op_id = operation.get("operationId")
+        where = f"{method.upper()} {path}"
+        if not isinstance(op_id, str) or not op_id:
+            report(pointer, "operation-id-missing", f"{where} has no operationId")
+        elif op_id in seen_ids:
+            report(join_pointer(pointer, "operationId"), "operation-id-duplicate", f"operationId {op_id!r} of {where} is already used by {seen_ids[op_id]}")
+        else:
+            seen_ids[op_id] = where
+            if not _OPERATION_ID.match(op_id):
+                report(join_pointer(pointer, "operationId"), "operation-id-style", f"operationId {op_id!r} must be lowerCamelCase")
+            if path.startswith(PARTITION_PREFIX + "/") and not op_id.endswith(PARTITION_SUFFIX):
+                report(join_pointer(pointer, "operationId"), "partition-twin", f"{where} is partition-scoped; its operationId must end in {PARTITION_SUFFIX!r}")
+        tags = operation.get("tags")
+        if not isinstance(tags, list) or len(tags) != 1:
+            report(pointer, "operation-tag", f"{where} must have exactly one tag")
+        for key in ("summary", "description"):
+            if not operation.get(key):
+                report(pointer, "operation-doc", f"{where} has no {key}")
+        _check_responses(operation, pointer, where, resolver, report)
+        _check_extensions(operation, pointer, resolver, report)
+    _check_twins(document, report)
+
+
+def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield path, method, join_pointer("/paths", path, method), operation
+
+
+def _check_responses(operation: dict[str, Any], pointer: str, where: str, resolver: Resolver, report: Report) -> None:
+    for status, response in (operation.get("responses") or {}).items():
+        response = resolver.deref(response)
+        rpointer = join_pointer(pointer, "responses", status)
+        headers = {name.lower() for name in (response.get("headers") or {})}
+        if VERSION_HEADER not in headers:
+            report(rpointer, "version-header", f"{where} {status}: every response declares the {VERSION_HEADER} header")
+        if status == "400":
+            content = response.get("content") or {}
+            if "application/json" not in content:
+                report(rpointer, "version-error", f"{where} 400 must document the version error body as application/json")
+
+
+def _check_extensions(operation: dict[str, Any], pointer: str, resolver: Resolver, report: Report) -> None:
+    for i, parameter in enumerate(operation.get("parameters") or []):
+        parameter = resolver.deref(parameter)
+        attribute = parameter.get("x-dicom-attribute")
+        if attribute is None:
+            continue
+        ppointer = join_pointer(pointer, "parameters", i)
+        if not (
+            isinstance(attribute, dict)
+            and isinstance(attribute.get("tag"), str)
+            and _TAG.match(attribute["tag"])
+            and isinstance(attribute.get("vr"), str)
+            and _VR.match(attribute["vr"])
+            and isinstance(attribute.get("matching"), list)
+            and attribute["matching"]
+            and set(attribute["matching"]) <= MATCHING
+        ):
+            report(ppointer, "x-dicom-attribute", f"x-dicom-attribute needs tag (8 hex digits), vr and matching from {sorted(MATCHING)}")
+
+
+def _check_twins(document: dict[str, Any], report: Report) -> None:
+    operations = {(m, p): op for p, m, _, op in iter_operations(document)}
+    for (method, path), operation in operations.items():
+        if not path.startswith(PARTITION_PREFIX + "/"):
+            continue
+        base = operations.get((method, path[len(PARTITION_PREFIX) :]))
+        pointer = join_pointer("/paths", path, method)
+        if base is None:
+            report(pointer, "partition-twin", f"{method.upper()} {path} has no unpartitioned twin")
+        elif operation.get("operationId") != f"{base.get('operationId')}{PARTITION_SUFFIX}":
+            report(join_pointer(pointer, "operationId"), "partition-twin", f"the twin of {base.get('operationId')!r} must be {base.get('operationId')}{PARTITION_SUFFIX}")
+
+
+class ExampleChecker:
+    """Every request and response media type has an example, valid against its schema."""
+
+    def __init__(self, bundle: Bundle, report: Report) -> None:
+        self.document = bundle.document
+        self.resolver = Resolver(self.document)
+        self.report = report
+        resource = referencing.Resource.from_contents(self.document, default_specification=referencing.jsonschema.DRAFT4)
+        self.registry = referencing.Registry().with_resource("urn:spec", resource)
+
+    def check(self) -> None:
+        for _path, method, pointer, operation in iter_operations(self.document):
+            where = f"{method.upper()} {_path}"
+            body = operation.get("requestBody")
+            if body is not None:
+                body_pointer = self._pointer_of(body, join_pointer(pointer, "requestBody"))
+                self._content(self.resolver.deref(body), body_pointer, f"{where} request body")
+            for status, response in (operation.get("responses") or {}).items():
+                rpointer = self._pointer_of(response, join_pointer(pointer, "responses", status))
+                response = self.resolver.deref(response)
+                self._content(response, rpointer, f"{where} {status}")
+                for name, header in (response.get("headers") or {}).items():
+                    hpointer = self._pointer_of(header, join_pointer(rpointer, "headers", name))
+                    header = self.resolver.deref(header)
+                    if "example" in header and "schema" in header:
+                        self._validate(header["example"], hpointer + "/schema", join_pointer(hpointer, "example"), f"header {name}")
+            for i, parameter in enumerate(operation.get("parameters") or []):
+                ppointer = self._pointer_of(parameter, join_pointer(pointer, "parameters", i))
+                parameter = self.resolver.deref(parameter)
+                if "example" in parameter and "schema" in parameter:
+                    self._validate(parameter["example"], ppointer + "/schema", join_pointer(ppointer, "example"), f"parameter {parameter.get('name')}")
+
+    def _pointer_of(self, node: Any, pointer: str) -> str:
+        """Where a possibly-referenced object really lives, so each shared object is located at its source."""
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 50:
+            pointer = node["$ref"][1:]
+            node = resolve_pointer(self.document, pointer)
+            seen += 1
+        return pointer
+
+    def _content(self, holder: dict[str, Any], pointer: str, where: str) -> None:
+        for media, item in (holder.get("content") or {}).items():
+            mpointer = join_pointer(pointer, "content", media)
+            multipart = media.lower().startswith("multipart/")
+            if multipart and "schema" in item:
+                self.report(join_pointer(mpointer, "schema"), "multipart-schema", f"{where} {media}: multipart media types have no schema (their parts are not a JSON value)")
+            if not multipart and "schema" not in item:
+                self.report(mpointer, "schema-missing", f"{where} {media} has no schema")
+            for i, uid in enumerate(item.get("x-transfer-syntaxes", [])):
+                if not isinstance(uid, str) or not _UID.match(uid):
+                    self.report(join_pointer(mpointer, "x-transfer-syntaxes", i), "transfer-syntax", f"{uid!r} is not a transfer syntax UID or `*`")
+            examples = item.get("examples") or {}
+            if "example" not in item and not examples:
+                self.report(mpointer, "example-missing", f"{where} {media} has no example")
+                continue
+            schema_pointer = self._pointer_of(item.get("schema"), join_pointer(mpointer, "schema")) if "schema" in item else None
+            if "example" in item and schema_pointer:
+                self._validate(item["example"], schema_pointer, join_pointer(mpointer, "example"), f"{where} {media}")
+            for name, example in examples.items():
+                epointer = self._pointer_of(example, join_pointer(mpointer, "examples", name))
+                example = self.resolver.deref(example)
+                if "value" in example and schema_pointer:
+                    self._validate(example["value"], schema_pointer, join_pointer(epointer, "value"), f"{where} {media} example {name!r}")
+                elif "value" not in example and "externalValue" not in example:
+                    self.report(epointer, "example-missing", f"{where} {media} example {name!r} has neither value nor externalValue")
+
+    def _validate(self, value: Any, schema_pointer: str, at: str, what: str) -> None:
+        if value is None and not self._nullable(schema_pointer):
+            self.report(at, "example-invalid", f"{what}: the example is empty (null)")
+            return
+        validator = OAS30Validator({"$ref": "urn:spec#" + schema_pointer}, registry=self.registry, format_checker=oas30_format_checker)
+        for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
+            inner = "/".join(map(str, error.absolute_path))
+            self.report(at, "example-invalid", f"{what}: {'at ' + inner + ': ' if inner else ''}{_shorten(error.message, 200)}")
+
+    def _nullable(self, schema_pointer: str) -> bool:
+        try:
+            schema = self.resolver.deref(resolve_pointer(self.document, schema_pointer))
+        except KeyError:
+            return False
+        return isinstance(schema, dict) and schema.get("nullable") is True

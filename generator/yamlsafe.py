@@ -1,0 +1,171 @@
+"""Safe YAML reading with a line for every JSON pointer.
+
+Only plain data comes out (no object construction). Keys are strings, so `200:` and `"200":` are the same
+response code. Dates stay strings, so examples keep their JSON meaning. Duplicate keys and recursive aliases
+are errors, and alias expansion is bounded so a "billion laughs" document is refused instead of swallowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.diagnostics import join_pointer
+
+# Expansion budget: the document's own node count times this, plus a floor for small files.
+EXPANSION_FACTOR = 10
+EXPANSION_FLOOR = 100_000
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """SafeLoader without the implicit timestamp type."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):
+    """A YAML document that cannot be used, located by line and JSON pointer."""
+
+    code: str
+    message: str
+    line: int | None
+    pointer: str = ""
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    lines: dict[str, int]
+
+    def line_of(self, pointer: str) -> int | None:
+        """Line of the node at pointer, or of its nearest ancestor that exists in the source."""
+        while True:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+
+
+def load_yaml(text: str) -> YamlDocument:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlProblem("yaml-syntax", _yaml_message(exc), line) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem("yaml-syntax", str(exc).strip(), None) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return YamlDocument(None, {"": 1})
+    builder = _Builder(loader, _count_distinct(node))
+    data = builder.build(node, "")
+    return YamlDocument(data, builder.lines)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "; ".join(parts) or "invalid YAML"
+
+
+def _count_distinct(root: Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return len(seen)
+
+
+_JSON_SCALAR_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null")}
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+
+
+def _unsupported_tag(node: Node, pointer: str) -> YamlProblem:
+    return YamlProblem(
+        "yaml-unsupported-tag",
+        f"tag {node.tag!r} is not plain data; only JSON-compatible values are allowed",
+        node.start_mark.line + 1,
+        pointer,
+    )
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, distinct_nodes: int) -> None:
+        self.constructor = loader
+        self.budget = max(EXPANSION_FLOOR, distinct_nodes * EXPANSION_FACTOR)
+        self.limit = self.budget
+        self.lines: dict[str, int] = {}
+        self.active: set[int] = set()
+
+    def build(self, node: Node, pointer: str) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlProblem(
+                "yaml-alias-bomb",
+                f"alias expansion exceeds {self.limit} nodes; refusing the document (YAML bomb?)",
+                node.start_mark.line + 1,
+                pointer,
+            )
+        self.lines.setdefault(pointer, node.start_mark.line + 1)
+        if isinstance(node, ScalarNode):
+            return self.constructor.construct_scalar(node) if node.tag.endswith(":str") else self._scalar(node, pointer)
+        if id(node) in self.active:
+            raise YamlProblem(
+                "yaml-recursive-alias", "alias refers to a node that contains it", node.start_mark.line + 1, pointer
+            )
+        if node.tag not in _COLLECTION_TAGS:
+            raise _unsupported_tag(node, pointer)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
+            assert isinstance(node, MappingNode)
+            return self._mapping(node, pointer)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: ScalarNode, pointer: str) -> Any:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        if node.tag not in _JSON_SCALAR_TAGS:
+            raise _unsupported_tag(node, pointer)
+        return self.constructor.construct_object(node, deep=True)
+
+    def _mapping(self, node: MappingNode, pointer: str) -> dict[str, Any]:
+        self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YamlProblem(
+                    "yaml-complex-key", "mapping keys must be plain scalars", key_node.start_mark.line + 1, pointer
+                )
+            key = key_node.value
+            child = join_pointer(pointer, key)
+            if key in result:
+                raise YamlProblem(
+                    "yaml-duplicate-key", f"duplicate key {key!r}", key_node.start_mark.line + 1, child
+                )
+            self.lines.setdefault(child, key_node.start_mark.line + 1)
+            result[key] = self.build(value_node, child)
+        return result
