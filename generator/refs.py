@@ -19,6 +19,8 @@ from generator.diagnostics import Diagnostics, join_pointer, split_pointer
 from generator.yamlsafe import YamlDocument, YamlProblem, load_yaml
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Stands in for a reference already reported as broken, so it is reported once.
+UNRESOLVED = "#/x-unresolved"
 
 
 class SpecFiles:
@@ -165,10 +167,10 @@ class _Bundler:
         kind, path, fragment = classify_ref(ref)
         if kind == "remote":
             self.problem(file, where, "ref-remote", f"remote reference {ref!r}; references must stay inside specs/")
-            return {"$ref": "#/x-unresolved"}
+            return {"$ref": UNRESOLVED}
         if fragment and not fragment.startswith("/"):
             self.problem(file, where, "ref-invalid", f"{ref!r}: the fragment must be a JSON pointer (`#/...`)")
-            return {"$ref": "#/x-unresolved"}
+            return {"$ref": UNRESOLVED}
         if kind == "internal" and file == self.root_file:
             return None
         target_file = file
@@ -176,7 +178,7 @@ class _Bundler:
             rel = self.files.relative(file, path)
             if rel is None:
                 self.problem(file, where, "ref-escape", f"{ref!r} points outside specs/; references must stay inside it")
-                return {"$ref": "#/x-unresolved"}
+                return {"$ref": UNRESOLVED}
             target_file = rel
         if target_file == self.root_file:
             return {"$ref": "#" + fragment}
@@ -184,16 +186,16 @@ class _Bundler:
         if key in stack:
             chain = " -> ".join(f"{f}#{p}" for f, p in (*stack, key))
             self.problem(file, where, "ref-cycle", f"$ref cycle across files cannot be bundled: {chain}")
-            return {"$ref": "#/x-unresolved"}
-        doc = self.files.load(target_file)
+            return {"$ref": UNRESOLVED}
+        doc = self.files.load(target_file) if self.files.locate(target_file).is_file() else None
         if doc is None:
             self.problem(file, where, "ref-dangling", f"{ref!r}: file {target_file!r} cannot be read")
-            return {"$ref": "#/x-unresolved"}
+            return {"$ref": UNRESOLVED}
         try:
             target = resolve_pointer(doc.data, fragment)
         except KeyError:
             self.problem(file, where, "ref-dangling", f"{ref!r}: no {fragment or '/'} in {target_file}")
-            return {"$ref": "#/x-unresolved"}
+            return {"$ref": UNRESOLVED}
         self.result.origins[out] = (target_file, fragment)
         return self.walk(copy.deepcopy(target), target_file, fragment, out, (*stack, key))
 
@@ -225,7 +227,7 @@ def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
     """Report internal references that dangle, and chains of references that loop."""
     document = result.document
     for pointer, ref in iter_refs(document):
-        if ref == "#/x-unresolved" or not ref.startswith("#"):
+        if ref == UNRESOLVED or not ref.startswith("#"):
             continue
         file, line = result.locate(join_pointer(pointer, "$ref"))
         chain = [pointer]
@@ -244,7 +246,7 @@ def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
                 break
             chain.append(target_ref[1:])
             target_ref = target["$ref"]
-            if not target_ref.startswith("#"):
+            if not target_ref.startswith("#") or target_ref == UNRESOLVED:
                 break
 
 

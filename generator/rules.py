@@ -10,6 +10,7 @@ import referencing
 import referencing.jsonschema
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import OpenAPIV30SpecValidator
+from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
 
 from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
@@ -42,6 +43,8 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
         report("/openapi", "openapi-version", "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)")
         return
     for error in OpenAPIV30SpecValidator(document).iter_errors():
+        if isinstance(error, DuplicateOperationIDError):
+            continue  # check_project_rules reports it with both locations
         path = list(getattr(error, "absolute_path", []) or [])
         pointer = join_pointer("", *path)
         message = getattr(error, "message", str(error))

@@ -1,0 +1,193 @@
+"""Small specs written for the tests: a valid three-version project that each test breaks in one way."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGISTRY: dict[str, Any] = {
+    "docs_url": "https://docs.example.test/",
+    "policy": "versioning-policy.html",
+    "versions": [
+        {
+            "name": "1.0-prerelease",
+            "segment": "v1.0-prerelease",
+            "aliases": ["v1-prerelease"],
+            "status": "prerelease",
+            "deprecated": True,
+            "deprecation": "2023-06-30",
+            "sunset": "2027-06-30",
+            "spec": "v1.0-prerelease.yaml",
+        },
+        {"name": "1", "segment": "v1", "aliases": ["v1.0"], "status": "released", "spec": "v1.yaml"},
+        {"name": "2", "segment": "v2", "aliases": ["v2.0"], "status": "released", "spec": "v2.yaml"},
+    ],
+}
+
+_HEADERS = {"api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"}}
+_BAD_REQUEST = {
+    "description": "The request is invalid, or the version in its URL is not supported.",
+    "headers": _HEADERS,
+    "content": {
+        "text/plain": {"schema": {"type": "string"}, "example": "The query parameter 'limit' is invalid."},
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ApiVersionError"},
+            "example": {"error": {"code": "UnsupportedApiVersion", "message": "not supported"}},
+        },
+    },
+}
+
+
+def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/studies": {
+            "get": {
+                "operationId": "searchStudies",
+                "summary": "Search studies",
+                "description": "QIDO-RS search for studies.",
+                "tags": ["QIDO-RS"],
+                "parameters": [{"$ref": "#/components/parameters/limit"}],
+                "responses": {
+                    "200": {
+                        "description": "Matches",
+                        "headers": _HEADERS,
+                        "content": {
+                            "application/dicom+json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
+                                "example": [{"0020000D": {"vr": "UI", "Value": ["1.2.3"]}}],
+                            }
+                        },
+                    },
+                    "400": _BAD_REQUEST,
+                },
+            }
+        },
+        "/partitions/{partitionName}/studies": {
+            "get": {
+                "operationId": "searchStudiesInPartition",
+                "summary": "Search studies in a partition",
+                "description": "QIDO-RS search for studies of one partition.",
+                "tags": ["QIDO-RS"],
+                "parameters": [
+                    {"$ref": "#/components/parameters/partitionName"},
+                    {"$ref": "#/components/parameters/limit"},
+                ],
+                "responses": {
+                    "200": {"$ref": "#/components/responses/Studies"},
+                    "400": _BAD_REQUEST,
+                },
+            }
+        },
+    }
+    if export:
+        paths["/export"] = {
+            "post": {
+                "operationId": "startExport",
+                "summary": "Export",
+                "description": "Starts an export.",
+                "tags": ["Export"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "object", "required": ["source"], "properties": {"source": {"type": "string"}}},
+                            "example": {"source": "identifiers"},
+                        }
+                    },
+                },
+                "responses": {"202": {"description": "Started", "headers": _HEADERS}, "400": _BAD_REQUEST},
+            }
+        }
+    return copy.deepcopy(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "Test API", "version": version},
+            "servers": [{"url": "/" + segment}],
+            "tags": [{"name": "QIDO-RS", "x-dicom-service": "Studies Service"}, {"name": "Export"}],
+            "paths": paths,
+            "components": {
+                "headers": {
+                    "ApiSupportedVersions": {
+                        "description": "Versions of this endpoint that are supported.",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "1, 2",
+                    }
+                },
+                "parameters": {
+                    "limit": {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100},
+                        "example": 10,
+                    },
+                    "partitionName": {
+                        "name": "partitionName",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "Microsoft.Default",
+                    },
+                },
+                "responses": {
+                    "Studies": {
+                        "description": "Matches",
+                        "headers": _HEADERS,
+                        "content": {
+                            "application/dicom+json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
+                                "example": [],
+                            }
+                        },
+                    }
+                },
+                "schemas": {
+                    "Dataset": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Attribute"},
+                    },
+                    "Attribute": {
+                        "type": "object",
+                        "required": ["vr"],
+                        "properties": {
+                            "vr": {"type": "string"},
+                            "Value": {
+                                "type": "array",
+                                "items": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/Dataset"}]},
+                            },
+                        },
+                    },
+                    "ApiVersionError": {
+                        "type": "object",
+                        "required": ["error"],
+                        "properties": {
+                            "error": {
+                                "type": "object",
+                                "required": ["code", "message"],
+                                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                            }
+                        },
+                    },
+                },
+            },
+        }
+    )
+
+
+def write_project(root: Path, **overrides: Any) -> Path:
+    """A valid specs folder under root; overrides replace whole documents (`v2=...`, `registry=...`)."""
+    specs = root / "specs"
+    specs.mkdir(parents=True, exist_ok=True)
+    documents = {
+        "versions.yaml": overrides.get("registry", REGISTRY),
+        "v1.0-prerelease.yaml": overrides.get("v1_0_prerelease", spec("1.0-prerelease", "v1.0-prerelease", export=False)),
+        "v1.yaml": overrides.get("v1", spec("1", "v1")),
+        "v2.yaml": overrides.get("v2", spec("2", "v2")),
+    }
+    for name, document in documents.items():
+        text = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
+        (specs / name).write_text(text, encoding="utf-8")
+    return specs
