@@ -1,0 +1,93 @@
+"""The ASGI application: generated routes bound to handlers, plus each version's served OpenAPI document.
+
+`uvicorn dicom_service.app:app` (or `make serve`) runs it. Handlers that are not implemented yet answer
+from the spec's examples, so the application is a mock service until they are.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from dicom_service import handlers
+from dicom_service.contracts import GENERATED, load_contracts
+from dicom_service.versioning import Versions
+
+SPEC_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
+
+
+class HandlerError(RuntimeError):
+    """The handlers folder does not match the generated route table."""
+
+
+def check_handlers(expected: Sequence[str], present: Sequence[str]) -> list[str]:
+    """Problems between the handler modules the specs need and the ones in dicom_service/handlers/."""
+    problems = [
+        f"dicom_service/handlers/{name}.py is missing: run `make generate` to create it"
+        for name in sorted(set(expected) - set(present))
+    ]
+    problems += [
+        f"dicom_service/handlers/{name}.py handles no operation of any spec (was the operation removed?): "
+        "delete it, or restore the operation"
+        for name in sorted(set(present) - set(expected))
+    ]
+    return problems
+
+
+def present_handlers() -> list[str]:
+    return [m.name for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")]
+
+
+def create_app() -> Starlette:
+    from dicom_service.generated import routes, versions
+
+    problems = check_handlers(routes.HANDLERS, present_handlers())
+    if problems:
+        raise HandlerError("\n".join(problems))
+    operations = importlib.import_module("dicom_service.generated.operations")
+    for name in routes.HANDLERS:
+        if not callable(getattr(importlib.import_module(f"dicom_service.handlers.{name}"), "handle", None)):
+            raise HandlerError(f"dicom_service/handlers/{name}.py must define `async def handle(ctx)`")
+    service_versions = Versions(versions.VERSIONS, versions.POLICY_URL)
+    from dicom_service.routing import versioned_routes
+
+    table = routes.route_table(operations)
+    app_routes: list[BaseRoute] = [
+        *versioned_routes(table, service_versions, load_contracts()),
+        Route("/{api_version:apiversion}/api.{ext:str}", _served_spec(service_versions)),
+    ]
+    return Starlette(routes=app_routes, exception_handlers={404: _not_found})
+
+
+def _served_spec(service_versions: Versions):  # type: ignore[no-untyped-def]
+    documents = {
+        (v.name, ext): (GENERATED / "specs" / f"{v.segments[0]}.{ext}").read_bytes()
+        for v in service_versions.all
+        for ext in SPEC_MEDIA_TYPES
+    }
+
+    async def served_spec(request: Request) -> Response:
+        version = service_versions.resolve(request.path_params["api_version"])
+        ext = request.path_params["ext"]
+        if version is None or ext not in SPEC_MEDIA_TYPES:
+            return Response(status_code=404)
+        return Response(documents[(version.name, ext)], media_type=SPEC_MEDIA_TYPES[ext])
+
+    return served_spec
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    # No route matched (no version segment, or one that is not a version): 404 with no body, as the service does.
+    if isinstance(exc, HTTPException) and exc.status_code != 404:
+        return Response(status_code=exc.status_code)
+    return Response(status_code=404)
+
+
+app = create_app()

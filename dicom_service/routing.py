@@ -1,0 +1,151 @@
+"""Versioned routes: `/{version}/<path>` dispatched to the operation stubs the generator wrote.
+
+One `VersionedPath` serves every method of one path template. It resolves the version segment, answers
+400 UnsupportedApiVersion / 405 / 406 / 415 / 400-for-bad-parameters itself, calls the operation's stub
+otherwise, and stamps the versioning headers on every response, errors included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from dicom_service.context import OperationContext
+from dicom_service.contracts import Contract
+from dicom_service.mediatypes import find_key, negotiate
+from dicom_service.parameters import ParameterError, bind
+from dicom_service.versioning import (
+    ServiceVersion,
+    VersionHeaders,
+    Versions,
+    declared_versions,
+    unsupported_version_body,
+)
+
+Stub = Callable[[OperationContext], Awaitable[Response]]
+
+
+class ApiVersionConvertor(Convertor[str]):
+    """Matches only segments that parse as a version (`v2`, `v1.0-prerelease`); `vfoo` matches no route (404)."""
+
+    regex = r"[vV][0-9]{1,9}(?:\.[0-9]{1,9})?(?:-[A-Za-z][A-Za-z0-9]{0,31})?"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("apiversion", ApiVersionConvertor())
+
+
+@dataclass(frozen=True)
+class OperationRoute:
+    """One row of the generated route table."""
+
+    operation_id: str
+    method: str
+    path: str
+    stub: Stub
+
+
+@dataclass(frozen=True)
+class _Bound:
+    route: OperationRoute
+    versions: frozenset[str]
+    headers: list[tuple[bytes, bytes]]
+
+
+def _raw(headers: VersionHeaders) -> list[tuple[bytes, bytes]]:
+    return [(k.encode(), v.encode()) for k, v in headers.items()]
+
+
+class VersionedPath:
+    """The ASGI endpoint of one path template, for every method and version."""
+
+    def __init__(
+        self,
+        path: str,
+        routes: Sequence[OperationRoute],
+        versions: Versions,
+        contracts: dict[str, dict[str, Contract]],
+    ) -> None:
+        self.path = path
+        self.versions = versions
+        self.contracts = contracts
+        self.methods: dict[str, _Bound] = {}
+        for route in routes:
+            declared = declared_versions(route.stub)
+            if not declared:
+                raise ValueError(f"stub of {route.operation_id} declares no @api_version")
+            self.methods[route.method] = _Bound(route, frozenset(d.name for d in declared), _raw(VersionHeaders.of(declared)))
+        # For a method the path does not have: report the versions of the path's endpoints together.
+        every = dict.fromkeys(d for r in routes for d in declared_versions(r.stub))
+        self.path_headers = _raw(VersionHeaders.of(every))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        segment = request.path_params["api_version"]
+        version = self.versions.resolve(segment)
+        bound = self.methods.get(request.method)
+        headers = bound.headers if bound else self.path_headers
+        if version is None or (bound is not None and version.name not in bound.versions):
+            response = Response(
+                unsupported_version_body(str(request.url), segment),
+                400,
+                media_type="application/json; charset=utf-8",
+            )
+        elif bound is None:
+            allowed = [m for m, b in self.methods.items() if version.name in b.versions]
+            response = PlainTextResponse("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
+        else:
+            response = await self.dispatch(request, version, bound.route)
+        response.raw_headers.extend(headers)
+        if version is not None and version.lifecycle_headers:
+            response.raw_headers.extend((k.encode(), v.encode()) for k, v in version.lifecycle_headers)
+        await response(scope, receive, send)
+
+    async def dispatch(self, request: Request, version: ServiceVersion, route: OperationRoute) -> Response:
+        contract = self.contracts[version.name][route.operation_id]
+        query = request.scope.get("query_string", b"")
+        if b"<" in query or b"%3c" in query.lower():
+            return PlainTextResponse("The query string contains '<', which is not allowed.", 400)
+        try:
+            params = bind(contract.parameters, request.path_params, request.query_params, request.headers)
+        except ParameterError as exc:
+            return PlainTextResponse(str(exc), 400)
+        if contract.body_media_types:
+            content_type = request.headers.get("content-type")
+            if content_type is None:
+                if contract.body_required:
+                    return PlainTextResponse("The request has no body; a Content-Type and a body are required.", 400)
+            elif find_key(content_type, contract.body_media_types) is None:
+                accepted = ", ".join(contract.body_media_types)
+                return PlainTextResponse(f"The Content-Type '{content_type}' is not supported; use one of: {accepted}.", 415)
+        choice = None
+        if contract.offers:
+            choice = negotiate(request.headers.get("accept"), contract.offers, contract.accept_required)
+            if choice is None:
+                offered = ", ".join(o.key for o in contract.offers)
+                return PlainTextResponse(f"The requested media type is not acceptable. This resource provides: {offered}.", 406)
+        return await route.stub(OperationContext(request, version, contract, params, choice))
+
+
+def versioned_routes(
+    table: Sequence[OperationRoute], versions: Versions, contracts: dict[str, dict[str, Contract]]
+) -> list[Route]:
+    """Starlette routes for a generated route table: one per path template, every method on it."""
+    by_path: dict[str, list[OperationRoute]] = {}
+    for route in table:
+        by_path.setdefault(route.path, []).append(route)
+    return [
+        Route("/{api_version:apiversion}" + path, VersionedPath(path, routes, versions, contracts))
+        for path, routes in by_path.items()
+    ]

@@ -1,0 +1,57 @@
+"""`make generate`: specs → model → every generated file, written all at once (or checked with --check)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from generator.loader import load_api
+from generator.render import environment
+from generator.render.service import GENERATED_DIR, HANDLERS_DIR, render_service
+from generator.writer import Output, stale, write
+
+
+def build_output(root: Path) -> Output:
+    loaded = load_api(root / "specs")
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    env = environment(root / "templates")
+    generated, once = render_service(loaded.model, env, root)
+    return Output(trees={GENERATED_DIR: generated}, once=once)
+
+
+def orphan_handlers(root: Path, output: Output) -> list[str]:
+    """Handler modules no operation calls any more: reported, never deleted (they hold people's code)."""
+    expected = {Path(path).name for path in output.once if path.startswith(HANDLERS_DIR + "/")}
+    folder = root / HANDLERS_DIR
+    present = sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
+    return [
+        f"orphaned handler: {HANDLERS_DIR}/{name} handles no operation of any spec; delete it or restore the operation"
+        for name in present
+        if name not in expected
+    ]
+
+
+def run_generate(root: Path, check: bool = False) -> int:
+    started = time.perf_counter()
+    output = build_output(root)
+    orphans = orphan_handlers(root, output)
+    if check:
+        problems = stale(root, output)
+        for line in [*problems, *orphans]:
+            print(line, file=sys.stderr)
+        if problems:
+            print("generated files are stale: run `make generate` and commit the result", file=sys.stderr)
+        if problems or orphans:
+            return 1
+        print(f"generated files are up to date ({len(output.all_owned())} files)")
+        return 0
+    created = write(root, output)
+    for path in created:
+        print(f"created {path} (yours to edit; never overwritten)")
+    elapsed = time.perf_counter() - started
+    print(f"generated {len(output.all_owned())} files in {elapsed:.2f} s")
+    for line in orphans:
+        print(line, file=sys.stderr)
+    return 1 if orphans else 0
