@@ -42,18 +42,60 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
         report("/openapi", "openapi-version", "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)")
         return
+    located_defaults = list(invalid_defaults(document))
+    for pointer, message in located_defaults:
+        report(pointer, "schema-default", message)
+    default_messages = {message for _, message in located_defaults}
     for error in OpenAPIV30SpecValidator(document).iter_errors():
         if isinstance(error, DuplicateOperationIDError):
             continue  # check_project_rules reports it with both locations
         path = list(getattr(error, "absolute_path", []) or [])
         pointer = join_pointer("", *path)
         message = getattr(error, "message", str(error))
+        if not path and message in default_messages:
+            continue  # the validator's location-less report of a default located above
         try:
             resolve_pointer(document, pointer)
         except (KeyError, ValueError):
             message = f"at {'/'.join(map(str, path))}: {message}"
             pointer = ""
         report(pointer, "openapi", _shorten(message))
+
+
+def invalid_defaults(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(pointer of `default`, message) for each schema whose default its own schema rejects."""
+    for pointer, schema in _schemas(document, "", False):
+        if "default" not in schema or (schema["default"] is None and schema.get("nullable") is True):
+            continue
+        rules = {k: v for k, v in schema.items() if k != "default"}
+        if any(isinstance(v, dict) and "$ref" in v for v in rules.values()):
+            continue  # defaults of composite schemas are left to openapi-spec-validator
+        for error in OAS30Validator(rules, format_checker=oas30_format_checker).iter_errors(schema["default"]):
+            yield join_pointer(pointer, "default"), error.message
+
+
+def _schemas(node: Any, pointer: str, in_schema: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if in_schema and "$ref" not in node:
+            yield pointer, node
+        for key, value in node.items():
+            child_is_schema = key in ("schema", "items", "not", "additionalProperties") or (
+                in_schema and key in ("properties",)
+            )
+            if in_schema and key == "properties" and isinstance(value, dict):
+                for name, prop in value.items():
+                    yield from _schemas(prop, join_pointer(pointer, key, name), True)
+            elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+                for i, item in enumerate(value):
+                    yield from _schemas(item, join_pointer(pointer, key, i), True)
+            elif pointer == "/components" and key == "schemas" and isinstance(value, dict):
+                for name, item in value.items():
+                    yield from _schemas(item, join_pointer(pointer, key, name), True)
+            elif key not in ("example", "examples", "default", "enum", "x-dicom"):
+                yield from _schemas(value, join_pointer(pointer, key), child_is_schema and key != "properties")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _schemas(item, join_pointer(pointer, i), False)
 
 
 def _shorten(message: str, limit: int = 300) -> str:

@@ -191,3 +191,6 @@ def write_project(root: Path, **overrides: Any) -> Path:
         text = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
         (specs / name).write_text(text, encoding="utf-8")
     return specs
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -220,3 +220,12 @@ def test_model_knows_the_versions_of_each_endpoint_and_where_they_differ(tmp_pat
     assert search.latest.handler == "search_studies"
     twin = endpoints[("get", "/partitions/{partitionName}/studies")].latest
     assert twin.partitioned and twin.handler == "search_studies"
+
+
+def test_a_default_its_schema_rejects_is_reported_at_the_default(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["components"]["parameters"]["limit"]["schema"]["maximum"] = 50
+    found = only(problems(write_project(tmp_path, v2=document)), "schema-default")
+    assert found.pointer == "/components/parameters/limit/schema/default"
+    assert found.message == "100 is greater than the maximum of 50"
+    assert found.line is not None
