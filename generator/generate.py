@@ -9,11 +9,12 @@ from pathlib import Path
 from generator.loader import load_api
 from generator.render import environment
 from generator.render.service import GENERATED_DIR, HANDLERS_DIR, render_service
+from generator.validation_cache import ValidationCache
 from generator.writer import Output, stale, write
 
 
 def build_output(root: Path) -> Output:
-    loaded = load_api(root / "specs")
+    loaded = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated"))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     env = environment(root / "templates")

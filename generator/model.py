@@ -149,6 +149,7 @@ class ApiSpec:
     tags: tuple[Tag, ...]
     operations: tuple[Operation, ...]
     dicom: dict[str, Any]  # the top-level x-dicom conformance data
+    source_text: str | None = None  # the file as written, when it is self-contained (nothing was bundled)
 
     def operation(self, operation_id: str) -> Operation:
         for op in self.operations:

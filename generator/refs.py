@@ -30,6 +30,7 @@ class SpecFiles:
         self.root = root.resolve()
         self.diagnostics = diagnostics
         self._docs: dict[str, YamlDocument | None] = {}
+        self._texts: dict[str, str] = {}
 
     def load(self, rel: str) -> YamlDocument | None:
         if rel in self._docs:
@@ -40,7 +41,8 @@ class SpecFiles:
             if path.stat().st_size > MAX_FILE_BYTES:
                 self.diagnostics.add(rel, "", "file-too-large", f"larger than {MAX_FILE_BYTES} bytes")
             else:
-                doc = load_yaml(path.read_text(encoding="utf-8"))
+                self._texts[rel] = path.read_text(encoding="utf-8")
+                doc = load_yaml(self._texts[rel])
         except FileNotFoundError:
             self.diagnostics.add(rel, "", "file-missing", "file does not exist")
         except UnicodeDecodeError as exc:
@@ -49,6 +51,9 @@ class SpecFiles:
             self.diagnostics.add(rel, exc.pointer, exc.code, exc.message, exc.line)
         self._docs[rel] = doc
         return doc
+
+    def text(self, rel: str) -> str | None:
+        return self._texts.get(rel)
 
     def locate(self, rel: str) -> Path:
         return self.root / rel

@@ -6,12 +6,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import referencing
-import referencing.jsonschema
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
-from openapi_spec_validator import OpenAPIV30SpecValidator
-from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
-
 from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
@@ -38,6 +32,10 @@ def reporter(bundle: Bundle, diagnostics: Diagnostics) -> Report:
 
 def check_openapi(bundle: Bundle, report: Report) -> None:
     """openapi-spec-validator, every error of the document."""
+    # Imported here: the validators take a quarter of a second to import, and cached runs never need them.
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+    from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
+
     document = bundle.document
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
         report("/openapi", "openapi-version", "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)")
@@ -64,6 +62,8 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
 
 def invalid_defaults(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(pointer of `default`, message) for each schema whose default its own schema rejects."""
+    from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
     for pointer, schema in _schemas(document, "", False):
         if "default" not in schema or (schema["default"] is None and schema.get("nullable") is True):
             continue
@@ -203,6 +203,9 @@ class ExampleChecker:
     """Every request and response media type has an example, valid against its schema."""
 
     def __init__(self, bundle: Bundle, report: Report) -> None:
+        import referencing
+        import referencing.jsonschema
+
         self.document = bundle.document
         self.resolver = Resolver(self.document)
         self.report = report
@@ -270,7 +273,11 @@ class ExampleChecker:
         if value is None and not self._nullable(schema_pointer):
             self.report(at, "example-invalid", f"{what}: the example is empty (null)")
             return
-        validator = OAS30Validator({"$ref": "urn:spec#" + schema_pointer}, registry=self.registry, format_checker=oas30_format_checker)
+        from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+        validator = OAS30Validator(
+            {"$ref": "urn:spec#" + schema_pointer}, registry=self.registry, format_checker=oas30_format_checker
+        )
         for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
             inner = "/".join(map(str, error.absolute_path))
             self.report(at, "example-invalid", f"{what}: {'at ' + inner + ': ' if inner else ''}{_shorten(error.message, 200)}")

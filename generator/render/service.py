@@ -14,7 +14,7 @@ import yaml
 from jinja2 import Environment
 
 from generator.diagnostics import Diagnostic, InputError
-from generator.model import ApiModel, Endpoint, Example, MediaType, Operation, Response, snake_case
+from generator.model import ApiModel, ApiSpec, Endpoint, Example, MediaType, Operation, Response, snake_case
 from generator.render import GENERATED_MARK
 
 PACKAGE = "dicom_service"
@@ -136,7 +136,7 @@ def render_service(model: ApiModel, env: Environment, root: Path) -> tuple[dict[
     files["contracts.json"] = _json({"generated": GENERATED_MARK, "versions": contracts(model)})
     for spec in model.specs.values():
         files[f"specs/{spec.version.slug}.json"] = _json(spec.document)
-        files[f"specs/{spec.version.slug}.yaml"] = served_yaml(spec.document, spec.file)
+        files[f"specs/{spec.version.slug}.yaml"] = served_yaml(spec)
     for path, data in model.example_files.items():
         files[path] = data
     template = env.get_template("service/handler.py.j2")
@@ -153,9 +153,14 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
-def served_yaml(document: dict[str, Any], source: str) -> bytes:
-    header = f"# {GENERATED_MARK} Bundled from specs/{source}.\n"
-    return (header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)).encode()
+def served_yaml(spec: ApiSpec) -> bytes:
+    """The document as reviewed: the source text itself when it needed no bundling, else the bundle dumped."""
+    header = f"# {GENERATED_MARK} Served copy of specs/{spec.file}.\n"
+    if spec.source_text is not None:
+        return (header + spec.source_text).encode()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(spec.document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+    return (header + text).encode()
 
 
 def format_python(sources: dict[str, str], root: Path, suffix: str = "") -> dict[str, str]:

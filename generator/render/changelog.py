@@ -1,0 +1,309 @@
+"""What changed between two versions, as the changelog and the conformance statements show it.
+
+`version_changes` is the one place that computes differences: today from the model (operation sets and the
+endpoints' difference pointers), later from the review engine. Everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator.loader import diff_pointers
+from generator.model import ApiModel, ApiSpec, Endpoint, Operation
+from generator.refs import resolve_pointer
+from generator.render.docviews import RouteView, VersionView, anchor, literal, route_view, version_view
+
+_EXAMPLE_KEYS = {"example", "examples"}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One difference inside an operation: `parameter limit, schema/maximum: 100 → 200`."""
+
+    place: str  # our words: operation, parameter, request body, response
+    name: str  # the spec's name of the thing (parameter name, status code); empty for the operation itself
+    field: str  # what inside it changed, as a path of spec keys; empty for the thing as a whole
+    old: str | None  # None: added
+    new: str | None  # None: removed
+
+
+@dataclass(frozen=True)
+class OperationChange:
+    routes: tuple[RouteView, ...]  # the route and, when it changed the same way, its partition twin
+    lines: tuple[ChangeLine, ...]
+
+
+@dataclass(frozen=True)
+class DicomChange:
+    """A change in the top-level x-dicom conformance data."""
+
+    subject: str  # our words: "study level, returned by default"
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[tuple[str, str, str], ...] = ()  # (key, old, new)
+
+
+@dataclass(frozen=True)
+class MovedAttributes:
+    """Attributes no longer returned by default at a level; `optional` ones can still be asked for."""
+
+    level: str
+    optional: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    older: VersionView
+    newer: VersionView
+    added: tuple[RouteView, ...]
+    removed: tuple[RouteView, ...]
+    changed: tuple[OperationChange, ...]
+    dicom: tuple[DicomChange, ...]
+    moved: tuple[MovedAttributes, ...]
+
+    @property
+    def anchor(self) -> str:
+        return anchor(f"{self.older.slug}-to-{self.newer.slug}")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.dicom)
+
+
+def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
+    """The differences between two versions (by registry name), from the model."""
+    old_spec, new_spec = model.spec(older), model.spec(newer)
+    old_routes = {(op.method, op.path): op for op in old_spec.operations}
+    new_routes = {(op.method, op.path): op for op in new_spec.operations}
+    added = tuple(route_view(op) for key, op in new_routes.items() if key not in old_routes)
+    removed = tuple(route_view(op) for key, op in old_routes.items() if key not in new_routes)
+    per_route: dict[tuple[str, str], tuple[ChangeLine, ...]] = {}
+    for endpoint in model.endpoints:
+        if older in endpoint.operations and newer in endpoint.operations:
+            lines = operation_lines(endpoint, older, newer)
+            if lines:
+                per_route[(endpoint.method, endpoint.path)] = lines
+    return VersionChanges(
+        older=version_view(old_spec.version),
+        newer=version_view(new_spec.version),
+        added=added,
+        removed=removed,
+        changed=_merge_twins(new_spec, per_route),
+        dicom=tuple(dicom_changes(old_spec.dicom, new_spec.dicom)),
+        moved=tuple(moved_attributes(old_spec.dicom, new_spec.dicom)),
+    )
+
+
+def operation_lines(endpoint: Endpoint, older: str, newer: str) -> tuple[ChangeLine, ...]:
+    old, new = endpoint.operations[older], endpoint.operations[newer]
+    pointers = _pairwise_pointers(endpoint, older, newer)
+    lines: list[ChangeLine] = []
+    if any(p == "/parameters" or p.startswith("/parameters/") for p in pointers):
+        lines.extend(_parameter_lines(old, new))
+    seen: set[str] = set()
+    for pointer in pointers:
+        if pointer == "/parameters" or pointer.startswith("/parameters/"):
+            continue
+        pointer = _collapse_examples(pointer)
+        if pointer not in seen:
+            seen.add(pointer)
+            lines.append(_line(old.contract, new.contract, pointer))
+    return tuple(lines)
+
+
+def _pairwise_pointers(endpoint: Endpoint, older: str, newer: str) -> tuple[str, ...]:
+    """The endpoint's difference pointers between two of its versions (consecutive or not)."""
+    names = list(endpoint.operations)
+    if names.index(newer) - names.index(older) == 1:
+        return endpoint.differences.get((older, newer), ())
+    return tuple(diff_pointers(endpoint.operations[older].contract, endpoint.operations[newer].contract))
+
+
+def _parameter_lines(old: Operation, new: Operation) -> Iterator[ChangeLine]:
+    before = {(str(p.get("name")), str(p.get("in"))): p for p in old.contract.get("parameters", [])}
+    after = {(str(p.get("name")), str(p.get("in"))): p for p in new.contract.get("parameters", [])}
+    for key, param in after.items():
+        name = f"{key[0]} ({key[1]})"
+        if key not in before:
+            yield ChangeLine("parameter", name, "", None, _parameter_summary(param))
+            continue
+        seen: set[str] = set()
+        for pointer in diff_pointers(before[key], param):
+            pointer = _collapse_examples(pointer)
+            if pointer not in seen:
+                seen.add(pointer)
+                yield _line(before[key], param, pointer, place="parameter", name=name)
+    for key, param in before.items():
+        if key not in after:
+            yield ChangeLine("parameter", f"{key[0]} ({key[1]})", "", _parameter_summary(param), None)
+
+
+def _parameter_summary(param: dict[str, Any]) -> str:
+    schema = param.get("schema") or {}
+    text = str(schema.get("type", "value"))
+    if param.get("required"):
+        text += ", required"
+    return text
+
+
+def _collapse_examples(pointer: str) -> str:
+    """Example changes are reported once per place, not per value inside the example."""
+    parts = pointer.split("/")
+    for i, part in enumerate(parts):
+        if part in _EXAMPLE_KEYS:
+            return "/".join(parts[: i + 1])
+    return pointer
+
+
+def _line(old: Any, new: Any, pointer: str, place: str = "", name: str = "") -> ChangeLine:
+    old_value, new_value = _value_at(old, pointer), _value_at(new, pointer)
+    parts = [_unescape(p) for p in pointer.split("/")[1:]]
+    if not place:
+        place, name, parts = _place(parts)
+    if parts and parts[-1] in _EXAMPLE_KEYS:
+        old_value = "…" if old_value is not _MISSING else _MISSING
+        new_value = "…" if new_value is not _MISSING else _MISSING
+    return ChangeLine(
+        place=place,
+        name=name,
+        field="/".join(parts),
+        old=None if old_value is _MISSING else literal(old_value),
+        new=None if new_value is _MISSING else literal(new_value),
+    )
+
+
+def _place(parts: list[str]) -> tuple[str, str, list[str]]:
+    if len(parts) >= 2 and parts[0] == "responses":
+        return "response", parts[1], parts[2:]
+    if parts and parts[0] == "requestBody":
+        return "request body", "", parts[1:]
+    return "operation", "", parts
+
+
+_MISSING: Any = object()
+
+
+def _value_at(document: Any, pointer: str) -> Any:
+    try:
+        return resolve_pointer(document, pointer)
+    except (KeyError, ValueError, IndexError, TypeError):
+        return _MISSING
+
+
+def _unescape(part: str) -> str:
+    return part.replace("~1", "/").replace("~0", "~")
+
+
+def _merge_twins(spec: ApiSpec, per_route: dict[tuple[str, str], tuple[ChangeLine, ...]]) -> tuple[OperationChange, ...]:
+    """One entry per base route; its partition twin joins it when it changed in exactly the same way."""
+    changes: list[OperationChange] = []
+    merged: set[tuple[str, str]] = set()
+    by_id = {op.operation_id: op for op in spec.operations}
+    for op in spec.operations:
+        key = (op.method, op.path)
+        if key not in per_route or key in merged:
+            continue
+        routes = [route_view(op)]
+        twin = by_id.get(op.operation_id + "InPartition") if not op.partitioned else None
+        twin_key = (twin.method, twin.path) if twin else None
+        if twin_key and _without_partition(per_route.get(twin_key, ())) == per_route[key]:
+            routes.append(route_view(twin))  # type: ignore[arg-type]
+            merged.add(twin_key)
+        changes.append(OperationChange(tuple(routes), per_route[key]))
+    return tuple(changes)
+
+
+def _without_partition(lines: tuple[ChangeLine, ...]) -> tuple[ChangeLine, ...]:
+    return tuple(
+        line
+        for line in lines
+        if not (line.place == "parameter" and line.name.startswith("partitionName "))
+        and not (line.place == "operation" and line.field in ("operationId", "summary", "description"))
+    )
+
+
+# --- the top-level x-dicom conformance data ---------------------------------------------------------------
+
+
+def dicom_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[DicomChange]:
+    old_levels, new_levels = old.get("queryLevels") or {}, new.get("queryLevels") or {}
+    for level in [*old_levels, *(k for k in new_levels if k not in old_levels)]:
+        for kind, words in (("default", "returned by default"), ("additional", "returned through `includefield`")):
+            before = _keywords((old_levels.get(level) or {}).get(kind))
+            after = _keywords((new_levels.get(level) or {}).get(kind))
+            if before != after:
+                yield DicomChange(f"{level} level, {words}", _missing_from(after, before), _missing_from(before, after))
+    for key, words in (("storeFailureReasons", "store failure reason codes"), ("storeWarningReasons", "store warning reason codes")):
+        yield from _coded(old.get(key), new.get(key), "code", "meaning", words)
+    yield from _coded(old.get("transcodableTransferSyntaxes"), new.get("transcodableTransferSyntaxes"), "uid", "name", "transcodable transfer syntaxes")
+    before_vrs, after_vrs = [str(v) for v in old.get("metadataExcludedVRs") or []], [str(v) for v in new.get("metadataExcludedVRs") or []]
+    if before_vrs != after_vrs:
+        yield DicomChange("VRs left out of metadata", _missing_from(after_vrs, before_vrs), _missing_from(before_vrs, after_vrs))
+    before_limits, after_limits = dict(flatten(old.get("limits"))), dict(flatten(new.get("limits")))
+    if before_limits != after_limits:
+        yield DicomChange(
+            "limits",
+            tuple(f"{k}: {v}" for k, v in after_limits.items() if k not in before_limits),
+            tuple(f"{k}: {v}" for k, v in before_limits.items() if k not in after_limits),
+            tuple((k, v, after_limits[k]) for k, v in before_limits.items() if k in after_limits and after_limits[k] != v),
+        )
+    known = {"queryLevels", "storeFailureReasons", "storeWarningReasons", "transcodableTransferSyntaxes", "metadataExcludedVRs", "limits"}
+    other = sorted(k for k in {*old, *new} - known if old.get(k) != new.get(k))
+    for key in other:
+        before_other, after_other = dict(flatten(old.get(key))), dict(flatten(new.get(key)))
+        yield DicomChange(
+            key,
+            tuple(f"{k}: {v}" for k, v in after_other.items() if k not in before_other),
+            tuple(f"{k}: {v}" for k, v in before_other.items() if k not in after_other),
+            tuple((k, v, after_other[k]) for k, v in before_other.items() if k in after_other and after_other[k] != v),
+        )
+
+
+def moved_attributes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[MovedAttributes]:
+    """Per level, the attributes the older version returned by default and the newer one does not."""
+    old_levels, new_levels = old.get("queryLevels") or {}, new.get("queryLevels") or {}
+    for level, before in old_levels.items():
+        after = new_levels.get(level) or {}
+        gone = _missing_from(_keywords(after.get("default")), _keywords((before or {}).get("default")))
+        if gone:
+            optional = set(_keywords(after.get("additional")))
+            yield MovedAttributes(
+                level, tuple(k for k in gone if k in optional), tuple(k for k in gone if k not in optional)
+            )
+
+
+def _keywords(entries: Any) -> list[str]:
+    return [str(e.get("keyword", e.get("tag", ""))) if isinstance(e, dict) else str(e) for e in entries or []]
+
+
+def _missing_from(present: list[str], candidates: list[str]) -> tuple[str, ...]:
+    """The candidates not in present, in the candidates' order."""
+    have = set(present)
+    return tuple(c for c in candidates if c not in have)
+
+
+def _coded(old: Any, new: Any, key: str, label: str, subject: str) -> Iterator[DicomChange]:
+    before = {str(e.get(key)): str(e.get(label, "")) for e in old or [] if isinstance(e, dict)}
+    after = {str(e.get(key)): str(e.get(label, "")) for e in new or [] if isinstance(e, dict)}
+    if before != after:
+        yield DicomChange(
+            subject,
+            tuple(f"{k} {v}".strip() for k, v in after.items() if k not in before),
+            tuple(f"{k} {v}".strip() for k, v in before.items() if k not in after),
+            tuple((k, v, after[k]) for k, v in before.items() if k in after and after[k] != v),
+        )
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """A nested mapping as (dotted key, readable value) pairs; lists of scalars stay one value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        for i, item in enumerate(value):
+            yield from flatten(item, f"{prefix}[{i}]")
+    elif value is not None:
+        yield prefix, ", ".join(literal(v) for v in value) if isinstance(value, list) else literal(value)

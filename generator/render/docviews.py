@@ -1,0 +1,110 @@
+"""View objects shared by the doc pages: a version as the site shows it, a route, and value formatting.
+
+Every field holds plain data (spec text unescaped); the templates escape it with the named filters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from generator.model import ApiModel, Operation
+from generator.registry import Version
+
+# Where the generated pages live, relative to the site's docs_dir (`site/`).
+CONFORMANCE_DIR = "conformance"
+API_DIR = "api"
+SPECS_DIR = "specs"
+SNIPPETS_DIR = "snippets"
+VERSIONS_PAGE = "versions.md"
+CHANGELOG_PAGE = "changelog.md"
+POLICY_PAGE = "versioning-policy.md"
+REVIEW_PAGE = "review-rules.md"
+
+
+@dataclass(frozen=True)
+class VersionView:
+    name: str
+    slug: str
+    segment: str
+    aliases: tuple[str, ...]
+    status: str
+    prerelease: bool
+    deprecated: bool
+    deprecation: str | None  # ISO date
+    sunset: str | None
+    conformance: str  # page paths relative to the docs_dir
+    api: str
+    openapi_yaml: str
+    openapi_json: str
+
+    @property
+    def label(self) -> str:
+        return self.segment
+
+    @property
+    def state(self) -> str:
+        """The lifecycle in a few words: `released`, `prerelease, deprecated`."""
+        return self.status + (", deprecated" if self.deprecated else "")
+
+
+def version_view(version: Version) -> VersionView:
+    return VersionView(
+        name=version.name,
+        slug=version.slug,
+        segment=version.segment,
+        aliases=version.aliases,
+        status=version.status,
+        prerelease=version.prerelease,
+        deprecated=version.deprecated,
+        deprecation=version.deprecation.isoformat() if version.deprecation else None,
+        sunset=version.sunset.isoformat() if version.sunset else None,
+        conformance=f"{CONFORMANCE_DIR}/{version.slug}.md",
+        api=f"{API_DIR}/{version.slug}.md",
+        openapi_yaml=f"{SPECS_DIR}/{version.slug}.yaml",
+        openapi_json=f"{SPECS_DIR}/{version.slug}.json",
+    )
+
+
+def version_views(model: ApiModel) -> tuple[VersionView, ...]:
+    return tuple(version_view(v) for v in model.registry.versions)
+
+
+@dataclass(frozen=True)
+class RouteView:
+    method: str  # upper case
+    path: str
+    operation_id: str
+    summary: str
+    anchor: str  # the operation's heading id on its version's conformance page
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def route_view(op: Operation) -> RouteView:
+    return RouteView(op.method.upper(), op.path, op.operation_id, op.summary, operation_anchor(op.base_operation_id))
+
+
+def operation_anchor(operation_id: str) -> str:
+    return "op-" + anchor(operation_id)
+
+
+def anchor(text: str) -> str:
+    """An HTML id made of lower-case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def literal(value: Any, limit: int = 80) -> str:
+    """A schema value as a reader types it: strings bare, everything else as compact JSON; long ones cut."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def dicom_tag(tag: str) -> str:
+    """`00100010` → `(0010,0010)`; anything else unchanged."""
+    return f"({tag[:4]},{tag[4:]})".upper() if re.fullmatch(r"[0-9A-Fa-f]{8}", tag) else tag

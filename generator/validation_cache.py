@@ -1,0 +1,34 @@
+"""Remembers documents that passed the slow checks (OpenAPI schema, examples), keyed by their content.
+
+A result depends only on the bundled document, the validators' versions and the project's rules, so all of
+them are in the key; any change to one of them validates again. Only passes are remembered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+_RULES = Path(__file__).with_name("rules.py")
+_TOOLS = ("openapi-spec-validator", "openapi-schema-validator", "jsonschema")
+
+
+class ValidationCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        salt = [version(tool) for tool in _TOOLS] + [hashlib.sha256(_RULES.read_bytes()).hexdigest()]
+        self.salt = "|".join(salt)
+
+    def key(self, document: Any, strict: bool) -> str:
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{self.salt}|{strict}|{text}".encode()).hexdigest()
+
+    def passed(self, key: str) -> bool:
+        return (self.folder / key).is_file()
+
+    def remember(self, key: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / key).touch()
