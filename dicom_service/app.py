@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_service import handlers
 from dicom_service.contracts import GENERATED, load_contracts
+from dicom_service.routing import versioned_routes
 from dicom_service.versioning import Versions
 
 SPEC_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
@@ -46,27 +47,26 @@ def present_handlers() -> list[str]:
 
 
 def create_app() -> Starlette:
-    from dicom_service.generated import routes, versions
+    from dicom_service.generated import manifest
 
-    problems = check_handlers(routes.HANDLERS, present_handlers())
+    problems = check_handlers(manifest.HANDLERS, present_handlers())
     if problems:
         raise HandlerError("\n".join(problems))
-    operations = importlib.import_module("dicom_service.generated.operations")
-    for name in routes.HANDLERS:
+    for name in manifest.HANDLERS:
         if not callable(getattr(importlib.import_module(f"dicom_service.handlers.{name}"), "handle", None)):
             raise HandlerError(f"dicom_service/handlers/{name}.py must define `async def handle(ctx)`")
-    service_versions = Versions(versions.VERSIONS, versions.POLICY_URL)
-    from dicom_service.routing import versioned_routes
+    from dicom_service.generated import operations
 
-    table = routes.route_table(operations)
-    app_routes: list[BaseRoute] = [
-        *versioned_routes(table, service_versions, load_contracts()),
-        Route("/{api_version:apiversion}/api.{ext:str}", _served_spec(service_versions)),
+    versions = Versions(manifest.VERSIONS, manifest.POLICY_URL)
+    routes: list[BaseRoute] = [
+        *versioned_routes(operations.ROUTES, versions, load_contracts()),
+        Route("/{api_version:apiversion}/api.{ext:str}", served_spec(versions)),
     ]
-    return Starlette(routes=app_routes, exception_handlers={404: _not_found})
+    return Starlette(routes=routes, exception_handlers={404: _not_found})
 
 
-def _served_spec(service_versions: Versions):  # type: ignore[no-untyped-def]
+def served_spec(service_versions: Versions) -> Callable[[Request], Awaitable[Response]]:
+    """Each version's document at /<segment>/api.yaml and api.json, for every alias of the version."""
     documents = {
         (v.name, ext): (GENERATED / "specs" / f"{v.segments[0]}.{ext}").read_bytes()
         for v in service_versions.all

@@ -130,6 +130,9 @@ class VersionedPath:
                 accepted = ", ".join(contract.body_media_types)
                 return PlainTextResponse(f"The Content-Type '{content_type}' is not supported; use one of: {accepted}.", 415)
         choice = None
+        if contract.accept_required and not request.headers.get("accept", "").strip():
+            # The service's Accept filter runs before the action, whatever the answer's content.
+            return PlainTextResponse("The request has no Accept header; this resource requires one.", 406)
         if contract.offers:
             choice = negotiate(request.headers.get("accept"), contract.offers, contract.accept_required)
             if choice is None:

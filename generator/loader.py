@@ -303,10 +303,16 @@ def _endpoints(registry: Registry, specs: dict[str, ApiSpec]) -> tuple[Endpoint,
     return tuple(endpoints)
 
 
+# Examples illustrate a contract without being part of it (their URLs even carry the version segment).
+NOT_CONTRACT = frozenset({"example", "examples"})
+
+
 def diff_pointers(old: Any, new: Any, pointer: str = "") -> Iterator[str]:
-    """JSON pointers of the places where two documents differ (added, removed or changed)."""
+    """JSON pointers of the places where two contracts differ (added, removed or changed), examples aside."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *(k for k in new if k not in old)]:
+            if key in NOT_CONTRACT:
+                continue
             if key not in old or key not in new:
                 yield join_pointer(pointer, key)
             else:
