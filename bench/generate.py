@@ -32,7 +32,9 @@ def _timed(command: list[str], cwd: Path) -> float:
 def ours() -> float:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "project"
-        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".bench", "build", "__pycache__"))
+        shutil.copytree(
+            ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".bench", "build", "__pycache__")
+        )
         command = [sys.executable, "-m", "generator", "--root", str(copy), "generate"]
         return min(_timed(command, copy) for _ in range(5))
 
@@ -54,7 +56,16 @@ def peer() -> float:
     with tempfile.TemporaryDirectory() as scratch:
         for spec in SPECS:
             out = Path(scratch) / spec
-            command = [str(cli), "generate", "-i", str(ROOT / "specs" / spec), "-g", "python-fastapi", "-o", str(out)]
+            command = [
+                str(cli),
+                "generate",
+                "-i",
+                str(ROOT / "specs" / spec),
+                "-g",
+                "python-fastapi",
+                "-o",
+                str(out),
+            ]
             total += min(_timed(command, ROOT) for _ in range(3))
     return total
 
@@ -67,7 +78,9 @@ def run() -> list[str]:
     except Exception as exc:
         lines.append(f"peer: openapi-generator python-fastapi unavailable: {exc}")
         return lines
-    lines.append(f"peer: openapi-generator 7.26.0 python-fastapi, 3 specs {theirs:.2f} s (best of 3 per spec, summed)")
+    lines.append(
+        f"peer: openapi-generator 7.26.0 python-fastapi, 3 specs {theirs:.2f} s (best of 3 per spec, summed)"
+    )
     ratio = theirs / mine
     verdict = "met" if ratio >= 20 and mine < 1 else "NOT met"
     lines.append(f"goal: at least 20x faster and under 1 s ({verdict}: {ratio:.1f}x, {mine:.2f} s)")

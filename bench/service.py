@@ -49,7 +49,9 @@ def baseline_app() -> Starlette:
         endpoint = VersionedPath(path, table, versions, contracts)
         methods = {r.method: r for r in table}
 
-        async def plain(request: Request, endpoint: VersionedPath = endpoint, methods: dict[str, OperationRoute] = methods) -> Response:
+        async def plain(
+            request: Request, endpoint: VersionedPath = endpoint, methods: dict[str, OperationRoute] = methods
+        ) -> Response:
             return await endpoint.dispatch(request, v2, methods[request.method])
 
         routes.append(Route("/v2" + path, plain, methods=list(methods)))
@@ -58,9 +60,17 @@ def baseline_app() -> Starlette:
 
 async def _drive(app: Asgi, method: str, path: str, query: str, accept: str, count: int) -> float:
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-        "headers": [(b"host", b"bench"), (b"accept", accept.encode())], "client": ("127.0.0.1", 1),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench"), (b"accept", accept.encode())],
+        "client": ("127.0.0.1", 1),
         "server": ("bench", 80),
     }
     status: list[int] = []
@@ -88,12 +98,19 @@ def run() -> list[str]:
     for label, method, path, query, accept in CASES:
         rates: dict[str, list[float]] = {"versioned": [], "plain": []}
         for _ in range(ROUNDS):  # interleaved rounds, so drift in machine load hits both sides alike
-            rates["versioned"].append(asyncio.run(_drive(versioned, method, "/v2" + path, query, accept, REQUESTS)))
+            rates["versioned"].append(
+                asyncio.run(_drive(versioned, method, "/v2" + path, query, accept, REQUESTS))
+            )
             rates["plain"].append(asyncio.run(_drive(plain, method, "/v2" + path, query, accept, REQUESTS)))
         with_layer, without = statistics.median(rates["versioned"]), statistics.median(rates["plain"])
         loss = (1 - with_layer / without) * 100
         losses.append(loss)
-        lines.append(f"{label:14} {with_layer:8.0f} req/s with versioning, {without:8.0f} without: {loss:+.1f}% loss")
+        lines.append(
+            f"{label:14} {with_layer:8.0f} req/s with versioning, {without:8.0f} without: {loss:+.1f}% loss"
+        )
     verdict = "met" if max(losses) < 5 else "NOT met"
-    lines.append(f"goal: under 5% loss on every route ({verdict}; worst {max(losses):+.1f}%, in-process ASGI, median of {ROUNDS}x{REQUESTS})")
+    lines.append(
+        f"goal: under 5% loss on every route ({verdict}; worst {max(losses):+.1f}%, "
+        f"in-process ASGI, median of {ROUNDS}x{REQUESTS})"
+    )
     return lines

@@ -84,7 +84,7 @@ def served_spec(service_versions: Versions) -> Callable[[Request], Awaitable[Res
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    # No route matched (no version segment, or one that is not a version): 404 with no body, as the service does.
+    # No route matched (no version segment, or not a version): 404 with no body, as the service does.
     if isinstance(exc, HTTPException) and exc.status_code != 404:
         return Response(status_code=exc.status_code)
     return Response(status_code=404)

@@ -23,7 +23,9 @@ def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
 
 def _split_unquoted(text: str, separator: str) -> list[str]:
     """Split on `separator` outside double quotes; drop empty items."""
-    items, current, quoted = [], [], False
+    items: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -116,7 +118,7 @@ def _match(essence: str, params: dict[str, str], offer: Representation) -> Choic
 
 
 def find_key(content_type: str, keys: Iterable[str]) -> str | None:
-    """The spec key a message's Content-Type stands for: same essence and, where the key has one, same `type=`."""
+    """The spec key a Content-Type stands for: the same essence and, if the key has one, the same `type=`."""
     essence, params = parse_media_type(content_type)
     fallback = None
     for key in keys:
@@ -129,4 +131,3 @@ def find_key(content_type: str, keys: Iterable[str]) -> str | None:
         elif fallback is None:
             fallback = key
     return fallback
-

@@ -1,4 +1,4 @@
-"""The mock service: answers an operation from its spec's examples, so clients can start before handlers exist."""
+"""The mock service: answers from the spec's examples, so clients can start before the handlers exist."""
 
 from __future__ import annotations
 
@@ -63,4 +63,3 @@ def _read(path: Path) -> bytes:
 def example_file(body: ExampleBody) -> bytes:
     assert body.file is not None
     return _read(GENERATED / body.file)
-

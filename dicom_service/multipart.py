@@ -26,7 +26,9 @@ def new_boundary() -> str:
 def build(parts: Sequence[Part], boundary: str) -> bytes:
     chunks = []
     for part in parts:
-        chunks.append(f"--{boundary}\r\nContent-Type: {part.content_type}\r\n\r\n".encode() + part.body + b"\r\n")
+        chunks.append(
+            f"--{boundary}\r\nContent-Type: {part.content_type}\r\n\r\n".encode() + part.body + b"\r\n"
+        )
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks)
 

@@ -90,7 +90,9 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
 
 def check_string(value: str, schema: Schema, label: str) -> None:
     if "minLength" in schema and len(value) < schema["minLength"]:
-        raise ParameterError(f"{label} is invalid: it must be at least {schema['minLength']} characters long.")
+        raise ParameterError(
+            f"{label} is invalid: it must be at least {schema['minLength']} characters long."
+        )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise ParameterError(f"{label} is invalid: it must be at most {schema['maxLength']} characters long.")
     if "pattern" in schema and not re.search(schema["pattern"], value):
@@ -98,7 +100,8 @@ def check_string(value: str, schema: Schema, label: str) -> None:
     form = schema.get("format")
     if form == "date-time" and not _is_date_time(value):
         raise ParameterError(
-            f"{label} is invalid: {value!r} is not a date and time with a time zone (e.g. 2024-01-01T00:00:00Z)."
+            f"{label} is invalid: {value!r} is not a date and time with a time zone "
+            "(e.g. 2024-01-01T00:00:00Z)."
         )
     if form == "date" and not _parses(dt.date.fromisoformat, value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a date (YYYY-MM-DD).")
@@ -127,9 +130,7 @@ def check_array(values: list[Any], schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: at least {schema['minItems']} values are required.")
 
 
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})"
-)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})")
 
 
 def _is_date_time(value: str) -> bool:

@@ -32,7 +32,7 @@ Stub = Callable[[OperationContext], Awaitable[Response]]
 
 
 class ApiVersionConvertor(Convertor[str]):
-    """Matches only segments that parse as a version (`v2`, `v1.0-prerelease`); `vfoo` matches no route (404)."""
+    """Matches segments that parse as a version (`v2`, `v1.0-prerelease`); `vfoo` matches no route (404)."""
 
     regex = r"[vV][0-9]{1,9}(?:\.[0-9]{1,9})?(?:-[A-Za-z][A-Za-z0-9]{0,31})?"
 
@@ -85,7 +85,9 @@ class VersionedPath:
             declared = declared_versions(route.stub)
             if not declared:
                 raise ValueError(f"stub of {route.operation_id} declares no @api_version")
-            self.methods[route.method] = _Bound(route, frozenset(d.name for d in declared), _raw(VersionHeaders.of(declared)))
+            self.methods[route.method] = _Bound(
+                route, frozenset(d.name for d in declared), _raw(VersionHeaders.of(declared))
+            )
         # For a method the path does not have: report the versions of the path's endpoints together.
         every = dict.fromkeys(d for r in routes for d in declared_versions(r.stub))
         self.path_headers = _raw(VersionHeaders.of(every))
@@ -125,10 +127,14 @@ class VersionedPath:
             content_type = request.headers.get("content-type")
             if content_type is None:
                 if contract.body_required:
-                    return PlainTextResponse("The request has no body; a Content-Type and a body are required.", 400)
+                    return PlainTextResponse(
+                        "The request has no body; a Content-Type and a body are required.", 400
+                    )
             elif find_key(content_type, contract.body_media_types) is None:
                 accepted = ", ".join(contract.body_media_types)
-                return PlainTextResponse(f"The Content-Type '{content_type}' is not supported; use one of: {accepted}.", 415)
+                return PlainTextResponse(
+                    f"The Content-Type '{content_type}' is not supported; use one of: {accepted}.", 415
+                )
         choice = None
         if contract.accept_required and not request.headers.get("accept", "").strip():
             # The service's Accept filter runs before the action, whatever the answer's content.
@@ -137,7 +143,9 @@ class VersionedPath:
             choice = negotiate(request.headers.get("accept"), contract.offers, contract.accept_required)
             if choice is None:
                 offered = ", ".join(o.key for o in contract.offers)
-                return PlainTextResponse(f"The requested media type is not acceptable. This resource provides: {offered}.", 406)
+                return PlainTextResponse(
+                    f"The requested media type is not acceptable. This resource provides: {offered}.", 406
+                )
         return await route.stub(OperationContext(request, version, contract, params, choice))
 
 

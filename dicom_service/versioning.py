@@ -140,13 +140,19 @@ def _with_lifecycle(version: ServiceVersion, policy_url: str) -> ServiceVersion:
         headers.append(("sunset", format_datetime(midnight, usegmt=True)))  # RFC 8594: an HTTP-date
     headers.append(("link", f'<{policy_url}>; rel="deprecation"; type="text/html"'))
     return ServiceVersion(
-        version.name, version.segments, version.prerelease, version.deprecated, version.deprecation,
-        version.sunset, tuple(headers),
+        version.name,
+        version.segments,
+        version.prerelease,
+        version.deprecated,
+        version.deprecation,
+        version.sunset,
+        tuple(headers),
     )
 
 
 def unsupported_version_body(url: str, segment: str) -> bytes:
     """The body of a 400 for a version the endpoint does not have, as the original service writes it."""
     requested = segment[1:] if segment[:1] in "vV" else segment
-    message = f"The HTTP resource that matches the request URI '{url}' does not support the API version '{requested}'."
+    resource = f"The HTTP resource that matches the request URI '{url}'"
+    message = f"{resource} does not support the API version '{requested}'."
     return json.dumps({"error": {"code": "UnsupportedApiVersion", "message": message}}).encode()

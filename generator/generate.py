@@ -26,9 +26,12 @@ def orphan_handlers(root: Path, output: Output) -> list[str]:
     """Handler modules no operation calls any more: reported, never deleted (they hold people's code)."""
     expected = {Path(path).name for path in output.once if path.startswith(HANDLERS_DIR + "/")}
     folder = root / HANDLERS_DIR
-    present = sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
+    present = (
+        sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
+    )
     return [
-        f"orphaned handler: {HANDLERS_DIR}/{name} handles no operation of any spec; delete it or restore the operation"
+        f"orphaned handler: {HANDLERS_DIR}/{name} handles no operation of any spec; "
+        "delete it or restore the operation"
         for name in present
         if name not in expected
     ]

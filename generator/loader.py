@@ -6,6 +6,7 @@ file leniently, for the review of documents that were never written under this p
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class Loaded:
 def load_api(specs_dir: Path, strict: bool = True, cache: ValidationCache | None = None) -> Loaded:
     """The model of every registered version; raises InputError carrying every problem found.
 
-    With a cache, documents that already passed the (slow) OpenAPI and example validation are not validated again.
+    With a cache, documents that passed the slow OpenAPI and example checks before are not checked again.
     """
     diagnostics = Diagnostics()
     files = SpecFiles(specs_dir, diagnostics)
@@ -57,12 +58,15 @@ def load_api(specs_dir: Path, strict: bool = True, cache: ValidationCache | None
         raise InputError(list(diagnostics))
     registered = {v.spec for v in registry.versions}
     for path in sorted([*specs_dir.glob("*.yaml"), *specs_dir.glob("*.yml")]):
-        if path.name != REGISTRY_FILE and path.name not in registered:
+        if path.name in registered or path.name == REGISTRY_FILE:
+            continue
+        other = files.load(path.name)
+        if other is not None and isinstance(other.data, dict) and "openapi" in other.data:
             diagnostics.add(
                 path.name,
                 "",
                 "registry-spec-unregistered",
-                f"{path.name} is not listed in {REGISTRY_FILE}; register its version or move shared fragments into a subfolder",
+                f"{path.name} is an OpenAPI document {REGISTRY_FILE} does not list; register its version",
             )
     specs: dict[str, ApiSpec] = {}
     for version in registry.versions:
@@ -110,7 +114,7 @@ def _load_version(
 
 
 def load_document(path: Path) -> tuple[ApiSpec, Diagnostics]:
-    """Any single OpenAPI 3.0 document, references confined to its folder; its version comes from info.version."""
+    """Any single OpenAPI 3.0 document, references confined to its folder; its version is info.version."""
     diagnostics = Diagnostics()
     files = SpecFiles(path.parent, diagnostics)
     result = bundle(files, path.name)
@@ -177,7 +181,9 @@ def build_spec(result: Bundle, version: Version) -> ApiSpec:
     )
 
 
-def merged_parameters(resolver: Resolver, item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
+def merged_parameters(
+    resolver: Resolver, item: dict[str, Any], operation: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Path-level parameters overridden by operation-level ones with the same name and location."""
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
@@ -188,7 +194,13 @@ def merged_parameters(resolver: Resolver, item: dict[str, Any], operation: dict[
 
 
 def _operation(
-    resolver: Resolver, version: str, path: str, method: str, pointer: str, item: dict[str, Any], raw: dict[str, Any]
+    resolver: Resolver,
+    version: str,
+    path: str,
+    method: str,
+    pointer: str,
+    item: dict[str, Any],
+    raw: dict[str, Any],
 ) -> Operation:
     parameters = merged_parameters(resolver, item, raw)
     contract = resolver.inline({**raw, "parameters": parameters})
@@ -210,7 +222,8 @@ def _operation(
         if isinstance(body, dict)
         else None,
         responses=tuple(
-            _response(resolver, str(status), resolver.deref(r)) for status, r in (raw.get("responses") or {}).items()
+            _response(resolver, str(status), resolver.deref(r))
+            for status, r in (raw.get("responses") or {}).items()
         ),
         extensions={k: resolver.inline(v) for k, v in raw.items() if k.startswith("x-")},
         deprecated=bool(raw.get("deprecated", False)),
@@ -297,7 +310,7 @@ def _endpoints(registry: Registry, specs: dict[str, ApiSpec]) -> tuple[Endpoint,
         names = list(operations)
         differences = {
             (older, newer): tuple(diff_pointers(operations[older].contract, operations[newer].contract))
-            for older, newer in zip(names, names[1:], strict=False)
+            for older, newer in itertools.pairwise(names)
         }
         endpoints.append(Endpoint(method, path, operations, {k: v for k, v in differences.items() if v}))
     return tuple(endpoints)

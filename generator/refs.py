@@ -63,7 +63,7 @@ class SpecFiles:
         return doc.line_of(pointer) if doc else None
 
     def relative(self, base_file: str, reference: str) -> str | None:
-        """`reference` (a path relative to base_file) as a root-relative path, or None if it leaves the root."""
+        """`reference` (relative to base_file) as a root-relative path, or None if it leaves the root."""
         if reference.startswith("/") or "\\" in reference:
             return None
         joined = PurePosixPath(base_file).parent / reference
@@ -146,7 +146,10 @@ class _Bundler:
 
     def walk(self, node: Any, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
         if isinstance(node, list):
-            return [self.walk(v, file, join_pointer(pointer, i), join_pointer(out, i), stack) for i, v in enumerate(node)]
+            return [
+                self.walk(v, file, join_pointer(pointer, i), join_pointer(out, i), stack)
+                for i, v in enumerate(node)
+            ]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
@@ -171,10 +174,14 @@ class _Bundler:
         where = join_pointer(pointer, "$ref")
         kind, path, fragment = classify_ref(ref)
         if kind == "remote":
-            self.problem(file, where, "ref-remote", f"remote reference {ref!r}; references must stay inside specs/")
+            self.problem(
+                file, where, "ref-remote", f"remote reference {ref!r}; references must stay inside specs/"
+            )
             return {"$ref": UNRESOLVED}
         if fragment and not fragment.startswith("/"):
-            self.problem(file, where, "ref-invalid", f"{ref!r}: the fragment must be a JSON pointer (`#/...`)")
+            self.problem(
+                file, where, "ref-invalid", f"{ref!r}: the fragment must be a JSON pointer (`#/...`)"
+            )
             return {"$ref": UNRESOLVED}
         if kind == "internal" and file == self.root_file:
             return None
@@ -182,7 +189,12 @@ class _Bundler:
         if kind == "file":
             rel = self.files.relative(file, path)
             if rel is None:
-                self.problem(file, where, "ref-escape", f"{ref!r} points outside specs/; references must stay inside it")
+                self.problem(
+                    file,
+                    where,
+                    "ref-escape",
+                    f"{ref!r} points outside specs/; references must stay inside it",
+                )
                 return {"$ref": UNRESOLVED}
             target_file = rel
         if target_file == self.root_file:
@@ -208,10 +220,14 @@ class _Bundler:
         kind, path, _ = classify_ref(value)
         rel = self.files.relative(file, path) if kind == "file" else None
         if rel is None:
-            self.problem(file, pointer, "example-external", f"externalValue {value!r} must be a file inside specs/")
+            self.problem(
+                file, pointer, "example-external", f"externalValue {value!r} must be a file inside specs/"
+            )
             return value
         if not self.files.locate(rel).is_file():
-            self.problem(file, pointer, "example-external", f"externalValue {value!r}: file {rel!r} does not exist")
+            self.problem(
+                file, pointer, "example-external", f"externalValue {value!r}: file {rel!r} does not exist"
+            )
         return rel
 
 
@@ -241,7 +257,13 @@ def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
             try:
                 target = resolve_pointer(document, target_ref[1:])
             except (KeyError, ValueError):
-                diagnostics.add(file, join_pointer(pointer, "$ref"), "ref-dangling", f"{target_ref!r} does not resolve", line)
+                diagnostics.add(
+                    file,
+                    join_pointer(pointer, "$ref"),
+                    "ref-dangling",
+                    f"{target_ref!r} does not resolve",
+                    line,
+                )
                 break
             if not (isinstance(target, dict) and isinstance(target.get("$ref"), str)):
                 break

@@ -38,7 +38,11 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
 
     document = bundle.document
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.0."):
-        report("/openapi", "openapi-version", "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)")
+        report(
+            "/openapi",
+            "openapi-version",
+            "the project's specs are OpenAPI 3.0.x documents (`openapi: 3.0.3`)",
+        )
         return
     located_defaults = list(invalid_defaults(document))
     for pointer, message in located_defaults:
@@ -70,7 +74,9 @@ def invalid_defaults(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
         rules = {k: v for k, v in schema.items() if k != "default"}
         if any(isinstance(v, dict) and "$ref" in v for v in rules.values()):
             continue  # defaults of composite schemas are left to openapi-spec-validator
-        for error in OAS30Validator(rules, format_checker=oas30_format_checker).iter_errors(schema["default"]):
+        for error in OAS30Validator(rules, format_checker=oas30_format_checker).iter_errors(
+            schema["default"]
+        ):
             yield join_pointer(pointer, "default"), error.message
 
 
@@ -92,7 +98,9 @@ def _schemas(node: Any, pointer: str, in_schema: bool) -> Iterator[tuple[str, di
                 for name, item in value.items():
                     yield from _schemas(item, join_pointer(pointer, key, name), True)
             elif key not in ("example", "examples", "default", "enum", "x-dicom"):
-                yield from _schemas(value, join_pointer(pointer, key), child_is_schema and key != "properties")
+                yield from _schemas(
+                    value, join_pointer(pointer, key), child_is_schema and key != "properties"
+                )
     elif isinstance(node, list):
         for i, item in enumerate(node):
             yield from _schemas(item, join_pointer(pointer, i), False)
@@ -107,28 +115,52 @@ def check_project_rules(bundle: Bundle, version: Version, report: Report) -> Non
     resolver = Resolver(document)
     info = document.get("info", {})
     if info.get("version") != version.name:
-        report("/info/version", "registry-mismatch", f"info.version is {info.get('version')!r}; the registry names this spec {version.name!r}")
+        report(
+            "/info/version",
+            "registry-mismatch",
+            f"info.version is {info.get('version')!r}; the registry names this spec {version.name!r}",
+        )
     servers = document.get("servers")
     expected = [{"url": "/" + version.segment}]
     if servers != expected:
-        report("/servers", "registry-mismatch", f"servers must be exactly [{{url: /{version.segment}}}] (the registry's segment)")
+        report(
+            "/servers",
+            "registry-mismatch",
+            f"servers must be exactly [{{url: /{version.segment}}}] (the registry's segment)",
+        )
     seen_ids: dict[str, str] = {}
     for path, method, pointer, operation in iter_operations(document):
         first = path.strip("/").split("/", 1)[0]
         if ApiVersion.from_segment(first) is not None:
-            report(join_pointer("/paths", path), "path-versioned", f"{path}: paths are written without the version; the server URL carries it")
+            report(
+                join_pointer("/paths", path),
+                "path-versioned",
+                f"{path}: paths are written without the version; the server URL carries it",
+            )
         op_id = operation.get("operationId")
         where = f"{method.upper()} {path}"
         if not isinstance(op_id, str) or not op_id:
             report(pointer, "operation-id-missing", f"{where} has no operationId")
         elif op_id in seen_ids:
-            report(join_pointer(pointer, "operationId"), "operation-id-duplicate", f"operationId {op_id!r} of {where} is already used by {seen_ids[op_id]}")
+            report(
+                join_pointer(pointer, "operationId"),
+                "operation-id-duplicate",
+                f"operationId {op_id!r} of {where} is already used by {seen_ids[op_id]}",
+            )
         else:
             seen_ids[op_id] = where
             if not _OPERATION_ID.match(op_id):
-                report(join_pointer(pointer, "operationId"), "operation-id-style", f"operationId {op_id!r} must be lowerCamelCase")
+                report(
+                    join_pointer(pointer, "operationId"),
+                    "operation-id-style",
+                    f"operationId {op_id!r} must be lowerCamelCase",
+                )
             if path.startswith(PARTITION_PREFIX + "/") and not op_id.endswith(PARTITION_SUFFIX):
-                report(join_pointer(pointer, "operationId"), "partition-twin", f"{where} is partition-scoped; its operationId must end in {PARTITION_SUFFIX!r}")
+                report(
+                    join_pointer(pointer, "operationId"),
+                    "partition-twin",
+                    f"{where} is partition-scoped; its operationId must end in {PARTITION_SUFFIX!r}",
+                )
         tags = operation.get("tags")
         if not isinstance(tags, list) or len(tags) != 1:
             report(pointer, "operation-tag", f"{where} must have exactly one tag")
@@ -153,17 +185,27 @@ def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, d
                 yield path, method, join_pointer("/paths", path, method), operation
 
 
-def _check_responses(operation: dict[str, Any], pointer: str, where: str, resolver: Resolver, report: Report) -> None:
+def _check_responses(
+    operation: dict[str, Any], pointer: str, where: str, resolver: Resolver, report: Report
+) -> None:
     for status, response in (operation.get("responses") or {}).items():
         response = resolver.deref(response)
         rpointer = join_pointer(pointer, "responses", status)
         headers = {name.lower() for name in (response.get("headers") or {})}
         if VERSION_HEADER not in headers:
-            report(rpointer, "version-header", f"{where} {status}: every response declares the {VERSION_HEADER} header")
+            report(
+                rpointer,
+                "version-header",
+                f"{where} {status}: every response declares the {VERSION_HEADER} header",
+            )
         if status == "400":
             content = response.get("content") or {}
             if "application/json" not in content:
-                report(rpointer, "version-error", f"{where} 400 must document the version error body as application/json")
+                report(
+                    rpointer,
+                    "version-error",
+                    f"{where} 400 must document the version error body as application/json",
+                )
 
 
 def _check_extensions(operation: dict[str, Any], pointer: str, resolver: Resolver, report: Report) -> None:
@@ -183,7 +225,11 @@ def _check_extensions(operation: dict[str, Any], pointer: str, resolver: Resolve
             and attribute["matching"]
             and set(attribute["matching"]) <= MATCHING
         ):
-            report(ppointer, "x-dicom-attribute", f"x-dicom-attribute needs tag (8 hex digits), vr and matching from {sorted(MATCHING)}")
+            report(
+                ppointer,
+                "x-dicom-attribute",
+                f"x-dicom-attribute needs tag (8 hex digits), vr and matching from {sorted(MATCHING)}",
+            )
 
 
 def _check_twins(document: dict[str, Any], report: Report) -> None:
@@ -196,7 +242,12 @@ def _check_twins(document: dict[str, Any], report: Report) -> None:
         if base is None:
             report(pointer, "partition-twin", f"{method.upper()} {path} has no unpartitioned twin")
         elif operation.get("operationId") != f"{base.get('operationId')}{PARTITION_SUFFIX}":
-            report(join_pointer(pointer, "operationId"), "partition-twin", f"the twin of {base.get('operationId')!r} must be {base.get('operationId')}{PARTITION_SUFFIX}")
+            report(
+                join_pointer(pointer, "operationId"),
+                "partition-twin",
+                f"the twin of {base.get('operationId')!r} must be "
+                f"{base.get('operationId')}{PARTITION_SUFFIX}",
+            )
 
 
 class ExampleChecker:
@@ -209,7 +260,9 @@ class ExampleChecker:
         self.document = bundle.document
         self.resolver = Resolver(self.document)
         self.report = report
-        resource = referencing.Resource.from_contents(self.document, default_specification=referencing.jsonschema.DRAFT4)
+        resource = referencing.Resource.from_contents(
+            self.document, default_specification=referencing.jsonschema.DRAFT4
+        )
         self.registry = referencing.Registry().with_resource("urn:spec", resource)
 
     def check(self) -> None:
@@ -227,17 +280,32 @@ class ExampleChecker:
                     hpointer = self._pointer_of(header, join_pointer(rpointer, "headers", name))
                     header = self.resolver.deref(header)
                     if "example" in header and "schema" in header:
-                        self._validate(header["example"], hpointer + "/schema", join_pointer(hpointer, "example"), f"header {name}")
+                        self._validate(
+                            header["example"],
+                            hpointer + "/schema",
+                            join_pointer(hpointer, "example"),
+                            f"header {name}",
+                        )
             for i, parameter in enumerate(operation.get("parameters") or []):
                 ppointer = self._pointer_of(parameter, join_pointer(pointer, "parameters", i))
                 parameter = self.resolver.deref(parameter)
                 if "example" in parameter and "schema" in parameter:
-                    self._validate(parameter["example"], ppointer + "/schema", join_pointer(ppointer, "example"), f"parameter {parameter.get('name')}")
+                    self._validate(
+                        parameter["example"],
+                        ppointer + "/schema",
+                        join_pointer(ppointer, "example"),
+                        f"parameter {parameter.get('name')}",
+                    )
 
     def _pointer_of(self, node: Any, pointer: str) -> str:
         """Where a possibly-referenced object really lives, so each shared object is located at its source."""
         seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 50:
+        while (
+            isinstance(node, dict)
+            and isinstance(node.get("$ref"), str)
+            and node["$ref"].startswith("#")
+            and seen < 50
+        ):
             pointer = node["$ref"][1:]
             node = resolve_pointer(self.document, pointer)
             seen += 1
@@ -248,26 +316,50 @@ class ExampleChecker:
             mpointer = join_pointer(pointer, "content", media)
             multipart = media.lower().startswith("multipart/")
             if multipart and "schema" in item:
-                self.report(join_pointer(mpointer, "schema"), "multipart-schema", f"{where} {media}: multipart media types have no schema (their parts are not a JSON value)")
+                self.report(
+                    join_pointer(mpointer, "schema"),
+                    "multipart-schema",
+                    f"{where} {media}: multipart media types have no schema "
+                    "(their parts are not a JSON value)",
+                )
             if not multipart and "schema" not in item:
                 self.report(mpointer, "schema-missing", f"{where} {media} has no schema")
             for i, uid in enumerate(item.get("x-transfer-syntaxes", [])):
                 if not isinstance(uid, str) or not _UID.match(uid):
-                    self.report(join_pointer(mpointer, "x-transfer-syntaxes", i), "transfer-syntax", f"{uid!r} is not a transfer syntax UID or `*`")
+                    self.report(
+                        join_pointer(mpointer, "x-transfer-syntaxes", i),
+                        "transfer-syntax",
+                        f"{uid!r} is not a transfer syntax UID or `*`",
+                    )
             examples = item.get("examples") or {}
             if "example" not in item and not examples:
                 self.report(mpointer, "example-missing", f"{where} {media} has no example")
                 continue
-            schema_pointer = self._pointer_of(item.get("schema"), join_pointer(mpointer, "schema")) if "schema" in item else None
+            schema_pointer = (
+                self._pointer_of(item.get("schema"), join_pointer(mpointer, "schema"))
+                if "schema" in item
+                else None
+            )
             if "example" in item and schema_pointer:
-                self._validate(item["example"], schema_pointer, join_pointer(mpointer, "example"), f"{where} {media}")
+                self._validate(
+                    item["example"], schema_pointer, join_pointer(mpointer, "example"), f"{where} {media}"
+                )
             for name, example in examples.items():
                 epointer = self._pointer_of(example, join_pointer(mpointer, "examples", name))
                 example = self.resolver.deref(example)
                 if "value" in example and schema_pointer:
-                    self._validate(example["value"], schema_pointer, join_pointer(epointer, "value"), f"{where} {media} example {name!r}")
+                    self._validate(
+                        example["value"],
+                        schema_pointer,
+                        join_pointer(epointer, "value"),
+                        f"{where} {media} example {name!r}",
+                    )
                 elif "value" not in example and "externalValue" not in example:
-                    self.report(epointer, "example-missing", f"{where} {media} example {name!r} has neither value nor externalValue")
+                    self.report(
+                        epointer,
+                        "example-missing",
+                        f"{where} {media} example {name!r} has neither value nor externalValue",
+                    )
 
     def _validate(self, value: Any, schema_pointer: str, at: str, what: str) -> None:
         if value is None and not self._nullable(schema_pointer):
@@ -276,11 +368,17 @@ class ExampleChecker:
         from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
         validator = OAS30Validator(
-            {"$ref": "urn:spec#" + schema_pointer}, registry=self.registry, format_checker=oas30_format_checker
+            {"$ref": "urn:spec#" + schema_pointer},
+            registry=self.registry,
+            format_checker=oas30_format_checker,
         )
         for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
             inner = "/".join(map(str, error.absolute_path))
-            self.report(at, "example-invalid", f"{what}: {'at ' + inner + ': ' if inner else ''}{_shorten(error.message, 200)}")
+            self.report(
+                at,
+                "example-invalid",
+                f"{what}: {'at ' + inner + ': ' if inner else ''}{_shorten(error.message, 200)}",
+            )
 
     def _nullable(self, schema_pointer: str) -> bool:
         try:

@@ -106,7 +106,9 @@ class SpecValidator:
         """Raise when the request or the response breaks the version's contract."""
         request_type = sent.headers.get("Content-Type", "application/json")
         if op.request_body is not None and "Content-Type" in sent.headers:
-            request_type = self._spec_key(request_type, [m.name for m in op.request_body.content], sent.body or b"")
+            request_type = self._spec_key(
+                request_type, [m.name for m in op.request_body.content], sent.body or b""
+            )
         request = MockRequest(
             HOST,
             sent.method,

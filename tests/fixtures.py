@@ -56,7 +56,10 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         "headers": _HEADERS,
                         "content": {
                             "application/dicom+json": {
-                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Dataset"},
+                                },
                                 "example": [{"0020000D": {"vr": "UI", "Value": ["1.2.3"]}}],
                             }
                         },
@@ -93,7 +96,11 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                     "required": True,
                     "content": {
                         "application/json": {
-                            "schema": {"type": "object", "required": ["source"], "properties": {"source": {"type": "string"}}},
+                            "schema": {
+                                "type": "object",
+                                "required": ["source"],
+                                "properties": {"source": {"type": "string"}},
+                            },
                             "example": {"source": "identifiers"},
                         }
                     },
@@ -138,7 +145,10 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         "headers": _HEADERS,
                         "content": {
                             "application/dicom+json": {
-                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}},
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Dataset"},
+                                },
                                 "example": [],
                             }
                         },
@@ -156,7 +166,9 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                             "vr": {"type": "string"},
                             "Value": {
                                 "type": "array",
-                                "items": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/Dataset"}]},
+                                "items": {
+                                    "anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/Dataset"}]
+                                },
                             },
                         },
                     },
@@ -183,7 +195,9 @@ def write_project(root: Path, **overrides: Any) -> Path:
     specs.mkdir(parents=True, exist_ok=True)
     documents = {
         "versions.yaml": overrides.get("registry", REGISTRY),
-        "v1.0-prerelease.yaml": overrides.get("v1_0_prerelease", spec("1.0-prerelease", "v1.0-prerelease", export=False)),
+        "v1.0-prerelease.yaml": overrides.get(
+            "v1_0_prerelease", spec("1.0-prerelease", "v1.0-prerelease", export=False)
+        ),
         "v1.yaml": overrides.get("v1", spec("1", "v1")),
         "v2.yaml": overrides.get("v2", spec("2", "v2")),
     }

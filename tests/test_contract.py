@@ -44,14 +44,18 @@ def endpoint_of(op: Operation) -> Endpoint:
 
 def expected_headers(op: Operation) -> VersionHeaders:
     registry = model().registry
-    return VersionHeaders.of(Declared(name, registry.get(name).deprecated) for name in endpoint_of(op).versions)
+    return VersionHeaders.of(
+        Declared(name, registry.get(name).deprecated) for name in endpoint_of(op).versions
+    )
 
 
 CASES = [pytest.param(spec, op, id=f"{spec.version.name}-{op.operation_id}") for spec, op in operations()]
 
 
 @pytest.mark.parametrize(("spec", "op"), CASES)
-def test_every_operation_answers_within_its_contract(client: TestClient, spec: ApiSpec, op: Operation) -> None:
+def test_every_operation_answers_within_its_contract(
+    client: TestClient, spec: ApiSpec, op: Operation
+) -> None:
     sent = exchange(spec, op, model())
     response = client.request(sent.method, sent.url, headers=sent.headers, content=sent.body)
     answer = expected_answer(op)
@@ -76,7 +80,9 @@ def test_hostile_parameter_values_get_a_documented_4xx_never_a_500(
             tried = {**target, parameter.name: hostile}
             query = tried if parameter.location == "query" else sent.query
             headers = tried if parameter.location == "header" else sent.headers
-            response = client.request(sent.method, sent.path, params=query, headers=headers, content=sent.body)
+            response = client.request(
+                sent.method, sent.path, params=query, headers=headers, content=sent.body
+            )
             assert response.status_code < 500, f"{parameter.name}={hostile!r}: {response.status_code}"
             assert str(response.status_code) in {r.status for r in op.responses}, (
                 f"{parameter.name}={hostile!r} got undocumented {response.status_code}: {response.text[:200]}"
@@ -111,7 +117,9 @@ def test_an_unsupported_version_gets_the_documented_version_error_on_every_path(
     checked = 0
     for op in v2.operations:
         sent = exchange(v2, op, model())
-        response = client.request(sent.method, sent.url.replace("/v2/", "/v3/", 1), headers=sent.headers, content=sent.body)
+        response = client.request(
+            sent.method, sent.url.replace("/v2/", "/v3/", 1), headers=sent.headers, content=sent.body
+        )
         assert response.status_code == 400, op.operation_id
         assert response.json()["error"]["code"] == "UnsupportedApiVersion"
         # The body is the application/json 400 documented by the operation.
@@ -151,7 +159,9 @@ def test_operations_that_need_an_accept_header_answer_406_without_one(client: Te
     client.headers["accept"] = "*/*"
 
 
-@pytest.mark.parametrize("segment", ["v1.0-prerelease", "v1-prerelease", "V1-PRERELEASE", "v1", "v1.0", "v2", "v2.0"])
+@pytest.mark.parametrize(
+    "segment", ["v1.0-prerelease", "v1-prerelease", "V1-PRERELEASE", "v1", "v1.0", "v2", "v2.0"]
+)
 def test_each_versions_document_is_served_for_every_alias(client: TestClient, segment: str) -> None:
     registry = model().registry
     version = next(v for v in registry.versions if segment.lower() in {s.lower() for s in v.url_segments})

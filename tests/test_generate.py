@@ -1,4 +1,4 @@
-"""`make generate`: deterministic, all-or-nothing, marked output; handler modules created once and never lost."""
+"""`make generate`: deterministic, all-or-nothing, marked output; handlers created once and never lost."""
 
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def test_stubs_carry_the_version_annotations_from_the_registry(project: Path) ->
     assert '@api_version("1")\n@api_version("2")\nasync def start_export(' in stubs
 
 
-def test_check_passes_when_fresh_and_fails_naming_stale_files(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_passes_when_fresh_and_fails_naming_stale_files(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_generate(project)
     assert run_generate(project, check=True) == 0
     operations = project / "dicom_service" / "generated" / "operations.py"

@@ -31,7 +31,9 @@ def test_a_valid_project_loads_with_every_version(tmp_path: Path) -> None:
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
-    text = yaml.safe_dump(spec("2", "v2"), sort_keys=False).replace("operationId: startExport", "operationId: [startExport")
+    text = yaml.safe_dump(spec("2", "v2"), sort_keys=False).replace(
+        "operationId: startExport", "operationId: [startExport"
+    )
     found = only(problems(write_project(tmp_path, v2=text)), "yaml-syntax")
     assert found.file == "v2.yaml"
     assert found.line is not None and found.line > 1
@@ -104,7 +106,11 @@ def test_fragment_in_another_file_is_bundled_into_the_document(tmp_path: Path) -
     document["components"]["parameters"]["limit"]["schema"] = {"$ref": "shared/schemas.yaml#/Limit"}
     (specs / "v2.yaml").write_text(yaml.safe_dump(document))
     v2 = load_api(specs).model.spec("2")
-    assert v2.document["components"]["parameters"]["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 50}
+    assert v2.document["components"]["parameters"]["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 50,
+    }
 
 
 def test_yaml_bomb_is_refused(tmp_path: Path) -> None:
@@ -117,7 +123,10 @@ def test_yaml_bomb_is_refused(tmp_path: Path) -> None:
 
 
 def test_yaml_object_construction_is_refused(tmp_path: Path) -> None:
-    found = only(problems(write_project(tmp_path, v2="x: !!python/object/apply:os.system ['true']\n")), "yaml-unsupported-tag")
+    found = only(
+        problems(write_project(tmp_path, v2="x: !!python/object/apply:os.system ['true']\n")),
+        "yaml-unsupported-tag",
+    )
     assert found.line == 1
 
 
@@ -145,7 +154,9 @@ def test_missing_example_is_reported(tmp_path: Path) -> None:
 
 def test_invalid_example_is_reported_with_the_schema_error(tmp_path: Path) -> None:
     document = spec("2", "v2")
-    document["paths"]["/export"]["post"]["requestBody"]["content"]["application/json"]["example"] = {"target": 1}
+    document["paths"]["/export"]["post"]["requestBody"]["content"]["application/json"]["example"] = {
+        "target": 1
+    }
     found = only(problems(write_project(tmp_path, v2=document)), "example-invalid")
     assert "'source' is a required property" in found.message
     assert found.pointer.endswith("/example")
@@ -171,7 +182,13 @@ def test_spec_file_not_in_the_registry_is_reported(tmp_path: Path) -> None:
 
 
 def test_registry_entry_without_its_spec_file_is_reported(tmp_path: Path) -> None:
-    registry = {**REGISTRY, "versions": [*REGISTRY["versions"], {"name": "3", "segment": "v3", "status": "released", "spec": "v3.yaml"}]}
+    registry = {
+        **REGISTRY,
+        "versions": [
+            *REGISTRY["versions"],
+            {"name": "3", "segment": "v3", "status": "released", "spec": "v3.yaml"},
+        ],
+    }
     found = only(problems(write_project(tmp_path, registry=registry)), "registry-spec-missing")
     assert found.file == "versions.yaml" and found.pointer == "/versions/3/spec"
 

@@ -60,7 +60,11 @@ def contract(operation_id: str, **kwargs: object) -> Contract:
     return Contract(**{**defaults, **kwargs})  # type: ignore[arg-type]
 
 
-LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100}}
+LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100},
+}
 CONTRACTS = {
     version: {
         "searchStudies": contract("searchStudies", parameters=(LIMIT,)),
@@ -95,9 +99,16 @@ def test_a_typo_in_an_annotation_fails_at_import_time() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1", (1, 0, None)), ("1.0", (1, 0, None)), ("1.0-PreRelease", (1, 0, "prerelease")), ("2.1", (2, 1, None))],
+    [
+        ("1", (1, 0, None)),
+        ("1.0", (1, 0, None)),
+        ("1.0-PreRelease", (1, 0, "prerelease")),
+        ("2.1", (2, 1, None)),
+    ],
 )
-def test_versions_parse_with_an_implied_minor_and_any_case(text: str, expected: tuple[int, int, str | None]) -> None:
+def test_versions_parse_with_an_implied_minor_and_any_case(
+    text: str, expected: tuple[int, int, str | None]
+) -> None:
     assert ApiVersion.parse(text) == ApiVersion(*expected)
 
 
@@ -108,7 +119,10 @@ def test_a_prerelease_sorts_before_its_release() -> None:
 
 def test_headers_list_supported_and_deprecated_versions_as_declared() -> None:
     headers = VersionHeaders.of([Declared("2"), Declared("1.0-prerelease", True), Declared("1")])
-    assert headers.items() == [("api-supported-versions", "1, 2"), ("api-deprecated-versions", "1.0-prerelease")]
+    assert headers.items() == [
+        ("api-supported-versions", "1, 2"),
+        ("api-deprecated-versions", "1.0-prerelease"),
+    ]
     assert VersionHeaders.of([Declared("1"), Declared("2")]).items() == [("api-supported-versions", "1, 2")]
 
 
@@ -130,8 +144,16 @@ def test_an_endpoint_without_deprecated_versions_sends_no_deprecated_header(clie
 
 @pytest.mark.parametrize(
     ("segment", "version"),
-    [("v1", "1"), ("v1.0", "1"), ("V1.0", "1"), ("v2.0", "2"), ("v1-prerelease", "1.0-prerelease"),
-     ("v1.0-prerelease", "1.0-prerelease"), ("V1.0-PRERELEASE", "1.0-prerelease"), ("v2.00", "2")],
+    [
+        ("v1", "1"),
+        ("v1.0", "1"),
+        ("V1.0", "1"),
+        ("v2.0", "2"),
+        ("v1-prerelease", "1.0-prerelease"),
+        ("v1.0-prerelease", "1.0-prerelease"),
+        ("V1.0-PRERELEASE", "1.0-prerelease"),
+        ("v2.00", "2"),
+    ],
 )
 def test_aliases_name_the_same_version(client: TestClient, segment: str, version: str) -> None:
     response = client.get(f"/{segment}/studies")
@@ -145,7 +167,10 @@ def test_a_deprecated_version_still_works_and_says_so(client: TestClient) -> Non
     assert response.headers["api-deprecated-versions"] == "1.0-prerelease"
     assert response.headers["deprecation"] == "@1688083200"  # 2023-06-30T00:00:00Z
     assert response.headers["sunset"] == "Wed, 30 Jun 2027 00:00:00 GMT"
-    assert response.headers["link"] == '<https://docs.example.test/versioning-policy.html>; rel="deprecation"; type="text/html"'
+    assert (
+        response.headers["link"]
+        == '<https://docs.example.test/versioning-policy.html>; rel="deprecation"; type="text/html"'
+    )
 
 
 def test_a_route_without_a_version_is_not_found(client: TestClient) -> None:

@@ -54,7 +54,10 @@ from dicom_service.versioning import api_version
 @api_version("1")
 @api_version("2")
 async def get_change_feed(ctx: OperationContext) -> Response:
-    """GET /changefeed: Read the change feed"""
+    """GET: Read the change feed
+
+    /changefeed
+    """
     return await dicom_service.handlers.get_change_feed.handle(ctx)
 
 
@@ -62,14 +65,20 @@ async def get_change_feed(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def get_latest_change_feed_entry(ctx: OperationContext) -> Response:
-    """GET /changefeed/latest: Read the latest change feed entry"""
+    """GET: Read the latest change feed entry
+
+    /changefeed/latest
+    """
     return await dicom_service.handlers.get_latest_change_feed_entry.handle(ctx)
 
 
 @api_version("1")
 @api_version("2")
 async def start_export(ctx: OperationContext) -> Response:
-    """POST /export: Export instances"""
+    """POST: Export instances
+
+    /export
+    """
     return await dicom_service.handlers.start_export.handle(ctx)
 
 
@@ -77,7 +86,10 @@ async def start_export(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def list_extended_query_tags(ctx: OperationContext) -> Response:
-    """GET /extendedquerytags: List extended query tags"""
+    """GET: List extended query tags
+
+    /extendedquerytags
+    """
     return await dicom_service.handlers.list_extended_query_tags.handle(ctx)
 
 
@@ -85,7 +97,10 @@ async def list_extended_query_tags(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def add_extended_query_tags(ctx: OperationContext) -> Response:
-    """POST /extendedquerytags: Add extended query tags"""
+    """POST: Add extended query tags
+
+    /extendedquerytags
+    """
     return await dicom_service.handlers.add_extended_query_tags.handle(ctx)
 
 
@@ -93,7 +108,10 @@ async def add_extended_query_tags(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def delete_extended_query_tag(ctx: OperationContext) -> Response:
-    """DELETE /extendedquerytags/{tagPath}: Delete an extended query tag"""
+    """DELETE: Delete an extended query tag
+
+    /extendedquerytags/{tagPath}
+    """
     return await dicom_service.handlers.delete_extended_query_tag.handle(ctx)
 
 
@@ -101,7 +119,10 @@ async def delete_extended_query_tag(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def get_extended_query_tag(ctx: OperationContext) -> Response:
-    """GET /extendedquerytags/{tagPath}: Get an extended query tag"""
+    """GET: Get an extended query tag
+
+    /extendedquerytags/{tagPath}
+    """
     return await dicom_service.handlers.get_extended_query_tag.handle(ctx)
 
 
@@ -109,7 +130,10 @@ async def get_extended_query_tag(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def update_extended_query_tag(ctx: OperationContext) -> Response:
-    """PATCH /extendedquerytags/{tagPath}: Update an extended query tag"""
+    """PATCH: Update an extended query tag
+
+    /extendedquerytags/{tagPath}
+    """
     return await dicom_service.handlers.update_extended_query_tag.handle(ctx)
 
 
@@ -117,7 +141,10 @@ async def update_extended_query_tag(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def list_extended_query_tag_errors(ctx: OperationContext) -> Response:
-    """GET /extendedquerytags/{tagPath}/errors: List indexing errors of an extended query tag"""
+    """GET: List indexing errors of an extended query tag
+
+    /extendedquerytags/{tagPath}/errors
+    """
     return await dicom_service.handlers.list_extended_query_tag_errors.handle(ctx)
 
 
@@ -125,7 +152,10 @@ async def list_extended_query_tag_errors(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_instances(ctx: OperationContext) -> Response:
-    """GET /instances: Search for instances"""
+    """GET: Search for instances
+
+    /instances
+    """
     return await dicom_service.handlers.search_instances.handle(ctx)
 
 
@@ -133,7 +163,10 @@ async def search_instances(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def get_operation(ctx: OperationContext) -> Response:
-    """GET /operations/{operationId}: Get the state of an operation"""
+    """GET: Get the state of an operation
+
+    /operations/{operationId}
+    """
     return await dicom_service.handlers.get_operation.handle(ctx)
 
 
@@ -141,14 +174,20 @@ async def get_operation(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def list_partitions(ctx: OperationContext) -> Response:
-    """GET /partitions: List partitions"""
+    """GET: List partitions
+
+    /partitions
+    """
     return await dicom_service.handlers.list_partitions.handle(ctx)
 
 
 @api_version("1")
 @api_version("2")
 async def start_export_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/export: Export instances in a partition"""
+    """POST: Export instances in a partition
+
+    /partitions/{partitionName}/export
+    """
     return await dicom_service.handlers.start_export.handle(ctx)
 
 
@@ -156,7 +195,10 @@ async def start_export_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_instances_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/instances: Search for instances in a partition"""
+    """GET: Search for instances in a partition
+
+    /partitions/{partitionName}/instances
+    """
     return await dicom_service.handlers.search_instances.handle(ctx)
 
 
@@ -164,7 +206,10 @@ async def search_instances_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_series_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/series: Search for series in a partition"""
+    """GET: Search for series in a partition
+
+    /partitions/{partitionName}/series
+    """
     return await dicom_service.handlers.search_series.handle(ctx)
 
 
@@ -172,7 +217,10 @@ async def search_series_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_studies_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies: Search for studies in a partition"""
+    """GET: Search for studies in a partition
+
+    /partitions/{partitionName}/studies
+    """
     return await dicom_service.handlers.search_studies.handle(ctx)
 
 
@@ -180,7 +228,10 @@ async def search_studies_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def store_instances_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/studies: Store instances in a partition"""
+    """POST: Store instances in a partition
+
+    /partitions/{partitionName}/studies
+    """
     return await dicom_service.handlers.store_instances.handle(ctx)
 
 
@@ -188,7 +239,10 @@ async def store_instances_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def bulk_update_studies_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/studies/$bulkUpdate: Update attributes of studies in a partition"""
+    """POST: Update attributes of studies in a partition
+
+    /partitions/{partitionName}/studies/$bulkUpdate
+    """
     return await dicom_service.handlers.bulk_update_studies.handle(ctx)
 
 
@@ -196,7 +250,10 @@ async def bulk_update_studies_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def delete_study_in_partition(ctx: OperationContext) -> Response:
-    """DELETE /partitions/{partitionName}/studies/{studyInstanceUid}: Delete a study in a partition"""
+    """DELETE: Delete a study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.delete_study.handle(ctx)
 
 
@@ -204,7 +261,10 @@ async def delete_study_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_study_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}: Retrieve a study in a partition"""
+    """GET: Retrieve a study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_study.handle(ctx)
 
 
@@ -212,7 +272,10 @@ async def retrieve_study_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def store_instances_in_study_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/studies/{studyInstanceUid}: Store instances in a study in a partition"""
+    """POST: Store instances in a study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.store_instances_in_study.handle(ctx)
 
 
@@ -220,7 +283,10 @@ async def store_instances_in_study_in_partition(ctx: OperationContext) -> Respon
 @api_version("1")
 @api_version("2")
 async def search_instances_in_study_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/instances: Search for instances in a study in a partition"""
+    """GET: Search for instances in a study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/instances
+    """
     return await dicom_service.handlers.search_instances_in_study.handle(ctx)
 
 
@@ -228,7 +294,10 @@ async def search_instances_in_study_in_partition(ctx: OperationContext) -> Respo
 @api_version("1")
 @api_version("2")
 async def retrieve_study_metadata_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/metadata: Retrieve study metadata in a partition"""
+    """GET: Retrieve study metadata in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_study_metadata.handle(ctx)
 
 
@@ -236,7 +305,10 @@ async def retrieve_study_metadata_in_partition(ctx: OperationContext) -> Respons
 @api_version("1")
 @api_version("2")
 async def search_series_in_study_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series: Search for series in a study in a partition"""
+    """GET: Search for series in a study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series
+    """
     return await dicom_service.handlers.search_series_in_study.handle(ctx)
 
 
@@ -244,7 +316,10 @@ async def search_series_in_study_in_partition(ctx: OperationContext) -> Response
 @api_version("1")
 @api_version("2")
 async def delete_series_in_partition(ctx: OperationContext) -> Response:
-    """DELETE /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}: Delete a series in a partition"""
+    """DELETE: Delete a series in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    """
     return await dicom_service.handlers.delete_series.handle(ctx)
 
 
@@ -252,7 +327,10 @@ async def delete_series_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_series_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}: Retrieve a series in a partition"""
+    """GET: Retrieve a series in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_series.handle(ctx)
 
 
@@ -260,7 +338,10 @@ async def retrieve_series_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_instances_in_series_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances: Search for instances in a series in a partition"""
+    """GET: Search for instances in a series in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances
+    """
     return await dicom_service.handlers.search_instances_in_series.handle(ctx)
 
 
@@ -268,7 +349,10 @@ async def search_instances_in_series_in_partition(ctx: OperationContext) -> Resp
 @api_version("1")
 @api_version("2")
 async def delete_instance_in_partition(ctx: OperationContext) -> Response:
-    """DELETE /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}: Delete an instance in a partition"""
+    """DELETE: Delete an instance in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
+    """
     return await dicom_service.handlers.delete_instance.handle(ctx)
 
 
@@ -276,7 +360,10 @@ async def delete_instance_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_instance_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}: Retrieve an instance in a partition"""
+    """GET: Retrieve an instance in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_instance.handle(ctx)
 
 
@@ -284,7 +371,10 @@ async def retrieve_instance_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_frames_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frames}: Retrieve frames in a partition"""
+    """GET: Retrieve frames in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frames}
+    """
     return await dicom_service.handlers.retrieve_frames.handle(ctx)
 
 
@@ -292,7 +382,10 @@ async def retrieve_frames_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_rendered_frame_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frame}/rendered: Retrieve a rendered frame in a partition"""
+    """GET: Retrieve a rendered frame in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frame}/rendered
+    """
     return await dicom_service.handlers.retrieve_rendered_frame.handle(ctx)
 
 
@@ -300,7 +393,10 @@ async def retrieve_rendered_frame_in_partition(ctx: OperationContext) -> Respons
 @api_version("1")
 @api_version("2")
 async def retrieve_instance_metadata_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata: Retrieve instance metadata in a partition"""
+    """GET: Retrieve instance metadata in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_instance_metadata.handle(ctx)
 
 
@@ -308,7 +404,10 @@ async def retrieve_instance_metadata_in_partition(ctx: OperationContext) -> Resp
 @api_version("1")
 @api_version("2")
 async def retrieve_rendered_instance_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/rendered: Retrieve a rendered instance in a partition"""
+    """GET: Retrieve a rendered instance in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/rendered
+    """
     return await dicom_service.handlers.retrieve_rendered_instance.handle(ctx)
 
 
@@ -316,7 +415,10 @@ async def retrieve_rendered_instance_in_partition(ctx: OperationContext) -> Resp
 @api_version("1")
 @api_version("2")
 async def retrieve_series_metadata_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata: Retrieve series metadata in a partition"""
+    """GET: Retrieve series metadata in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
 
 
@@ -324,7 +426,10 @@ async def retrieve_series_metadata_in_partition(ctx: OperationContext) -> Respon
 @api_version("1")
 @api_version("2")
 async def search_workitems_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/workitems: Search for workitems in a partition"""
+    """GET: Search for workitems in a partition
+
+    /partitions/{partitionName}/workitems
+    """
     return await dicom_service.handlers.search_workitems.handle(ctx)
 
 
@@ -332,7 +437,10 @@ async def search_workitems_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def create_workitem_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/workitems: Create a workitem in a partition"""
+    """POST: Create a workitem in a partition
+
+    /partitions/{partitionName}/workitems
+    """
     return await dicom_service.handlers.create_workitem.handle(ctx)
 
 
@@ -340,7 +448,10 @@ async def create_workitem_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_workitem_in_partition(ctx: OperationContext) -> Response:
-    """GET /partitions/{partitionName}/workitems/{workitemInstanceUid}: Retrieve a workitem in a partition"""
+    """GET: Retrieve a workitem in a partition
+
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_workitem.handle(ctx)
 
 
@@ -348,7 +459,10 @@ async def retrieve_workitem_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def update_workitem_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/workitems/{workitemInstanceUid}: Update a workitem in a partition"""
+    """POST: Update a workitem in a partition
+
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}
+    """
     return await dicom_service.handlers.update_workitem.handle(ctx)
 
 
@@ -356,7 +470,10 @@ async def update_workitem_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def request_workitem_cancellation_in_partition(ctx: OperationContext) -> Response:
-    """POST /partitions/{partitionName}/workitems/{workitemInstanceUid}/cancelrequest: Request the cancellation of a workitem in a partition"""
+    """POST: Request the cancellation of a workitem in a partition
+
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}/cancelrequest
+    """
     return await dicom_service.handlers.request_workitem_cancellation.handle(ctx)
 
 
@@ -364,7 +481,10 @@ async def request_workitem_cancellation_in_partition(ctx: OperationContext) -> R
 @api_version("1")
 @api_version("2")
 async def change_workitem_state_in_partition(ctx: OperationContext) -> Response:
-    """PUT /partitions/{partitionName}/workitems/{workitemInstanceUid}/state: Change the state of a workitem in a partition"""
+    """PUT: Change the state of a workitem in a partition
+
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}/state
+    """
     return await dicom_service.handlers.change_workitem_state.handle(ctx)
 
 
@@ -372,7 +492,10 @@ async def change_workitem_state_in_partition(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_series(ctx: OperationContext) -> Response:
-    """GET /series: Search for series"""
+    """GET: Search for series
+
+    /series
+    """
     return await dicom_service.handlers.search_series.handle(ctx)
 
 
@@ -380,7 +503,10 @@ async def search_series(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_studies(ctx: OperationContext) -> Response:
-    """GET /studies: Search for studies"""
+    """GET: Search for studies
+
+    /studies
+    """
     return await dicom_service.handlers.search_studies.handle(ctx)
 
 
@@ -388,7 +514,10 @@ async def search_studies(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def store_instances(ctx: OperationContext) -> Response:
-    """POST /studies: Store instances"""
+    """POST: Store instances
+
+    /studies
+    """
     return await dicom_service.handlers.store_instances.handle(ctx)
 
 
@@ -396,7 +525,10 @@ async def store_instances(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def bulk_update_studies(ctx: OperationContext) -> Response:
-    """POST /studies/$bulkUpdate: Update attributes of studies"""
+    """POST: Update attributes of studies
+
+    /studies/$bulkUpdate
+    """
     return await dicom_service.handlers.bulk_update_studies.handle(ctx)
 
 
@@ -404,7 +536,10 @@ async def bulk_update_studies(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def delete_study(ctx: OperationContext) -> Response:
-    """DELETE /studies/{studyInstanceUid}: Delete a study"""
+    """DELETE: Delete a study
+
+    /studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.delete_study.handle(ctx)
 
 
@@ -412,7 +547,10 @@ async def delete_study(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_study(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}: Retrieve a study"""
+    """GET: Retrieve a study
+
+    /studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_study.handle(ctx)
 
 
@@ -420,7 +558,10 @@ async def retrieve_study(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def store_instances_in_study(ctx: OperationContext) -> Response:
-    """POST /studies/{studyInstanceUid}: Store instances in a study"""
+    """POST: Store instances in a study
+
+    /studies/{studyInstanceUid}
+    """
     return await dicom_service.handlers.store_instances_in_study.handle(ctx)
 
 
@@ -428,7 +569,10 @@ async def store_instances_in_study(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_instances_in_study(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/instances: Search for instances in a study"""
+    """GET: Search for instances in a study
+
+    /studies/{studyInstanceUid}/instances
+    """
     return await dicom_service.handlers.search_instances_in_study.handle(ctx)
 
 
@@ -436,7 +580,10 @@ async def search_instances_in_study(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_study_metadata(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/metadata: Retrieve study metadata"""
+    """GET: Retrieve study metadata
+
+    /studies/{studyInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_study_metadata.handle(ctx)
 
 
@@ -444,7 +591,10 @@ async def retrieve_study_metadata(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_series_in_study(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series: Search for series in a study"""
+    """GET: Search for series in a study
+
+    /studies/{studyInstanceUid}/series
+    """
     return await dicom_service.handlers.search_series_in_study.handle(ctx)
 
 
@@ -452,7 +602,10 @@ async def search_series_in_study(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def delete_series(ctx: OperationContext) -> Response:
-    """DELETE /studies/{studyInstanceUid}/series/{seriesInstanceUid}: Delete a series"""
+    """DELETE: Delete a series
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    """
     return await dicom_service.handlers.delete_series.handle(ctx)
 
 
@@ -460,7 +613,10 @@ async def delete_series(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_series(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}: Retrieve a series"""
+    """GET: Retrieve a series
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_series.handle(ctx)
 
 
@@ -468,7 +624,10 @@ async def retrieve_series(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_instances_in_series(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances: Search for instances in a series"""
+    """GET: Search for instances in a series
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances
+    """
     return await dicom_service.handlers.search_instances_in_series.handle(ctx)
 
 
@@ -476,7 +635,10 @@ async def search_instances_in_series(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def delete_instance(ctx: OperationContext) -> Response:
-    """DELETE /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}: Delete an instance"""
+    """DELETE: Delete an instance
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
+    """
     return await dicom_service.handlers.delete_instance.handle(ctx)
 
 
@@ -484,7 +646,10 @@ async def delete_instance(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_instance(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}: Retrieve an instance"""
+    """GET: Retrieve an instance
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_instance.handle(ctx)
 
 
@@ -492,7 +657,10 @@ async def retrieve_instance(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_frames(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frames}: Retrieve frames"""
+    """GET: Retrieve frames
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frames}
+    """
     return await dicom_service.handlers.retrieve_frames.handle(ctx)
 
 
@@ -500,7 +668,10 @@ async def retrieve_frames(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_rendered_frame(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frame}/rendered: Retrieve a rendered frame"""
+    """GET: Retrieve a rendered frame
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frame}/rendered
+    """
     return await dicom_service.handlers.retrieve_rendered_frame.handle(ctx)
 
 
@@ -508,7 +679,10 @@ async def retrieve_rendered_frame(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_instance_metadata(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata: Retrieve instance metadata"""
+    """GET: Retrieve instance metadata
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_instance_metadata.handle(ctx)
 
 
@@ -516,7 +690,10 @@ async def retrieve_instance_metadata(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_rendered_instance(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/rendered: Retrieve a rendered instance"""
+    """GET: Retrieve a rendered instance
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/rendered
+    """
     return await dicom_service.handlers.retrieve_rendered_instance.handle(ctx)
 
 
@@ -524,7 +701,10 @@ async def retrieve_rendered_instance(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_series_metadata(ctx: OperationContext) -> Response:
-    """GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata: Retrieve series metadata"""
+    """GET: Retrieve series metadata
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
+    """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
 
 
@@ -532,7 +712,10 @@ async def retrieve_series_metadata(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def search_workitems(ctx: OperationContext) -> Response:
-    """GET /workitems: Search for workitems"""
+    """GET: Search for workitems
+
+    /workitems
+    """
     return await dicom_service.handlers.search_workitems.handle(ctx)
 
 
@@ -540,7 +723,10 @@ async def search_workitems(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def create_workitem(ctx: OperationContext) -> Response:
-    """POST /workitems: Create a workitem"""
+    """POST: Create a workitem
+
+    /workitems
+    """
     return await dicom_service.handlers.create_workitem.handle(ctx)
 
 
@@ -548,7 +734,10 @@ async def create_workitem(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def retrieve_workitem(ctx: OperationContext) -> Response:
-    """GET /workitems/{workitemInstanceUid}: Retrieve a workitem"""
+    """GET: Retrieve a workitem
+
+    /workitems/{workitemInstanceUid}
+    """
     return await dicom_service.handlers.retrieve_workitem.handle(ctx)
 
 
@@ -556,7 +745,10 @@ async def retrieve_workitem(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def update_workitem(ctx: OperationContext) -> Response:
-    """POST /workitems/{workitemInstanceUid}: Update a workitem"""
+    """POST: Update a workitem
+
+    /workitems/{workitemInstanceUid}
+    """
     return await dicom_service.handlers.update_workitem.handle(ctx)
 
 
@@ -564,7 +756,10 @@ async def update_workitem(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def request_workitem_cancellation(ctx: OperationContext) -> Response:
-    """POST /workitems/{workitemInstanceUid}/cancelrequest: Request the cancellation of a workitem"""
+    """POST: Request the cancellation of a workitem
+
+    /workitems/{workitemInstanceUid}/cancelrequest
+    """
     return await dicom_service.handlers.request_workitem_cancellation.handle(ctx)
 
 
@@ -572,7 +767,10 @@ async def request_workitem_cancellation(ctx: OperationContext) -> Response:
 @api_version("1")
 @api_version("2")
 async def change_workitem_state(ctx: OperationContext) -> Response:
-    """PUT /workitems/{workitemInstanceUid}/state: Change the state of a workitem"""
+    """PUT: Change the state of a workitem
+
+    /workitems/{workitemInstanceUid}/state
+    """
     return await dicom_service.handlers.change_workitem_state.handle(ctx)
 
 

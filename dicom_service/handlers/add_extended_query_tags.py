@@ -1,6 +1,7 @@
-"""Handler of addExtendedQueryTags: POST /extendedquerytags.
+"""Handler of addExtendedQueryTags: Add extended query tags
 
-Add extended query tags
+Handles POST on:
+    /extendedquerytags
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

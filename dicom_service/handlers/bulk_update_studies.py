@@ -1,6 +1,8 @@
-"""Handler of bulkUpdateStudies: POST /partitions/{partitionName}/studies/$bulkUpdate, POST /studies/$bulkUpdate.
+"""Handler of bulkUpdateStudies: Update attributes of studies
 
-Update attributes of studies
+Handles POST on:
+    /studies/$bulkUpdate
+    /partitions/{partitionName}/studies/$bulkUpdate
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of changeWorkitemState: PUT /partitions/{partitionName}/workitems/{workitemInstanceUid}/state, PUT /workitems/{workitemInstanceUid}/state.
+"""Handler of changeWorkitemState: Change the state of a workitem
 
-Change the state of a workitem
+Handles PUT on:
+    /workitems/{workitemInstanceUid}/state
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}/state
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

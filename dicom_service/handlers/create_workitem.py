@@ -1,6 +1,8 @@
-"""Handler of createWorkitem: POST /partitions/{partitionName}/workitems, POST /workitems.
+"""Handler of createWorkitem: Create a workitem
 
-Create a workitem
+Handles POST on:
+    /workitems
+    /partitions/{partitionName}/workitems
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

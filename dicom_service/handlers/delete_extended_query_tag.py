@@ -1,6 +1,7 @@
-"""Handler of deleteExtendedQueryTag: DELETE /extendedquerytags/{tagPath}.
+"""Handler of deleteExtendedQueryTag: Delete an extended query tag
 
-Delete an extended query tag
+Handles DELETE on:
+    /extendedquerytags/{tagPath}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

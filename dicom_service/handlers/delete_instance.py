@@ -1,6 +1,8 @@
-"""Handler of deleteInstance: DELETE /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}, DELETE /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}.
+"""Handler of deleteInstance: Delete an instance
 
-Delete an instance
+Handles DELETE on:
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of deleteSeries: DELETE /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}, DELETE /studies/{studyInstanceUid}/series/{seriesInstanceUid}.
+"""Handler of deleteSeries: Delete a series
 
-Delete a series
+Handles DELETE on:
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of deleteStudy: DELETE /partitions/{partitionName}/studies/{studyInstanceUid}, DELETE /studies/{studyInstanceUid}.
+"""Handler of deleteStudy: Delete a study
 
-Delete a study
+Handles DELETE on:
+    /studies/{studyInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

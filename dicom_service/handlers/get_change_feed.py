@@ -1,6 +1,7 @@
-"""Handler of getChangeFeed: GET /changefeed.
+"""Handler of getChangeFeed: Read the change feed
 
-Read the change feed
+Handles GET on:
+    /changefeed
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

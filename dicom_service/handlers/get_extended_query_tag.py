@@ -1,6 +1,7 @@
-"""Handler of getExtendedQueryTag: GET /extendedquerytags/{tagPath}.
+"""Handler of getExtendedQueryTag: Get an extended query tag
 
-Get an extended query tag
+Handles GET on:
+    /extendedquerytags/{tagPath}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

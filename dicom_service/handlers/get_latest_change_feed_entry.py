@@ -1,6 +1,7 @@
-"""Handler of getLatestChangeFeedEntry: GET /changefeed/latest.
+"""Handler of getLatestChangeFeedEntry: Read the latest change feed entry
 
-Read the latest change feed entry
+Handles GET on:
+    /changefeed/latest
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,7 @@
-"""Handler of getOperation: GET /operations/{operationId}.
+"""Handler of getOperation: Get the state of an operation
 
-Get the state of an operation
+Handles GET on:
+    /operations/{operationId}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,7 @@
-"""Handler of listExtendedQueryTagErrors: GET /extendedquerytags/{tagPath}/errors.
+"""Handler of listExtendedQueryTagErrors: List indexing errors of an extended query tag
 
-List indexing errors of an extended query tag
+Handles GET on:
+    /extendedquerytags/{tagPath}/errors
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

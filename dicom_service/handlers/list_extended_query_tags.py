@@ -1,6 +1,7 @@
-"""Handler of listExtendedQueryTags: GET /extendedquerytags.
+"""Handler of listExtendedQueryTags: List extended query tags
 
-List extended query tags
+Handles GET on:
+    /extendedquerytags
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

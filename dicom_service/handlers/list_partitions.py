@@ -1,6 +1,7 @@
-"""Handler of listPartitions: GET /partitions.
+"""Handler of listPartitions: List partitions
 
-List partitions
+Handles GET on:
+    /partitions
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of requestWorkitemCancellation: POST /partitions/{partitionName}/workitems/{workitemInstanceUid}/cancelrequest, POST /workitems/{workitemInstanceUid}/cancelrequest.
+"""Handler of requestWorkitemCancellation: Request the cancellation of a workitem
 
-Request the cancellation of a workitem
+Handles POST on:
+    /workitems/{workitemInstanceUid}/cancelrequest
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}/cancelrequest
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of retrieveSeries: GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}, GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}.
+"""Handler of retrieveSeries: Retrieve a series
 
-Retrieve a series
+Handles GET on:
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

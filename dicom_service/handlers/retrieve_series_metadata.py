@@ -1,6 +1,8 @@
-"""Handler of retrieveSeriesMetadata: GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata, GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata.
+"""Handler of retrieveSeriesMetadata: Retrieve series metadata
 
-Retrieve series metadata
+Handles GET on:
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of retrieveStudy: GET /partitions/{partitionName}/studies/{studyInstanceUid}, GET /studies/{studyInstanceUid}.
+"""Handler of retrieveStudy: Retrieve a study
 
-Retrieve a study
+Handles GET on:
+    /studies/{studyInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

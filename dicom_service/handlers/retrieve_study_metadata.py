@@ -1,6 +1,8 @@
-"""Handler of retrieveStudyMetadata: GET /partitions/{partitionName}/studies/{studyInstanceUid}/metadata, GET /studies/{studyInstanceUid}/metadata.
+"""Handler of retrieveStudyMetadata: Retrieve study metadata
 
-Retrieve study metadata
+Handles GET on:
+    /studies/{studyInstanceUid}/metadata
+    /partitions/{partitionName}/studies/{studyInstanceUid}/metadata
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of retrieveWorkitem: GET /partitions/{partitionName}/workitems/{workitemInstanceUid}, GET /workitems/{workitemInstanceUid}.
+"""Handler of retrieveWorkitem: Retrieve a workitem
 
-Retrieve a workitem
+Handles GET on:
+    /workitems/{workitemInstanceUid}
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

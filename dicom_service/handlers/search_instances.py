@@ -1,6 +1,8 @@
-"""Handler of searchInstances: GET /instances, GET /partitions/{partitionName}/instances.
+"""Handler of searchInstances: Search for instances
 
-Search for instances
+Handles GET on:
+    /instances
+    /partitions/{partitionName}/instances
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

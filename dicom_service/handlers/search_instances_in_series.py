@@ -1,6 +1,8 @@
-"""Handler of searchInstancesInSeries: GET /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances, GET /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances.
+"""Handler of searchInstancesInSeries: Search for instances in a series
 
-Search for instances in a series
+Handles GET on:
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of searchInstancesInStudy: GET /partitions/{partitionName}/studies/{studyInstanceUid}/instances, GET /studies/{studyInstanceUid}/instances.
+"""Handler of searchInstancesInStudy: Search for instances in a study
 
-Search for instances in a study
+Handles GET on:
+    /studies/{studyInstanceUid}/instances
+    /partitions/{partitionName}/studies/{studyInstanceUid}/instances
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of searchSeries: GET /partitions/{partitionName}/series, GET /series.
+"""Handler of searchSeries: Search for series
 
-Search for series
+Handles GET on:
+    /series
+    /partitions/{partitionName}/series
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of searchSeriesInStudy: GET /partitions/{partitionName}/studies/{studyInstanceUid}/series, GET /studies/{studyInstanceUid}/series.
+"""Handler of searchSeriesInStudy: Search for series in a study
 
-Search for series in a study
+Handles GET on:
+    /studies/{studyInstanceUid}/series
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

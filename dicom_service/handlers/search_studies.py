@@ -1,6 +1,8 @@
-"""Handler of searchStudies: GET /partitions/{partitionName}/studies, GET /studies.
+"""Handler of searchStudies: Search for studies
 
-Search for studies
+Handles GET on:
+    /studies
+    /partitions/{partitionName}/studies
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

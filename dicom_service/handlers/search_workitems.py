@@ -1,6 +1,8 @@
-"""Handler of searchWorkitems: GET /partitions/{partitionName}/workitems, GET /workitems.
+"""Handler of searchWorkitems: Search for workitems
 
-Search for workitems
+Handles GET on:
+    /workitems
+    /partitions/{partitionName}/workitems
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

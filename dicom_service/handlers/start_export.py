@@ -1,6 +1,8 @@
-"""Handler of startExport: POST /export, POST /partitions/{partitionName}/export.
+"""Handler of startExport: Export instances
 
-Export instances
+Handles POST on:
+    /export
+    /partitions/{partitionName}/export
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of storeInstances: POST /partitions/{partitionName}/studies, POST /studies.
+"""Handler of storeInstances: Store instances
 
-Store instances
+Handles POST on:
+    /studies
+    /partitions/{partitionName}/studies
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

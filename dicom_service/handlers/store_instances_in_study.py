@@ -1,6 +1,8 @@
-"""Handler of storeInstancesInStudy: POST /partitions/{partitionName}/studies/{studyInstanceUid}, POST /studies/{studyInstanceUid}.
+"""Handler of storeInstancesInStudy: Store instances in a study
 
-Store instances in a study
+Handles POST on:
+    /studies/{studyInstanceUid}
+    /partitions/{partitionName}/studies/{studyInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,7 @@
-"""Handler of updateExtendedQueryTag: PATCH /extendedquerytags/{tagPath}.
+"""Handler of updateExtendedQueryTag: Update an extended query tag
 
-Update an extended query tag
+Handles PATCH on:
+    /extendedquerytags/{tagPath}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

@@ -1,6 +1,8 @@
-"""Handler of updateWorkitem: POST /partitions/{partitionName}/workitems/{workitemInstanceUid}, POST /workitems/{workitemInstanceUid}.
+"""Handler of updateWorkitem: Update a workitem
 
-Update a workitem
+Handles POST on:
+    /workitems/{workitemInstanceUid}
+    /partitions/{partitionName}/workitems/{workitemInstanceUid}
 
 Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
 it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved

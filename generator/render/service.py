@@ -45,17 +45,19 @@ class HandlerView:
     name: str
     operation_id: str
     summary: str
-    routes: tuple[str, ...]
+    method: str
+    paths: tuple[str, ...]
 
 
 def route_order(endpoint: Endpoint) -> tuple[list[tuple[int, str]], str]:
-    """Literal segments before parameters, so `/studies/$bulkUpdate` is tried before `/studies/{studyInstanceUid}`."""
+    """Literal segments first: `/studies/$bulkUpdate` must be tried before `/studies/{studyInstanceUid}`."""
     return [(1 if seg.startswith("{") else 0, seg) for seg in endpoint.path.split("/")], endpoint.method
 
 
 def stubs(model: ApiModel) -> list[StubView]:
     deprecated = {v.name: v.deprecated for v in model.registry.versions}
-    views, owners = [], {}
+    views: list[StubView] = []
+    owners: dict[str, str] = {}
     for endpoint in sorted(model.endpoints, key=route_order):
         latest = endpoint.latest
         function = snake_case(latest.operation_id)
@@ -99,13 +101,16 @@ def handlers(model: ApiModel) -> list[HandlerView]:
                 name=name,
                 operation_id=base.base_operation_id,
                 summary=base.summary,
-                routes=tuple(f"{e.method.upper()} {e.path}" for e in sorted(endpoints, key=lambda e: e.path)),
+                method=base.method.upper(),
+                paths=tuple(e.path for e in sorted(endpoints, key=lambda e: (e.latest.partitioned, e.path))),
             )
         )
     return views
 
 
-def render_service(model: ApiModel, env: Environment, root: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def render_service(
+    model: ApiModel, env: Environment, root: Path
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(the generated folder's files, the handler modules to create when missing)."""
     stub_views = stubs(model)
     handler_views = handlers(model)
@@ -121,7 +126,7 @@ def render_service(model: ApiModel, env: Environment, root: Path) -> tuple[dict[
         for v in model.registry.versions
     ]
     python = {
-        "__init__.py": f'# {GENERATED_MARK}\n"""Code and data generated from the specs; implement handlers in dicom_service/handlers/."""\n',
+        "__init__.py": f'# {GENERATED_MARK}\n"""Code and data generated from the specs."""\n',
         "manifest.py": env.get_template("service/manifest.py.j2").render(
             policy_url=model.registry.policy_url,
             versions=versions,
@@ -141,7 +146,10 @@ def render_service(model: ApiModel, env: Environment, root: Path) -> tuple[dict[
         files[path] = data
     template = env.get_template("service/handler.py.j2")
     scaffolds = {name: template.render(handler=view) for view in handler_views for name in [view.name]}
-    once = {f"{HANDLERS_DIR}/{name}.py": data.encode() for name, data in format_python(scaffolds, root, ".py").items()}
+    once = {
+        f"{HANDLERS_DIR}/{name}.py": data.encode()
+        for name, data in format_python(scaffolds, root, ".py").items()
+    }
     return files, once
 
 
@@ -169,7 +177,16 @@ def format_python(sources: dict[str, str], root: Path, suffix: str = "") -> dict
         folder = Path(scratch)
         for name, text in sources.items():
             (folder / (name + suffix)).write_text(text, encoding="utf-8")
-        command = [sys.executable, "-m", "ruff", "format", "--quiet", "--config", str(root / "pyproject.toml"), scratch]
+        command = [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--quiet",
+            "--config",
+            str(root / "pyproject.toml"),
+            scratch,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"ruff could not format the generated code:\n{result.stderr}")
@@ -195,7 +212,10 @@ def _contract(op: Operation) -> dict[str, Any]:
             for p in op.parameters
             if p.location in ("path", "query", "header")
         ],
-        "body": {"required": op.request_body.required, "media_types": [m.name for m in op.request_body.content]}
+        "body": {
+            "required": op.request_body.required,
+            "media_types": [m.name for m in op.request_body.content],
+        }
         if op.request_body
         else None,
         "offers": [
