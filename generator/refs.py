@@ -130,7 +130,10 @@ def bundle(files: SpecFiles, rel: str) -> Bundle | None:
     if doc is None:
         return None
     result = Bundle(rel, None, files)
-    result.document = _Bundler(files, rel, result).walk(doc.data, rel, "", "", ())
+    if _has_external(doc.data):
+        result.document = _Bundler(files, rel, result).walk(doc.data, rel, "", "", ())
+    else:
+        result.document = doc.data  # self-contained already: nothing to inline or check
     return result
 
 
@@ -145,11 +148,9 @@ class _Bundler:
         self.diagnostics.add(file, pointer, code, message, self.files.line(file, pointer))
 
     def walk(self, node: Any, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
+        """Copy of node with external references inlined; pointer/out locate node in its file and the bundle."""
         if isinstance(node, list):
-            return [
-                self.walk(v, file, join_pointer(pointer, i), join_pointer(out, i), stack)
-                for i, v in enumerate(node)
-            ]
+            return [self.walk(v, file, f"{pointer}/{i}", f"{out}/{i}", stack) for i, v in enumerate(node)]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
@@ -162,11 +163,14 @@ class _Bundler:
                 return inlined
         result = {}
         for key, value in node.items():
-            child = join_pointer(pointer, key)
-            if key == "externalValue" and isinstance(value, str):
-                result[key] = self.external_value(value, file, child)
+            if isinstance(value, dict | list):
+                result[key] = self.walk(
+                    value, file, join_pointer(pointer, key), join_pointer(out, key), stack
+                )
+            elif key == "externalValue" and isinstance(value, str):
+                result[key] = self.external_value(value, file, join_pointer(pointer, key))
             else:
-                result[key] = self.walk(value, file, child, join_pointer(out, key), stack)
+                result[key] = value
         return result
 
     def follow(self, ref: str, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
@@ -231,6 +235,23 @@ class _Bundler:
         return rel
 
 
+def _has_external(node: Any) -> bool:
+    """Whether a document refers outside itself (a `$ref` to a file or a URL, or an externalValue)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if "$ref" in item and not (isinstance(ref, str) and ref.startswith("#")):
+                return True
+            if "externalValue" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """Every (pointer of the object holding `$ref`, reference) in a document."""
     if isinstance(node, dict):
@@ -238,10 +259,12 @@ def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
         if isinstance(ref, str):
             yield pointer, ref
         for key, value in node.items():
-            yield from iter_refs(value, join_pointer(pointer, key))
+            if isinstance(value, dict | list):
+                yield from iter_refs(value, join_pointer(pointer, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from iter_refs(value, join_pointer(pointer, i))
+            if isinstance(value, dict | list):
+                yield from iter_refs(value, f"{pointer}/{i}")
 
 
 def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
@@ -282,6 +305,7 @@ class Resolver:
 
     def __init__(self, document: Any) -> None:
         self.document = document
+        self._memo: dict[str, Any] = {}
 
     def deref(self, node: Any) -> Any:
         seen: set[str] = set()
@@ -293,15 +317,37 @@ class Resolver:
             node = resolve_pointer(self.document, ref[1:])
         return node
 
-    def inline(self, node: Any, _active: tuple[str, ...] = ()) -> Any:
-        """A deep copy with references replaced by their targets; a recursive reference is kept as written."""
+    def inline(self, node: Any) -> Any:
+        """The node with references replaced by their targets; a recursive reference is kept as written.
+
+        The result shares sub-objects between callers (targets are inlined once), so treat it as read-only.
+        """
+        return self._inline(node, ())[0]
+
+    def _inline(self, node: Any, active: tuple[str, ...]) -> tuple[Any, frozenset[str]]:
+        """(inlined node, references cut short because they recurse into an enclosing one)."""
         if isinstance(node, list):
-            return [self.inline(v, _active) for v in node]
+            items = [self._inline(v, active) for v in node]
+            return [value for value, _ in items], frozenset().union(*(cut for _, cut in items))
         if not isinstance(node, dict):
-            return node
+            return node, frozenset()
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#"):
-            if ref in _active:
-                return {"$ref": ref}
-            return self.inline(resolve_pointer(self.document, ref[1:]), (*_active, ref))
-        return {k: self.inline(v, _active) for k, v in node.items()}
+            if ref in active:
+                return {"$ref": ref}, frozenset({ref})
+            if ref in self._memo:
+                return self._memo[ref], frozenset()
+            value, cut = self._inline(resolve_pointer(self.document, ref[1:]), (*active, ref))
+            cut = cut - {ref}
+            if not cut:  # the same wherever it is reached from
+                self._memo[ref] = value
+            return value, cut
+        result: dict[str, Any] = {}
+        cuts: frozenset[str] = frozenset()
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                result[key], cut = self._inline(value, active)
+                cuts |= cut
+            else:
+                result[key] = value
+        return result, cuts

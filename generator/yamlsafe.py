@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator.diagnostics import join_pointer
+from generator.diagnostics import join_pointer, split_pointer
 
 # Expansion budget: the document's own node count times this, plus a floor for small files.
 EXPANSION_FACTOR = 10
@@ -45,16 +45,28 @@ class YamlProblem(Exception):
 @dataclass
 class YamlDocument:
     data: Any
-    lines: dict[str, int]
+    root: Node | None  # the composed node tree, kept to find lines only when a problem needs one
 
     def line_of(self, pointer: str) -> int | None:
         """Line of the node at pointer, or of its nearest ancestor that exists in the source."""
-        while True:
-            if pointer in self.lines:
-                return self.lines[pointer]
-            if not pointer:
-                return None
-            pointer = pointer.rsplit("/", 1)[0]
+        node = self.root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for token in split_pointer(pointer):
+            child: Node | None = None
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, ScalarNode) and key.value == token:
+                        line, child = key.start_mark.line + 1, value
+                        break
+            elif isinstance(node, SequenceNode) and token.isdigit() and int(token) < len(node.value):
+                child = node.value[int(token)]
+                line = child.start_mark.line + 1
+            if child is None:
+                return line
+            node = child
+        return line
 
 
 def load_yaml(text: str) -> YamlDocument:
@@ -70,10 +82,9 @@ def load_yaml(text: str) -> YamlDocument:
     finally:
         loader.dispose()
     if node is None:
-        return YamlDocument(None, {"": 1})
-    builder = _Builder(loader, _count_distinct(node))
-    data = builder.build(node, "")
-    return YamlDocument(data, builder.lines)
+        return YamlDocument(None, None)
+    data = _Builder(loader, _count_distinct(node)).build(node)
+    return YamlDocument(data, node)
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -115,57 +126,75 @@ class _Builder:
         self.constructor = loader
         self.budget = max(EXPANSION_FLOOR, distinct_nodes * EXPANSION_FACTOR)
         self.limit = self.budget
-        self.lines: dict[str, int] = {}
         self.active: set[int] = set()
+        self.path: list[str | int] = []  # where the builder is; joined into a pointer only for a problem
 
-    def build(self, node: Node, pointer: str) -> Any:
+    def pointer(self) -> str:
+        return join_pointer("", *self.path)
+
+    def build(self, node: Node) -> Any:
         self.budget -= 1
         if self.budget < 0:
             raise YamlProblem(
                 "yaml-alias-bomb",
                 f"alias expansion exceeds {self.limit} nodes; refusing the document (YAML bomb?)",
                 node.start_mark.line + 1,
-                pointer,
+                self.pointer(),
             )
-        self.lines.setdefault(pointer, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
-            return self.constructor.construct_scalar(node) if node.tag.endswith(":str") else self._scalar(node, pointer)
+            if node.tag.endswith(":str"):
+                return node.value
+            return self._scalar(node)
         if id(node) in self.active:
             raise YamlProblem(
-                "yaml-recursive-alias", "alias refers to a node that contains it", node.start_mark.line + 1, pointer
+                "yaml-recursive-alias",
+                "alias refers to a node that contains it",
+                node.start_mark.line + 1,
+                self.pointer(),
             )
         if node.tag not in _COLLECTION_TAGS:
-            raise _unsupported_tag(node, pointer)
+            raise _unsupported_tag(node, self.pointer())
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
-                return [self.build(item, join_pointer(pointer, i)) for i, item in enumerate(node.value)]
+                items = []
+                for i, item in enumerate(node.value):
+                    self.path.append(i)
+                    items.append(self.build(item))
+                    self.path.pop()
+                return items
             assert isinstance(node, MappingNode)
-            return self._mapping(node, pointer)
+            return self._mapping(node)
         finally:
             self.active.discard(id(node))
 
-    def _scalar(self, node: ScalarNode, pointer: str) -> Any:
+    def _scalar(self, node: ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
         if node.tag not in _JSON_SCALAR_TAGS:
-            raise _unsupported_tag(node, pointer)
+            raise _unsupported_tag(node, self.pointer())
         return self.constructor.construct_object(node, deep=True)
 
-    def _mapping(self, node: MappingNode, pointer: str) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode) -> dict[str, Any]:
         self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise YamlProblem(
-                    "yaml-complex-key", "mapping keys must be plain scalars", key_node.start_mark.line + 1, pointer
+                    "yaml-complex-key",
+                    "mapping keys must be plain scalars",
+                    key_node.start_mark.line + 1,
+                    self.pointer(),
                 )
             key = key_node.value
-            child = join_pointer(pointer, key)
+            self.path.append(key)
             if key in result:
                 raise YamlProblem(
-                    "yaml-duplicate-key", f"duplicate key {key!r}", key_node.start_mark.line + 1, child
+                    "yaml-duplicate-key",
+                    f"duplicate key {key!r}",
+                    key_node.start_mark.line + 1,
+                    self.pointer(),
                 )
-            self.lines.setdefault(child, key_node.start_mark.line + 1)
-            result[key] = self.build(value_node, child)
+            result[key] = self.build(value_node)
+            self.path.pop()
         return result

@@ -138,9 +138,11 @@ def render_service(
         ),
     }
     files = {path: data.encode() for path, data in format_python(python, root).items()}
-    files["contracts.json"] = _json({"generated": GENERATED_MARK, "versions": contracts(model)})
+    files["contracts.json"] = contracts_json(contracts(model))
     for spec in model.specs.values():
-        files[f"specs/{spec.version.slug}.json"] = _json(spec.document)
+        files[f"specs/{spec.version.slug}.json"] = (
+            json.dumps(spec.document, ensure_ascii=False) + "\n"
+        ).encode()
         files[f"specs/{spec.version.slug}.yaml"] = served_yaml(spec)
     for path, data in model.example_files.items():
         files[path] = data
@@ -157,8 +159,21 @@ def _date(value: Any) -> str:
     return f"dt.date({value.year}, {value.month}, {value.day})" if value else "None"
 
 
-def _json(value: Any) -> bytes:
-    return (json.dumps(value, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
+def contracts_json(by_version: dict[str, dict[str, Any]]) -> bytes:
+    """JSON with one line per operation, so a changed contract shows up as a one-line diff."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = ["{", f' "generated": {dump(GENERATED_MARK)},', ' "versions": {']
+    for v, (version, operations) in enumerate(by_version.items()):
+        lines.append(f"  {dump(version)}: {{")
+        for i, (operation_id, contract) in enumerate(operations.items()):
+            comma = "," if i < len(operations) - 1 else ""
+            lines.append(f"   {dump(operation_id)}: {dump(contract)}{comma}")
+        lines.append("  }" + ("," if v < len(by_version) - 1 else ""))
+    lines += [" }", "}", ""]
+    return "\n".join(lines).encode()
 
 
 def served_yaml(spec: ApiSpec) -> bytes:
