@@ -148,7 +148,7 @@ class _Bundler:
         self.diagnostics.add(file, pointer, code, message, self.files.line(file, pointer))
 
     def walk(self, node: Any, file: str, pointer: str, out: str, stack: tuple[tuple[str, str], ...]) -> Any:
-        """Copy of node with external references inlined; pointer/out locate node in its file and the bundle."""
+        """node with external references inlined; pointer/out locate it in its file and in the bundle."""
         if isinstance(node, list):
             return [self.walk(v, file, f"{pointer}/{i}", f"{out}/{i}", stack) for i, v in enumerate(node)]
         if not isinstance(node, dict):
