@@ -155,4 +155,5 @@ def unsupported_version_body(url: str, segment: str) -> bytes:
     requested = segment[1:] if segment[:1] in "vV" else segment
     resource = f"The HTTP resource that matches the request URI '{url}'"
     message = f"{resource} does not support the API version '{requested}'."
-    return json.dumps({"error": {"code": "UnsupportedApiVersion", "message": message}}).encode()
+    body = {"error": {"code": "UnsupportedApiVersion", "message": message}}
+    return json.dumps(body, separators=(",", ":")).encode()  # compact, as the service writes it

@@ -189,6 +189,7 @@ def test_an_unsupported_version_is_a_400_with_the_version_error_body(client: Tes
     response = client.get("/v3/studies")
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/json")
+    assert response.text.startswith('{"error":{"code":"UnsupportedApiVersion"')  # clients match this prefix
     assert response.json() == {
         "error": {
             "code": "UnsupportedApiVersion",
