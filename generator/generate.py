@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.loader import load_api
 from generator.render import environment
+from generator.render.docs import render_docs
 from generator.render.service import GENERATED_DIR, HANDLERS_DIR, render_service
 from generator.validation_cache import ValidationCache
 from generator.writer import Output, stale, write
@@ -19,7 +20,8 @@ def build_output(root: Path) -> Output:
         print(warning, file=sys.stderr)
     env = environment(root / "templates")
     generated, once = render_service(loaded.model, env, root)
-    return Output(trees={GENERATED_DIR: generated}, once=once)
+    doc_trees, doc_files = render_docs(loaded.model, env)
+    return Output(trees={GENERATED_DIR: generated, **doc_trees}, files=doc_files, once=once)
 
 
 def orphan_handlers(root: Path, output: Output) -> list[str]:

@@ -187,9 +187,7 @@ class ApiModel:
         try:
             return self.specs[version]
         except KeyError:
-            raise KeyError(
-                f"unknown API version {version!r}; known: {', '.join(self.specs)}"
-            ) from None
+            raise KeyError(f"unknown API version {version!r}; known: {', '.join(self.specs)}") from None
 
 
 def snake_case(name: str) -> str:

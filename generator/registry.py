@@ -63,7 +63,9 @@ class Registry:
         return self.versions[index - 1] if index else None
 
 
-def parse_registry(doc: YamlDocument, file: str, specs_dir: Path, diagnostics: Diagnostics) -> Registry | None:
+def parse_registry(
+    doc: YamlDocument, file: str, specs_dir: Path, diagnostics: Diagnostics
+) -> Registry | None:
     """Check the registry and build it; every problem goes to diagnostics, None when unusable."""
     data = doc.data
 
@@ -71,7 +73,9 @@ def parse_registry(doc: YamlDocument, file: str, specs_dir: Path, diagnostics: D
         diagnostics.add(file, pointer, code, message, doc.line_of(pointer))
 
     if not isinstance(data, Mapping):
-        problem("", "registry-shape", "the registry must be a mapping with `versions`, `docs_url` and `policy`")
+        problem(
+            "", "registry-shape", "the registry must be a mapping with `versions`, `docs_url` and `policy`"
+        )
         return None
     for key in ("docs_url", "policy"):
         if not isinstance(data.get(key), str) or not data.get(key):
@@ -90,7 +94,9 @@ def parse_registry(doc: YamlDocument, file: str, specs_dir: Path, diagnostics: D
         for spelling in version.url_segments:
             other = seen.setdefault(spelling.lower(), version.name)
             if other != version.name:
-                problem(f"/versions/{i}", "registry-duplicate", f"URL segment {spelling!r} names both {other}")
+                problem(
+                    f"/versions/{i}", "registry-duplicate", f"URL segment {spelling!r} names both {other} and {version.name}"
+                )
     numbers = [v.number for v in versions]
     if len(set(numbers)) != len(numbers):
         problem("/versions", "registry-duplicate", "two entries declare the same version")
@@ -123,7 +129,11 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
     name, segment, status, spec = text("name"), text("segment"), text("status"), text("spec")
     number = ApiVersion.parse(name) if name else None
     if name and number is None:
-        problem(join_pointer(pointer, "name"), "registry-version", f"{name!r} is not a version (`2`, `1.0-prerelease`)")
+        problem(
+            join_pointer(pointer, "name"),
+            "registry-version",
+            f"{name!r} is not a version (`2`, `1.0-prerelease`)",
+        )
         ok = False
     aliases = entry.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
@@ -138,7 +148,11 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
             )
             ok = False
     if status is not None and status not in STATUSES:
-        problem(join_pointer(pointer, "status"), "registry-field", f"`status` must be one of {', '.join(STATUSES)}")
+        problem(
+            join_pointer(pointer, "status"),
+            "registry-field",
+            f"`status` must be one of {', '.join(STATUSES)}",
+        )
         ok = False
     if number and status in STATUSES and (number.status is not None) != (status == "prerelease"):
         problem(
@@ -157,13 +171,19 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         try:
             dates[key] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
-            problem(join_pointer(pointer, key), "registry-date", f"`{key}` must be a date (YYYY-MM-DD), got {raw!r}")
+            problem(
+                join_pointer(pointer, key),
+                "registry-date",
+                f"`{key}` must be a date (YYYY-MM-DD), got {raw!r}",
+            )
             ok = False
     if (dates.get("deprecation") or dates.get("sunset")) and deprecated is not True:
         problem(pointer, "registry-date", "deprecation and sunset dates need `deprecated: true`")
         ok = False
     if (d := dates.get("deprecation")) and (s := dates.get("sunset")) and s <= d:
-        problem(join_pointer(pointer, "sunset"), "registry-date", "the sunset must come after the deprecation")
+        problem(
+            join_pointer(pointer, "sunset"), "registry-date", "the sunset must come after the deprecation"
+        )
         ok = False
     if spec and not (specs_dir / spec).is_file():
         problem(join_pointer(pointer, "spec"), "registry-spec-missing", f"spec file {spec!r} does not exist")

@@ -89,7 +89,11 @@ def _swap_tree(target: Path, contents: dict[str, bytes]) -> None:
 
 
 def _same(folder: Path, contents: dict[str, bytes]) -> bool:
-    files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files = {
+        p.relative_to(folder).as_posix(): p
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     return files.keys() == contents.keys() and all(files[k].read_bytes() == v for k, v in contents.items())
 
 

@@ -44,9 +44,28 @@ def docstring_text(value: object) -> str:
 _SCRIPT_LINK = re.compile(r"\]\(\s*(?=(?:javascript|vbscript|data):)", re.IGNORECASE)
 
 
+# One-line code spans only: pymdownx.snippets reads `--8<--` at the start of any line before Markdown runs.
+_CODE_SPAN = re.compile(r"(`+)([^\n]+?)\1")
+
+
 def markdown_text(value: object) -> str:
-    """Spec text shown as Markdown prose: no HTML, script or template syntax can get through."""
-    text = html.escape(str(value), quote=False)
+    """Spec text shown as Markdown prose: no HTML, script, template or include syntax gets through.
+
+    One-line code spans are left as written (Markdown shows their content literally, escapes included);
+    everything else is escaped.
+    """
+    text = str(value)
+    pieces, last = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces.append(_escape_prose(text[last : span.start()]))
+        pieces.append(span.group())
+        last = span.end()
+    pieces.append(_escape_prose(text[last:]))
+    return "".join(pieces)
+
+
+def _escape_prose(text: str) -> str:
+    text = html.escape(text, quote=False)  # also turns an include marker `--8<--` into inert text
     text = _SCRIPT_LINK.sub("](#blocked-", text)  # a Markdown link may not run script
     return text.replace("{", "&#123;").replace("}", "&#125;")
 

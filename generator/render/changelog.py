@@ -166,13 +166,51 @@ def _line(old: Any, new: Any, pointer: str, place: str = "", name: str = "") -> 
     if parts and parts[-1] in _EXAMPLE_KEYS:
         old_value = "…" if old_value is not _MISSING else _MISSING
         new_value = "…" if new_value is not _MISSING else _MISSING
+    elif isinstance(old_value, str) and isinstance(new_value, str):
+        old_value, new_value = text_change(old_value, new_value)
+    else:
+        old_value, new_value = _gist(old_value), _gist(new_value)
     return ChangeLine(
         place=place,
         name=name,
         field="/".join(parts),
-        old=None if old_value is _MISSING else literal(old_value),
-        new=None if new_value is _MISSING else literal(new_value),
+        old=None if old_value is _MISSING else literal(old_value, 100),
+        new=None if new_value is _MISSING else literal(new_value, 100),
     )
+
+
+def _gist(value: Any) -> Any:
+    """A whole object that appeared or went away, told by its description (or type) rather than dumped."""
+    if isinstance(value, dict):
+        if isinstance(value.get("description"), str):
+            return value["description"]
+        if "type" in value:
+            return {"type": value["type"]}
+        return "{…}"
+    return value
+
+
+def text_change(old: str, new: str, context: int = 24, limit: int = 80) -> tuple[str, str]:
+    """The part of two texts that differs, with a little context: what a reader needs to spot the change."""
+    old, new = " ".join(old.split()), " ".join(new.split())
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    start = max(0, prefix - context)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - suffix + context)
+        middle = text[start:end]
+        if len(middle) > limit - 2:
+            middle = middle[: limit - 3] + "…"
+        return ("…" if start else "") + middle + ("…" if end < len(text) and not middle.endswith("…") else "")
+
+    return cut(old), cut(new)
 
 
 def _place(parts: list[str]) -> tuple[str, str, list[str]]:
@@ -197,7 +235,9 @@ def _unescape(part: str) -> str:
     return part.replace("~1", "/").replace("~0", "~")
 
 
-def _merge_twins(spec: ApiSpec, per_route: dict[tuple[str, str], tuple[ChangeLine, ...]]) -> tuple[OperationChange, ...]:
+def _merge_twins(
+    spec: ApiSpec, per_route: dict[tuple[str, str], tuple[ChangeLine, ...]]
+) -> tuple[OperationChange, ...]:
     """One entry per base route; its partition twin joins it when it changed in exactly the same way."""
     changes: list[OperationChange] = []
     merged: set[tuple[str, str]] = set()
@@ -209,7 +249,7 @@ def _merge_twins(spec: ApiSpec, per_route: dict[tuple[str, str], tuple[ChangeLin
         routes = [route_view(op)]
         twin = by_id.get(op.operation_id + "InPartition") if not op.partitioned else None
         twin_key = (twin.method, twin.path) if twin else None
-        if twin_key and _without_partition(per_route.get(twin_key, ())) == per_route[key]:
+        if twin_key and _without_partition(per_route.get(twin_key, ())) == _without_partition(per_route[key]):
             routes.append(route_view(twin))  # type: ignore[arg-type]
             merged.add(twin_key)
         changes.append(OperationChange(tuple(routes), per_route[key]))
@@ -231,26 +271,52 @@ def _without_partition(lines: tuple[ChangeLine, ...]) -> tuple[ChangeLine, ...]:
 def dicom_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[DicomChange]:
     old_levels, new_levels = old.get("queryLevels") or {}, new.get("queryLevels") or {}
     for level in [*old_levels, *(k for k in new_levels if k not in old_levels)]:
-        for kind, words in (("default", "returned by default"), ("additional", "returned through `includefield`")):
+        for kind, words in (
+            ("default", "returned by default"),
+            ("additional", "returned through `includefield`"),
+        ):
             before = _keywords((old_levels.get(level) or {}).get(kind))
             after = _keywords((new_levels.get(level) or {}).get(kind))
             if before != after:
-                yield DicomChange(f"{level} level, {words}", _missing_from(after, before), _missing_from(before, after))
-    for key, words in (("storeFailureReasons", "store failure reason codes"), ("storeWarningReasons", "store warning reason codes")):
+                yield DicomChange(f"{level} level, {words}", *_added_removed(before, after))
+    for key, words in (
+        ("storeFailureReasons", "store failure reason codes"),
+        ("storeWarningReasons", "store warning reason codes"),
+    ):
         yield from _coded(old.get(key), new.get(key), "code", "meaning", words)
-    yield from _coded(old.get("transcodableTransferSyntaxes"), new.get("transcodableTransferSyntaxes"), "uid", "name", "transcodable transfer syntaxes")
-    before_vrs, after_vrs = [str(v) for v in old.get("metadataExcludedVRs") or []], [str(v) for v in new.get("metadataExcludedVRs") or []]
+    yield from _coded(
+        old.get("transcodableTransferSyntaxes"),
+        new.get("transcodableTransferSyntaxes"),
+        "uid",
+        "name",
+        "transcodable transfer syntaxes",
+    )
+    before_vrs, after_vrs = (
+        [str(v) for v in old.get("metadataExcludedVRs") or []],
+        [str(v) for v in new.get("metadataExcludedVRs") or []],
+    )
     if before_vrs != after_vrs:
-        yield DicomChange("VRs left out of metadata", _missing_from(after_vrs, before_vrs), _missing_from(before_vrs, after_vrs))
+        yield DicomChange("VRs left out of metadata", *_added_removed(before_vrs, after_vrs))
     before_limits, after_limits = dict(flatten(old.get("limits"))), dict(flatten(new.get("limits")))
     if before_limits != after_limits:
         yield DicomChange(
             "limits",
             tuple(f"{k}: {v}" for k, v in after_limits.items() if k not in before_limits),
             tuple(f"{k}: {v}" for k, v in before_limits.items() if k not in after_limits),
-            tuple((k, v, after_limits[k]) for k, v in before_limits.items() if k in after_limits and after_limits[k] != v),
+            tuple(
+                (k, v, after_limits[k])
+                for k, v in before_limits.items()
+                if k in after_limits and after_limits[k] != v
+            ),
         )
-    known = {"queryLevels", "storeFailureReasons", "storeWarningReasons", "transcodableTransferSyntaxes", "metadataExcludedVRs", "limits"}
+    known = {
+        "queryLevels",
+        "storeFailureReasons",
+        "storeWarningReasons",
+        "transcodableTransferSyntaxes",
+        "metadataExcludedVRs",
+        "limits",
+    }
     other = sorted(k for k in {*old, *new} - known if old.get(k) != new.get(k))
     for key in other:
         before_other, after_other = dict(flatten(old.get(key))), dict(flatten(new.get(key)))
@@ -258,7 +324,11 @@ def dicom_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[DicomCha
             key,
             tuple(f"{k}: {v}" for k, v in after_other.items() if k not in before_other),
             tuple(f"{k}: {v}" for k, v in before_other.items() if k not in after_other),
-            tuple((k, v, after_other[k]) for k, v in before_other.items() if k in after_other and after_other[k] != v),
+            tuple(
+                (k, v, after_other[k])
+                for k, v in before_other.items()
+                if k in after_other and after_other[k] != v
+            ),
         )
 
 
@@ -277,6 +347,10 @@ def moved_attributes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Moved
 
 def _keywords(entries: Any) -> list[str]:
     return [str(e.get("keyword", e.get("tag", ""))) if isinstance(e, dict) else str(e) for e in entries or []]
+
+
+def _added_removed(before: list[str], after: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _missing_from(before, after), _missing_from(after, before)
 
 
 def _missing_from(present: list[str], candidates: list[str]) -> tuple[str, ...]:

@@ -41,8 +41,9 @@ class VersionView:
     openapi_json: str
 
     @property
-    def label(self) -> str:
-        return self.segment
+    def segments(self) -> tuple[str, ...]:
+        """Every URL segment that names the version, the canonical one first."""
+        return (self.segment, *self.aliases)
 
     @property
     def state(self) -> str:
@@ -86,7 +87,9 @@ class RouteView:
 
 
 def route_view(op: Operation) -> RouteView:
-    return RouteView(op.method.upper(), op.path, op.operation_id, op.summary, operation_anchor(op.base_operation_id))
+    return RouteView(
+        op.method.upper(), op.path, op.operation_id, op.summary, operation_anchor(op.base_operation_id)
+    )
 
 
 def operation_anchor(operation_id: str) -> str:
