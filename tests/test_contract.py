@@ -177,3 +177,17 @@ def test_each_versions_document_is_served_for_every_alias(client: TestClient, se
 def test_an_unknown_versions_document_is_not_found(client: TestClient) -> None:
     assert client.get("/v3/api.yaml").status_code == 404
     assert client.get("/v2/api.xml").status_code == 404
+
+
+def test_the_policy_pages_example_response_is_what_the_service_sends(client: TestClient) -> None:
+    from generator.render.docs import example_exchange
+
+    example = example_exchange(model())
+    response = client.request(example.method, example.path, headers=dict(example.request_headers))
+    assert response.status_code == example.status
+    versioning = {"api-supported-versions", "api-deprecated-versions", "deprecation", "sunset", "link"}
+    sent = {k: v for k, v in response.headers.items() if k in versioning}
+    assert sent == {k.lower(): v for k, v in example.headers}
+    snippet = (ROOT / "site" / "snippets" / "example-response.md").read_text()
+    for name, value in example.headers:
+        assert f"{name}: {value}" in snippet
