@@ -154,9 +154,10 @@ class _Bundler:
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
-        if "$ref" in node and not isinstance(ref, str):
+        if "$ref" in node and not isinstance(ref, str | dict):
             self.problem(file, join_pointer(pointer, "$ref"), "ref-invalid", "`$ref` must be a string")
             return node
+        # A mapping under `$ref` is a schema property that happens to be named `$ref` (SCIM has one).
         if isinstance(ref, str):
             inlined = self.follow(ref, file, pointer, out, stack)
             if inlined is not None:
@@ -270,29 +271,27 @@ def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
 def check_internal_refs(result: Bundle, diagnostics: Diagnostics) -> None:
     """Report internal references that dangle, and chains of references that loop."""
     document = result.document
+
+    def report(pointer: str, code: str, message: str) -> None:
+        where = join_pointer(pointer, "$ref")
+        file, line = result.locate(where)  # only for a problem: finding a line is not free
+        diagnostics.add(file, where, code, message, line)
+
     for pointer, ref in iter_refs(document):
         if ref == UNRESOLVED or not ref.startswith("#"):
             continue
-        file, line = result.locate(join_pointer(pointer, "$ref"))
         chain = [pointer]
         target_ref = ref
         while True:
             try:
                 target = resolve_pointer(document, target_ref[1:])
             except (KeyError, ValueError):
-                diagnostics.add(
-                    file,
-                    join_pointer(pointer, "$ref"),
-                    "ref-dangling",
-                    f"{target_ref!r} does not resolve",
-                    line,
-                )
+                report(pointer, "ref-dangling", f"{target_ref!r} does not resolve")
                 break
             if not (isinstance(target, dict) and isinstance(target.get("$ref"), str)):
                 break
             if target_ref[1:] in chain:
-                loop = " -> ".join([*chain, target_ref[1:]])
-                diagnostics.add(file, join_pointer(pointer, "$ref"), "ref-cycle", f"$ref cycle: {loop}", line)
+                report(pointer, "ref-cycle", f"$ref cycle: {' -> '.join([*chain, target_ref[1:]])}")
                 break
             chain.append(target_ref[1:])
             target_ref = target["$ref"]

@@ -95,7 +95,9 @@ def parse_registry(
             other = seen.setdefault(spelling.lower(), version.name)
             if other != version.name:
                 problem(
-                    f"/versions/{i}", "registry-duplicate", f"URL segment {spelling!r} names both {other} and {version.name}"
+                    f"/versions/{i}",
+                    "registry-duplicate",
+                    f"URL segment {spelling!r} names both {other} and {version.name}",
                 )
     numbers = [v.number for v in versions]
     if len(set(numbers)) != len(numbers):

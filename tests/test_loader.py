@@ -246,3 +246,10 @@ def test_a_default_its_schema_rejects_is_reported_at_the_default(tmp_path: Path)
     assert found.pointer == "/components/parameters/limit/schema/default"
     assert found.message == "100 is greater than the maximum of 50"
     assert found.line is not None
+
+
+def test_a_schema_property_named_ref_is_a_property_not_a_reference(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["components"]["schemas"]["Scim"] = {"type": "object", "properties": {"$ref": {"type": "string"}}}
+    v2 = load_api(write_project(tmp_path, v2=document)).model.spec("2")
+    assert v2.document["components"]["schemas"]["Scim"]["properties"]["$ref"] == {"type": "string"}

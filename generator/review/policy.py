@@ -24,7 +24,9 @@ RESPONSE = (
     "It's okay to add properties to the response."
 )
 PROPERTY_TYPE = "Changing the type of a property."
-BEHAVIOUR = "Behavior when an API changes such as changes in business logic used to do foo, but it now does bar."
+BEHAVIOUR = (
+    "Behavior when an API changes such as changes in business logic used to do foo, but it now does bar."
+)
 NULLABLE_OR_DEFAULT = "Addition of properties that are nullable or have a default value."
 RESPONSE_ADDITION = "Addition of properties to a response model."
 ORDER = "Changing the order of properties."
@@ -60,135 +62,195 @@ def _derived(text: str) -> str:
     return DERIVED + text
 
 
+# fmt: off
 RULES: tuple[Rule, ...] = (
+    # Rule(id, breaking, direction, title,
+    #      policy sentence,
+    #      example)
     # Versions (folder and git-ref reviews pair versions by registry name).
-    Rule("version-removed", True, "n/a", "API version removed", _derived(
-        "clients of a removed version lose every endpoint (" + ENDPOINTS + "); allowed for a prerelease "
-        "version and for a deprecated version whose sunset date has passed."), "`2` dropped from versions.yaml"),
-    Rule("version-added", False, "n/a", "API version added", _derived(
-        "a new version changes nothing for the clients of the existing ones."), "`3` added to versions.yaml"),
+    Rule("version-removed", True, "n/a", "API version removed",
+         _derived("clients of a removed version lose every endpoint (" + ENDPOINTS
+                  + "); allowed for a prerelease version and for a deprecated version whose sunset date has "
+                  "passed."),
+         "`2` dropped from versions.yaml"),
+    Rule("version-added", False, "n/a", "API version added",
+         _derived("a new version changes nothing for the clients of the existing ones."),
+         "`3` added to versions.yaml"),
     # Endpoints.
-    Rule("endpoint-removed", True, "n/a", "endpoint removed", ENDPOINTS, "`DELETE /studies/{study}` removed"),
-    Rule("endpoint-renamed", True, "n/a", "endpoint renamed", ENDPOINTS,
+    Rule("endpoint-removed", True, "n/a", "endpoint removed",
+         ENDPOINTS,
+         "`DELETE /studies/{study}` removed"),
+    Rule("endpoint-renamed", True, "n/a", "endpoint renamed",
+         ENDPOINTS,
          "`searchStudies` moved from `/studies` to `/study-search`"),
-    Rule("endpoint-added", False, "n/a", "endpoint added", _derived(
-        "a new endpoint breaks no existing call, as adding properties to a response does not."),
+    Rule("endpoint-added", False, "n/a", "endpoint added",
+         _derived("a new endpoint breaks no existing call, as adding properties to a response does not."),
          "`PATCH /studies/{study}` added"),
-    Rule("operation-id-changed", "warning", "n/a", "operationId changed", _derived(
-        "the wire contract is unchanged, but generated clients and handlers are renamed."),
+    Rule("operation-id-changed", "warning", "n/a", "operationId changed",
+         _derived("the wire contract is unchanged, but generated clients and handlers are renamed."),
          "`searchStudies` → `findStudies`"),
-    Rule("deprecated", False, "n/a", "marked deprecated", _derived(
-        "deprecation announces a future removal; the call still works."), "`deprecated: true` on an operation"),
-    Rule("security-requirement-added", True, "n/a", "security requirement added", _derived(
-        "a call that needed no credential, or fewer, is now refused (" + BEHAVIOUR + ")"),
+    Rule("deprecated", False, "n/a", "marked deprecated",
+         _derived("deprecation announces a future removal; the call still works."),
+         "`deprecated: true` on an operation"),
+    Rule("security-requirement-added", True, "n/a", "security requirement added",
+         _derived("a call that needed no credential, or fewer, is now refused (" + BEHAVIOUR + ")"),
          "`security: [{oauth: []}]` on a public operation"),
-    Rule("security-requirement-removed", False, "n/a", "security requirement relaxed", _derived(
-        "every call that was accepted still is."), "an alternative `[{}]` (anonymous) added"),
-    Rule("extension-changed", False, "n/a", "documented behaviour changed", _derived(
-        "an `x-` extension describes behaviour (" + BEHAVIOUR + ") that no machine can judge; it is reported "
-        "for the reviewer, who adds a version or a waiver when the behaviour change breaks clients."),
+    Rule("security-requirement-removed", False, "n/a", "security requirement relaxed",
+         _derived("every call that was accepted still is."),
+         "an alternative `[{}]` (anonymous) added"),
+    Rule("extension-changed", False, "n/a", "documented behaviour changed",
+         _derived("an `x-` extension describes behaviour (" + BEHAVIOUR
+                  + ") that no machine can judge; it is reported for the reviewer, who adds a version or a "
+                  "waiver when the behaviour change breaks clients."),
          "`x-dicom.queryLevels.study.default` lists another attribute"),
-    Rule("reordered", False, "n/a", "reordered", ORDER,
+    Rule("reordered", False, "both", "reordered",
+         ORDER,
          "properties, parameters, enum values or responses listed in another order"),
     # Parameters.
-    Rule("parameter-removed", True, "request", "parameter removed", PARAMETERS, "query parameter `limit` removed"),
-    Rule("parameter-required-added", True, "request", "mandatory parameter added", PARAMETERS,
+    Rule("parameter-removed", True, "request", "parameter removed",
+         PARAMETERS,
+         "query parameter `limit` removed"),
+    Rule("parameter-required-added", True, "request", "mandatory parameter added",
+         PARAMETERS,
          "new header `x-tenant` with `required: true`"),
-    Rule("parameter-added", False, "request", "optional parameter added", _derived(
-        "like a property that may be left out (" + NULLABLE_OR_DEFAULT + ")"), "new optional query `offset`"),
-    Rule("parameter-became-required", True, "request", "parameter became mandatory", PARAMETERS,
+    Rule("parameter-added", False, "request", "optional parameter added",
+         _derived("like a property that may be left out (" + NULLABLE_OR_DEFAULT + ")"),
+         "new optional query `offset`"),
+    Rule("parameter-became-required", True, "request", "parameter became mandatory",
+         PARAMETERS,
          "`limit` changed to `required: true`"),
-    Rule("parameter-became-optional", False, "request", "parameter became optional", _derived(
-        "every call that sent the parameter is still valid."), "`limit` changed to `required: false`"),
-    Rule("parameter-serialization-changed", True, "request", "parameter serialization changed", _derived(
-        "the same values are now written differently in the URL (" + PROPERTY_TYPE + ")"),
+    Rule("parameter-became-optional", False, "request", "parameter became optional",
+         _derived("every call that sent the parameter is still valid."),
+         "`limit` changed to `required: false`"),
+    Rule("parameter-serialization-changed", True, "request", "parameter serialization changed",
+         _derived("the same values are now written differently in the URL (" + PROPERTY_TYPE + ")"),
          "`includefield` from `explode: true` to `explode: false`"),
     # Request bodies.
-    Rule("request-body-required-added", True, "request", "required request body added", PARAMETERS,
+    Rule("request-body-required-added", True, "request", "required request body added",
+         PARAMETERS,
          "`requestBody.required` becomes true, or a required body appears"),
-    Rule("request-body-added", False, "request", "optional request body added", _derived(
-        "calls without a body are still valid."), "optional JSON body on `POST /workitems/{id}/cancelrequest`"),
-    Rule("request-body-removed", True, "request", "request body removed", PARAMETERS,
+    Rule("request-body-added", False, "request", "optional request body added",
+         _derived("calls without a body are still valid."),
+         "optional JSON body on `POST /workitems/{id}/cancelrequest`"),
+    Rule("request-body-removed", True, "request", "request body removed",
+         PARAMETERS,
          "`PUT /studies/{study}` no longer takes a body"),
-    Rule("request-body-became-optional", False, "request", "request body became optional", _derived(
-        "calls with a body are still valid."), "`requestBody.required` from true to false"),
+    Rule("request-body-became-optional", False, "request", "request body became optional",
+         _derived("calls with a body are still valid."),
+         "`requestBody.required` from true to false"),
     # Responses.
-    Rule("response-status-removed", True, "response", "response status removed", STATUS,
+    Rule("response-status-removed", True, "response", "response status removed",
+         STATUS,
          "`409` no longer documented for STOW-RS"),
-    Rule("success-status-changed", True, "response", "success status changed", STATUS, "`200` replaced by `202`"),
-    Rule("success-status-added", True, "response", "success status added", _derived(
-        "a client written for the documented success status now gets another one (" + STATUS + ")"),
+    Rule("success-status-changed", True, "response", "success status changed",
+         STATUS,
+         "`200` replaced by `202`"),
+    Rule("success-status-added", True, "response", "success status added",
+         _derived("a client written for the documented success status now gets another one (" + STATUS + ")"),
          "`202 Accepted` added next to `200`"),
-    Rule("error-status-added", False, "response", "error status added", _derived(
-        "clients already handle any 4xx/5xx; documenting one more changes no successful call."),
+    Rule("error-status-added", False, "response", "error status added",
+         _derived("clients already handle any 4xx/5xx; documenting one more changes no successful call."),
          "`429 Too Many Requests` documented"),
-    Rule("response-header-removed", True, "response", "response header removed", RESPONSE,
+    Rule("response-header-removed", True, "response", "response header removed",
+         RESPONSE,
          "`Location` header no longer sent"),
-    Rule("response-header-became-optional", True, "response", "response header became optional", RESPONSE,
+    Rule("response-header-became-optional", True, "response", "response header became optional",
+         RESPONSE,
          "`ETag` changed to `required: false`"),
-    Rule("response-header-added", False, "response", "response header added", RESPONSE_ADDITION,
+    Rule("response-header-added", False, "response", "response header added",
+         RESPONSE_ADDITION,
          "`api-deprecated-versions` header added"),
     # Media types (request: what clients may send; response: what clients may accept).
-    Rule("media-type-removed", True, "both", "media type removed", RESPONSE,
+    Rule("media-type-removed", True, "both", "media type removed",
+         _derived("clients that send or ask for that media type are refused; for responses the policy says "
+                  "so: " + RESPONSE),
          "`application/json` dropped, only `application/dicom+json` left"),
-    Rule("media-type-added", False, "both", "media type added", _derived(
-        "clients keep using the media types they use."), "`application/json` added next to `application/dicom+json`"),
+    Rule("media-type-added", False, "both", "media type added",
+         _derived("clients keep using the media types they use."),
+         "`application/json` added next to `application/dicom+json`"),
     # Schemas, both directions.
-    Rule("property-removed", True, "both", "property removed", RESPONSE + " " + PARAMETERS,
-         "`status` no longer in the operation body"),
-    Rule("type-changed", True, "both", "type or format changed", PROPERTY_TYPE,
+    Rule("type-changed", True, "both", "type or format changed",
+         PROPERTY_TYPE,
          "`percentComplete` from `integer` to `string`"),
     # Schemas in requests: tightening breaks clients, loosening does not.
-    Rule("request-property-added", False, "request", "optional request property added", NULLABLE_OR_DEFAULT,
+    Rule("request-property-removed", True, "request", "request property removed",
+         PARAMETERS,
+         "`reason` no longer accepted in a cancel request"),
+    Rule("request-property-added", False, "request", "optional request property added",
+         NULLABLE_OR_DEFAULT,
          "optional `reason` in a cancel request"),
-    Rule("request-required-property-added", True, "request", "required request property added", PARAMETERS,
+    Rule("request-required-property-added", True, "request", "required request property added",
+         PARAMETERS,
          "required `reason` (no default) in a cancel request"),
-    Rule("request-property-became-required", True, "request", "request property became required", PARAMETERS,
+    Rule("request-property-became-required", True, "request", "request property became required",
+         PARAMETERS,
          "`reason` added to `required`"),
-    Rule("request-property-became-optional", False, "request", "request property became optional", _derived(
-        "bodies that sent the property are still valid."), "`reason` removed from `required`"),
-    Rule("request-enum-value-removed", True, "request", "request enum narrowed", PROPERTY_TYPE,
+    Rule("request-property-became-optional", False, "request", "request property became optional",
+         _derived("bodies that sent the property are still valid."),
+         "`reason` removed from `required`"),
+    Rule("request-enum-value-removed", True, "request", "request enum narrowed",
+         PROPERTY_TYPE,
          "`procedureStepState` no longer accepts `SCHEDULED`"),
-    Rule("request-enum-value-added", False, "request", "request enum widened", _derived(
-        "every value clients send is still accepted."), "`procedureStepState` accepts `CANCELED`"),
-    Rule("request-nullable-removed", True, "request", "request property no longer nullable", PROPERTY_TYPE,
+    Rule("request-enum-value-added", False, "request", "request enum widened",
+         _derived("every value clients send is still accepted."),
+         "`procedureStepState` accepts `CANCELED`"),
+    Rule("request-nullable-removed", True, "request", "request property no longer nullable",
+         PROPERTY_TYPE,
          "`nullable: true` removed from `reason`"),
-    Rule("request-nullable-added", False, "request", "request property became nullable", NULLABLE_OR_DEFAULT,
+    Rule("request-nullable-added", False, "request", "request property became nullable",
+         NULLABLE_OR_DEFAULT,
          "`nullable: true` added to `reason`"),
-    Rule("request-constraint-tightened", True, "request", "request constraint tightened", PROPERTY_TYPE,
+    Rule("request-constraint-tightened", True, "request", "request constraint tightened",
+         PROPERTY_TYPE,
          "`maxLength` 64 → 16, `minimum` 0 → 1, `pattern` changed"),
-    Rule("request-constraint-loosened", False, "request", "request constraint loosened", _derived(
-        "every value clients send is still accepted."), "`maxLength` 16 → 64"),
-    Rule("default-changed", True, "request", "default value changed or removed", BEHAVIOUR,
+    Rule("request-constraint-loosened", False, "request", "request constraint loosened",
+         _derived("every value clients send is still accepted."),
+         "`maxLength` 16 → 64"),
+    Rule("default-changed", True, "request", "default value changed or removed",
+         BEHAVIOUR,
          "`limit` default 100 → 50"),
-    Rule("default-added", False, "request", "default value added", NULLABLE_OR_DEFAULT,
+    Rule("default-added", False, "request", "default value added",
+         NULLABLE_OR_DEFAULT,
          "`limit` gets `default: 100`"),
     # Schemas in responses: what the server may send must not grow beyond what clients handle.
-    Rule("response-property-added", False, "response", "response property added", RESPONSE_ADDITION,
+    Rule("response-property-removed", True, "response", "response property removed",
+         RESPONSE,
+         "`status` no longer in the operation body"),
+    Rule("response-property-added", False, "response", "response property added",
+         RESPONSE_ADDITION,
          "`createdAt` added to the operation status"),
-    Rule("response-property-became-optional", True, "response", "response property became optional", RESPONSE,
+    Rule("response-property-became-optional", True, "response", "response property became optional",
+         RESPONSE,
          "`status` removed from `required`"),
-    Rule("response-property-became-required", False, "response", "response property became required", _derived(
-        "clients that handle the property's absence also handle its presence."), "`status` added to `required`"),
-    Rule("response-enum-value-added", True, "response", "response enum widened", RESPONSE,
+    Rule("response-property-became-required", False, "response", "response property became required",
+         _derived("clients that handle the property's absence also handle its presence."),
+         "`status` added to `required`"),
+    Rule("response-enum-value-added", True, "response", "response enum widened",
+         RESPONSE,
          "operation `status` may now be `succeeded`"),
-    Rule("response-enum-value-removed", False, "response", "response enum narrowed", _derived(
-        "clients handle every value that is still sent."), "operation `status` no longer `unknown`"),
-    Rule("response-nullable-added", True, "response", "response property became nullable", RESPONSE,
+    Rule("response-enum-value-removed", False, "response", "response enum narrowed",
+         _derived("clients handle every value that is still sent."),
+         "operation `status` no longer `unknown`"),
+    Rule("response-nullable-added", True, "response", "response property became nullable",
+         RESPONSE,
          "`nullable: true` added to `percentComplete`"),
-    Rule("response-nullable-removed", False, "response", "response property no longer nullable", _derived(
-        "clients that handle null also handle values."), "`nullable: true` removed from `percentComplete`"),
-    Rule("response-constraint-loosened", True, "response", "response constraint loosened", RESPONSE,
+    Rule("response-nullable-removed", False, "response", "response property no longer nullable",
+         _derived("clients that handle null also handle values."),
+         "`nullable: true` removed from `percentComplete`"),
+    Rule("response-constraint-loosened", True, "response", "response constraint loosened",
+         RESPONSE,
          "`maximum` 100 → 1000 on a returned number"),
-    Rule("response-constraint-tightened", False, "response", "response constraint tightened", _derived(
-        "every value still sent was already allowed."), "`maxLength` 64 → 16 on a returned string"),
+    Rule("response-constraint-tightened", False, "response", "response constraint tightened",
+         _derived("every value still sent was already allowed."),
+         "`maxLength` 64 → 16 on a returned string"),
 )
+# fmt: on
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
 def rule(rule_id: str) -> Rule:
-    """The rule with this id; a KeyError means the checker tried to report something the policy does not name."""
+    """The rule with this id; a KeyError means the checker found something the policy does not name."""
     return RULES_BY_ID[rule_id]
 
 

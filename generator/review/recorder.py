@@ -57,10 +57,13 @@ class Recorder:
         direction: str = "n/a",
     ) -> None:
         judged = rule(rule_id)  # KeyError: the checker found something the policy table does not name
-        if judged.direction not in ("both", direction):
+        allowed = ("request", "response") if judged.direction == "both" else (judged.direction,)
+        if direction not in allowed:
             raise ValueError(f"rule {rule_id} is for {judged.direction}, reported for {direction}")
         key = (rule_id, operation[0], location, side)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.changes.append(Change(judged, direction, operation[0], operation[1], location, side, message, self.version))
+        self.changes.append(
+            Change(judged, direction, operation[0], operation[1], location, side, message, self.version)
+        )

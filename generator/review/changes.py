@@ -1,0 +1,87 @@
+"""The review as a library for the doc site: changes between two versions, and the policy page.
+
+changes_between(model.spec("1"), model.spec("2"))  # what a client of v1 meets in v2
+policy_markdown()                                   # the rule table as a documentation page
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from generator.model import ApiModel, ApiSpec
+from generator.review.compare import compare_specs
+from generator.review.policy import IGNORED, RULES, Rule
+from generator.review.recorder import Change
+
+__all__ = ["Change", "Rule", "changes_across", "changes_between", "policy_markdown", "policy_rules"]
+
+
+def changes_between(old: ApiSpec, new: ApiSpec) -> list[Change]:
+    """Every change from `old` to `new`, judged by the policy table; labelled with `new`'s version."""
+    return compare_specs(old, new, new.version.name)
+
+
+def changes_across(model: ApiModel) -> list[tuple[ApiSpec, ApiSpec, list[Change]]]:
+    """Consecutive versions of one registry, oldest first: (older, newer, changes)."""
+    specs = list(model.specs.values())
+    return [(old, new, changes_between(old, new)) for old, new in itertools.pairwise(specs)]
+
+
+def policy_rules() -> tuple[Rule, ...]:
+    return RULES
+
+
+ALLOWED = (
+    "In a prerelease version (`1.0-prerelease`, or an `info.version` such as `2.0.0-beta.1`), and compared"
+    ' with a prerelease: "These endpoints might experience breaking changes without notice."',
+    "In a new major version: two files compared directly whose `info.version` major increased.",
+    "Never inside a released version: a breaking change to version N needs a new version (the next major"
+    " after the newest one) with its own spec and registry entry, or a waiver with its reason.",
+    "A version may be removed when it was a prerelease, or deprecated with its sunset date passed.",
+)
+_SEVERITY = {"breaking": "**breaking**", "non-breaking": "non-breaking", "warning": "warning"}
+
+
+def policy_markdown() -> str:
+    """The documentation page of the policy table: one row per rule."""
+    lines = [
+        "# Spec review rules",
+        "",
+        "`make review` compares the effective contract of two specs (references resolved, `allOf` merged,",
+        "path-level and operation-level parameters merged) and judges every change by one rule below.",
+        "In a request a schema that accepts less breaks clients; in a response a schema that may send",
+        "more breaks them. A breaking change is allowed in a prerelease version and in a new major version;",
+        "anywhere else it fails the review unless `specs/review-waivers.yaml` waives it with a reason.",
+        "",
+        "| Rule | Verdict | Direction | Policy | Example |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in RULES:
+        cells = [
+            f"`{rule.id}`",
+            _SEVERITY[rule.severity],
+            rule.direction,
+            _cell(rule.policy),
+            _cell(rule.example),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        'A policy entry that starts with "Derived:" is the project\'s decision where the policy is silent;',
+        "every other entry quotes the policy.",
+        "",
+        "## When a breaking change is allowed",
+        "",
+        *(f"- {line}" for line in ALLOWED),
+        "",
+        "## Not reported, because no call changes",
+        "",
+        *(f"- {item}" for item in IGNORED),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Markdown written for a table cell (the table's own backticks kept): only pipes and newlines escaped."""
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,175 @@
+"""The versioning rule: which breaking changes a pull request may make, and which it must not.
+
+- A prerelease may break ("These endpoints might experience breaking changes without notice."): changes are
+  exempt when HEAD is a prerelease, or when BASE was one (a release of a prerelease promises nothing to
+  break).
+- A new major version may break: two files compared directly whose info.version major increased.
+- A released version never breaks in place: in a folder or git-ref review versions are paired by name, so a
+  breaking change inside version N needs a new version (the next major after the newest one), its own spec
+  and registry entry.
+- A version that disappears breaks its clients, unless it was a prerelease, or deprecated with its sunset
+  date passed (or none set): deprecation is the notice the policy's `api-deprecated-versions` header gives.
+- A breaking change that none of this allows can be waived in the waiver file; it is still reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from generator.model import ApiSpec
+from generator.review.compare import compare_specs
+from generator.review.recorder import Change, Recorder
+from generator.review.sources import Source
+from generator.review.waivers import Waiver
+
+
+@dataclass(frozen=True)
+class Pair:
+    name: str
+    base: ApiSpec | None
+    head: ApiSpec | None
+
+
+@dataclass(frozen=True)
+class VersionResult:
+    name: str
+    base_file: str | None
+    head_file: str | None
+    exemption: str | None  # prerelease, new-major, deprecated: why breaking changes are allowed here
+    requirement: str  # what a breaking change here needs, for the violation message
+
+    @property
+    def status(self) -> str:
+        return "added" if self.base_file is None else "removed" if self.head_file is None else "compared"
+
+
+@dataclass(frozen=True)
+class Finding:
+    change: Change
+    exempt: str | None = None
+    waiver: Waiver | None = None
+
+    @property
+    def violation(self) -> bool:
+        return self.change.breaking and self.exempt is None and self.waiver is None
+
+
+@dataclass(frozen=True)
+class Review:
+    base: str
+    head: str
+    versions: list[VersionResult]
+    findings: list[Finding]
+    stale: list[Waiver] = field(default_factory=list)
+
+    @property
+    def breaking(self) -> bool:
+        """Whether HEAD breaks clients of BASE; a prerelease promises nothing, a new major still breaks."""
+        return any(f.change.breaking and f.exempt != "prerelease" for f in self.findings)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.violation]
+
+    @property
+    def requirements(self) -> list[str]:
+        """One message per version with a violation, saying what the change needs."""
+        broken = {f.change.version for f in self.violations}
+        return [v.requirement for v in self.versions if v.name in broken]
+
+    @property
+    def verdict(self) -> str:
+        if self.violations:
+            return "violation"
+        return "allowed" if any(f.change.breaking for f in self.findings) else "ok"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.violations else 0
+
+
+def pairs(base: Source, head: Source) -> list[Pair]:
+    """Two files are one pair whatever their info.version (that is the change under review); else by name."""
+    if base.kind == "file" and head.kind == "file":
+        (old,), (new,) = base.specs.values(), head.specs.values()
+        return [Pair(new.version.name, old, new)]
+    names = [*base.specs, *(n for n in head.specs if n not in base.specs)]
+    return [Pair(n, base.specs.get(n), head.specs.get(n)) for n in names]
+
+
+def review(base: Source, head: Source, waivers: list[Waiver], today: dt.date | None = None) -> Review:
+    today = today or dt.date.today()
+    files = base.kind == "file" and head.kind == "file"
+    newest = max(base.newest_major, head.newest_major)
+    results: list[VersionResult] = []
+    findings: list[Finding] = []
+    for pair in pairs(base, head):
+        result, changes = _review_pair(pair, files, newest, today)
+        results.append(result)
+        findings.extend(Finding(c, result.exemption if c.breaking else None) for c in changes)
+    used: set[int] = set()
+    waived = []
+    for finding in findings:
+        match = next((w for w in waivers if finding.violation and w.matches(finding.change)), None)
+        if match is not None:
+            used.add(id(match))
+            finding = Finding(finding.change, finding.exempt, match)
+        waived.append(finding)
+    stale = [w for w in waivers if id(w) not in used]
+    return Review(base.label, head.label, results, waived, stale)
+
+
+def _review_pair(pair: Pair, files: bool, newest: int, today: dt.date) -> tuple[VersionResult, list[Change]]:
+    old, new = pair.base, pair.head
+    recorder = Recorder(pair.name)
+    if old is None and new is not None:
+        recorder.add(
+            "version-added",
+            operation=("", ""),
+            location="",
+            side="head",
+            message=f"version {pair.name} added ({new.file})",
+        )
+        return VersionResult(pair.name, None, new.file, None, ""), recorder.changes
+    if new is None and old is not None:
+        version = old.version
+        recorder.add(
+            "version-removed",
+            operation=("", ""),
+            location="",
+            side="base",
+            message=f"version {pair.name} removed ({old.file})",
+        )
+        exemption = None
+        if version.prerelease:
+            exemption = "prerelease"
+        elif version.deprecated and (version.sunset is None or version.sunset <= today):
+            exemption = "deprecated"
+        notice = (
+            f" before its sunset date {version.sunset}" if version.deprecated else " while it is supported"
+        )
+        requirement = (
+            f"version {pair.name} removed{notice}: keep it, or deprecate it and remove it after its sunset"
+        )
+        return VersionResult(pair.name, old.file, None, exemption, requirement), recorder.changes
+    assert old is not None and new is not None
+    changes = compare_specs(old, new, pair.name)
+    b, h = old.version, new.version
+    exemption = None
+    if b.prerelease or h.prerelease:
+        exemption = "prerelease"
+    elif files and h.number.major > b.number.major:
+        exemption = "new-major"
+    required = max(newest, b.number.major, h.number.major) + 1
+    if files:
+        requirement = (
+            f"breaking change without a new major version: {new.file} (info.version {h.name}) keeps major "
+            f"{h.number.major} of {old.file} ({b.name}); publish it as version {required}"
+        )
+    else:
+        requirement = (
+            f"breaking change in released version {pair.name}: publish it as version {required} "
+            "(a new spec + registry entry)"
+        )
+    return VersionResult(pair.name, old.file, new.file, exemption, requirement), changes
