@@ -381,9 +381,10 @@ def test_changelog_lists_added_operations_and_changed_bounds(tmp_path: Path) -> 
     text = page(render(rich_project(tmp_path, v2=v2)), "site/changelog.md")
     newest, oldest = text.split("## 1 → 2")[1].split("## 1.0-prerelease → 1")
     assert "POST `/export` ([`startExport`](conformance/v1.md#op-startexport))" in oldest
-    assert "parameter `limit (query)`, `schema/maximum`: `200` → `150`" in newest
+    # Judged by the review engine: a lower maximum on a request parameter breaks clients.
+    assert "**breaking** ([`request-constraint-tightened`](review-rules.md)): query parameter limit $: maximum 200 → 150" in newest
     # The partition twin changed the same way, so it is listed with its base route, once.
-    assert newest.count("schema/maximum") == 1
+    assert newest.count("maximum 200 → 150") == 1
     assert "GET `/partitions/{partitionName}/studies`" in newest
     # Query defaults: StudyTime moved from the defaults to includefield; the note says how to get it back.
     assert "study level, returned by default: removed `StudyTime`" in newest
@@ -494,3 +495,19 @@ def test_review_rules_page_is_generated_when_the_review_engine_provides_it(
     assert ("site/review-rules.md" in real_pages) == (body is not None)
     link = real_pages["site/snippets/review-link.md"].decode()
     assert ("review-rules.md" in link) == (body is not None)
+
+
+def test_the_real_v1_to_v2_changelog_shows_what_v2_changed() -> None:
+    text = (ROOT / "site" / "changelog.md").read_text()
+    v1_to_v2 = text.split("## 1 → 2")[1].split("## 1.0-prerelease → 1")[0]
+    expected = [
+        "optional query parameter startTime added",  # change feed time window
+        "query parameter limit $: default 10 → 100",
+        'enum value(s) "succeeded" added',  # operation status
+        "status 202 added",  # bulk update works from v2
+        "Validation (changed in version 2)",  # STOW leniency, written in the description
+        "without warnings",  # STOW 202 on warnings
+        "no longer return `SpecificCharacterSet`, `StudyTime`",  # QIDO defaults
+    ]
+    missing = [phrase for phrase in expected if phrase not in v1_to_v2]
+    assert not missing

@@ -1,7 +1,9 @@
 """What changed between two versions, as the changelog and the conformance statements show it.
 
-`version_changes` is the one place that computes differences: today from the model (operation sets and the
-endpoints' difference pointers), later from the review engine. Everything it returns is plain data.
+`version_changes` is the one place that computes differences. Contract changes come from the review engine,
+each with its verdict under the versioning policy; the model adds what the review deliberately leaves out:
+the operations added and removed, description changes (where behaviour changes are written down), and the
+x-dicom conformance data with its migration notes. Everything it returns is plain data.
 """
 
 from __future__ import annotations
@@ -11,22 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.loader import diff_pointers
-from generator.model import ApiModel, ApiSpec, Endpoint, Operation
+from generator.model import ApiModel, ApiSpec, Endpoint
 from generator.refs import resolve_pointer
 from generator.render.docviews import RouteView, VersionView, anchor, literal, route_view, version_view
+from generator.review.changes import changes_between
 
 _EXAMPLE_KEYS = {"example", "examples"}
 
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One difference inside an operation: `parameter limit, schema/maximum: 100 → 200`."""
+    """One difference inside an operation, with its verdict under the versioning policy."""
 
-    place: str  # our words: operation, parameter, request body, response
-    name: str  # the spec's name of the thing (parameter name, status code); empty for the operation itself
-    field: str  # what inside it changed, as a path of spec keys; empty for the thing as a whole
-    old: str | None  # None: added
-    new: str | None  # None: removed
+    verdict: str  # breaking, non-breaking, warning (from the review's policy table), or documentation
+    rule: str  # the policy rule id; `description` for a change of documented text
+    text: str  # what changed, in the review's words (spec text: escape when rendering)
 
 
 @dataclass(frozen=True)
@@ -80,38 +81,65 @@ def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
     new_routes = {(op.method, op.path): op for op in new_spec.operations}
     added = tuple(route_view(op) for key, op in new_routes.items() if key not in old_routes)
     removed = tuple(route_view(op) for key, op in old_routes.items() if key not in new_routes)
-    per_route: dict[tuple[str, str], tuple[ChangeLine, ...]] = {}
+    per_route: dict[tuple[str, str], list[ChangeLine]] = {}
+    for change in changes_between(old_spec, new_spec):
+        if not change.operation or change.rule.id in ROUTE_LISTS:
+            continue  # document-level notes are the x-dicom section; route lists come from the model
+        method, path = change.operation.split(" ", 1)
+        per_route.setdefault((method.lower(), path), []).append(
+            ChangeLine(change.severity, change.rule.id, change.message)
+        )
     for endpoint in model.endpoints:
         if older in endpoint.operations and newer in endpoint.operations:
-            lines = operation_lines(endpoint, older, newer)
-            if lines:
-                per_route[(endpoint.method, endpoint.path)] = lines
+            notes = documentation_lines(endpoint, older, newer)
+            if notes:
+                per_route.setdefault((endpoint.method, endpoint.path), []).extend(notes)
     return VersionChanges(
         older=version_view(old_spec.version),
         newer=version_view(new_spec.version),
         added=added,
         removed=removed,
-        changed=_merge_twins(new_spec, per_route),
+        changed=_merge_twins(new_spec, {k: tuple(v) for k, v in per_route.items()}),
         dicom=tuple(dicom_changes(old_spec.dicom, new_spec.dicom)),
         moved=tuple(moved_attributes(old_spec.dicom, new_spec.dicom)),
     )
 
 
-def operation_lines(endpoint: Endpoint, older: str, newer: str) -> tuple[ChangeLine, ...]:
-    old, new = endpoint.operations[older], endpoint.operations[newer]
-    pointers = _pairwise_pointers(endpoint, older, newer)
+# Reported by the review but shown from the model: the added and removed operations are listed on their own.
+ROUTE_LISTS = frozenset({"endpoint-added", "endpoint-removed"})
+DOCUMENTED_TEXT = ("description", "summary")
+
+
+def documentation_lines(endpoint: Endpoint, older: str, newer: str) -> tuple[ChangeLine, ...]:
+    """Changes of documented text (descriptions, summaries), which the review leaves out of the contract."""
+    old, new = endpoint.operations[older].contract, endpoint.operations[newer].contract
     lines: list[ChangeLine] = []
-    if any(p == "/parameters" or p.startswith("/parameters/") for p in pointers):
-        lines.extend(_parameter_lines(old, new))
-    seen: set[str] = set()
-    for pointer in pointers:
-        if pointer == "/parameters" or pointer.startswith("/parameters/"):
+    for pointer in _pairwise_pointers(endpoint, older, newer):
+        parts = [_unescape(p) for p in pointer.split("/")[1:]]
+        if not parts or parts[-1] not in DOCUMENTED_TEXT:
             continue
-        pointer = _collapse_examples(pointer)
-        if pointer not in seen:
-            seen.add(pointer)
-            lines.append(_line(old.contract, new.contract, pointer))
+        before, after = _value_at(old, pointer), _value_at(new, pointer)
+        where = _where(parts, new if after is not _MISSING else old)
+        if before is _MISSING:
+            text = f"{where} added"
+        elif after is _MISSING:
+            text = f"{where} removed"
+        else:
+            was, now = text_change(str(before), str(after))
+            text = f"{where}: “{was}” → “{now}”"
+        lines.append(ChangeLine("documentation", "description", text))
     return tuple(lines)
+
+
+def _where(parts: list[str], contract: dict[str, Any]) -> str:
+    """`response 202 description`, `parameter limit description`, `operation summary`."""
+    if parts[0] == "parameters" and len(parts) > 1 and parts[1].isdigit():
+        parameters = contract.get("parameters") or []
+        index = int(parts[1])
+        name = parameters[index].get("name", parts[1]) if index < len(parameters) else parts[1]
+        return " ".join(["parameter", str(name), *parts[2:]])
+    place, name, rest = _place(parts)
+    return " ".join(p for p in (place, name, *rest) if p)
 
 
 def _pairwise_pointers(endpoint: Endpoint, older: str, newer: str) -> tuple[str, ...]:
@@ -120,74 +148,6 @@ def _pairwise_pointers(endpoint: Endpoint, older: str, newer: str) -> tuple[str,
     if names.index(newer) - names.index(older) == 1:
         return endpoint.differences.get((older, newer), ())
     return tuple(diff_pointers(endpoint.operations[older].contract, endpoint.operations[newer].contract))
-
-
-def _parameter_lines(old: Operation, new: Operation) -> Iterator[ChangeLine]:
-    before = {(str(p.get("name")), str(p.get("in"))): p for p in old.contract.get("parameters", [])}
-    after = {(str(p.get("name")), str(p.get("in"))): p for p in new.contract.get("parameters", [])}
-    for key, param in after.items():
-        name = f"{key[0]} ({key[1]})"
-        if key not in before:
-            yield ChangeLine("parameter", name, "", None, _parameter_summary(param))
-            continue
-        seen: set[str] = set()
-        for pointer in diff_pointers(before[key], param):
-            pointer = _collapse_examples(pointer)
-            if pointer not in seen:
-                seen.add(pointer)
-                yield _line(before[key], param, pointer, place="parameter", name=name)
-    for key, param in before.items():
-        if key not in after:
-            yield ChangeLine("parameter", f"{key[0]} ({key[1]})", "", _parameter_summary(param), None)
-
-
-def _parameter_summary(param: dict[str, Any]) -> str:
-    schema = param.get("schema") or {}
-    text = str(schema.get("type", "value"))
-    if param.get("required"):
-        text += ", required"
-    return text
-
-
-def _collapse_examples(pointer: str) -> str:
-    """Example changes are reported once per place, not per value inside the example."""
-    parts = pointer.split("/")
-    for i, part in enumerate(parts):
-        if part in _EXAMPLE_KEYS:
-            return "/".join(parts[: i + 1])
-    return pointer
-
-
-def _line(old: Any, new: Any, pointer: str, place: str = "", name: str = "") -> ChangeLine:
-    old_value, new_value = _value_at(old, pointer), _value_at(new, pointer)
-    parts = [_unescape(p) for p in pointer.split("/")[1:]]
-    if not place:
-        place, name, parts = _place(parts)
-    if parts and parts[-1] in _EXAMPLE_KEYS:
-        old_value = "…" if old_value is not _MISSING else _MISSING
-        new_value = "…" if new_value is not _MISSING else _MISSING
-    elif isinstance(old_value, str) and isinstance(new_value, str):
-        old_value, new_value = text_change(old_value, new_value)
-    else:
-        old_value, new_value = _gist(old_value), _gist(new_value)
-    return ChangeLine(
-        place=place,
-        name=name,
-        field="/".join(parts),
-        old=None if old_value is _MISSING else literal(old_value, 100),
-        new=None if new_value is _MISSING else literal(new_value, 100),
-    )
-
-
-def _gist(value: Any) -> Any:
-    """A whole object that appeared or went away, told by its description (or type) rather than dumped."""
-    if isinstance(value, dict):
-        if isinstance(value.get("description"), str):
-            return value["description"]
-        if "type" in value:
-            return {"type": value["type"]}
-        return "{…}"
-    return value
 
 
 def text_change(old: str, new: str, context: int = 24, limit: int = 80) -> tuple[str, str]:
@@ -257,11 +217,11 @@ def _merge_twins(
 
 
 def _without_partition(lines: tuple[ChangeLine, ...]) -> tuple[ChangeLine, ...]:
+    """The lines that must match for a twin to be listed with its base route."""
     return tuple(
         line
         for line in lines
-        if not (line.place == "parameter" and line.name.startswith("partitionName "))
-        and not (line.place == "operation" and line.field in ("operationId", "summary", "description"))
+        if "partitionName" not in line.text and line.rule not in ("operation-id-changed", "description")
     )
 
 
