@@ -382,7 +382,8 @@ def test_changelog_lists_added_operations_and_changed_bounds(tmp_path: Path) -> 
     newest, oldest = text.split("## 1 → 2")[1].split("## 1.0-prerelease → 1")
     assert "POST `/export` ([`startExport`](conformance/v1.md#op-startexport))" in oldest
     # Judged by the review engine: a lower maximum on a request parameter breaks clients.
-    assert "**breaking** ([`request-constraint-tightened`](review-rules.md)): query parameter limit $: maximum 200 → 150" in newest
+    tightened = "**breaking** ([`request-constraint-tightened`](review-rules.md))"
+    assert f"{tightened}: query parameter limit $: maximum 200 → 150" in newest
     # The partition twin changed the same way, so it is listed with its base route, once.
     assert newest.count("maximum 200 → 150") == 1
     assert "GET `/partitions/{partitionName}/studies`" in newest
