@@ -7,6 +7,7 @@ are errors, and alias expansion is bounded so a "billion laughs" document is ref
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +47,17 @@ class YamlProblem(Exception):
 class YamlDocument:
     data: Any
     root: Node | None  # the composed node tree, kept to find lines only when a problem needs one
+    text: str | None = None  # a JSON source, composed into `root` only when a line is asked for
 
     def line_of(self, pointer: str) -> int | None:
         """Line of the node at pointer, or of its nearest ancestor that exists in the source."""
+        if self.root is None and self.text is not None:
+            loader = _Loader(self.text)
+            try:
+                self.root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            self.text = None
         node = self.root
         if node is None:
             return None
@@ -70,6 +79,10 @@ class YamlDocument:
 
 
 def load_yaml(text: str) -> YamlDocument:
+    if text.lstrip()[:1] in ("{", "["):
+        document = _load_json(text)
+        if document is not None:
+            return document
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -85,6 +98,32 @@ def load_yaml(text: str) -> YamlDocument:
         return YamlDocument(None, None)
     data = _Builder(loader, _count_distinct(node)).build(node)
     return YamlDocument(data, node)
+
+
+def _load_json(text: str) -> YamlDocument | None:
+    """JSON (a subset of YAML) read by the C parser: the same data, many times faster on large documents.
+
+    None when the text is not strict JSON, so the YAML reader takes it and reports any problem itself.
+    """
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(items)
+        if len(result) != len(items):
+            raise _NotJson  # duplicate keys: the YAML reader locates and reports them
+        return result
+
+    def constant(name: str) -> Any:
+        raise _NotJson  # NaN and Infinity are not JSON values
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except (ValueError, _NotJson):
+        return None
+    return YamlDocument(data, None, text)
+
+
+class _NotJson(Exception):
+    pass
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:

@@ -253,3 +253,16 @@ def test_a_schema_property_named_ref_is_a_property_not_a_reference(tmp_path: Pat
     document["components"]["schemas"]["Scim"] = {"type": "object", "properties": {"$ref": {"type": "string"}}}
     v2 = load_api(write_project(tmp_path, v2=document)).model.spec("2")
     assert v2.document["components"]["schemas"]["Scim"]["properties"]["$ref"] == {"type": "string"}
+
+
+def test_a_json_spec_gets_the_same_checks_and_located_errors(tmp_path: Path) -> None:
+    import json
+
+    document = spec("2", "v2")
+    document["components"]["parameters"]["limit"]["example"] = 500
+    text = json.dumps(document, indent=1)
+    found = only(problems(write_project(tmp_path, v2=text)), "example-invalid")
+    assert found.pointer == "/components/parameters/limit/example"
+    assert found.line == text.splitlines().index('    "example": 500') + 1
+    duplicated = text.replace('"openapi": "3.0.3",', '"openapi": "3.0.3", "openapi": "3.0.3",')
+    assert only(problems(write_project(tmp_path, v2=duplicated)), "yaml-duplicate-key").pointer == "/openapi"
