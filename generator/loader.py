@@ -113,8 +113,12 @@ def _load_version(
     return build_spec(result, version)
 
 
-def load_document(path: Path) -> tuple[ApiSpec, Diagnostics]:
-    """Any single OpenAPI 3.0 document, references confined to its folder; its version is info.version."""
+def load_document(path: Path, cache: ValidationCache | None = None) -> tuple[ApiSpec, Diagnostics]:
+    """Any single OpenAPI 3.0 document, references confined to its folder; its version is info.version.
+
+    The document is validated as OpenAPI 3.0 (unless the cache knows it passed); the project's own rules
+    (registry, examples) do not apply.
+    """
     diagnostics = Diagnostics()
     files = SpecFiles(path.parent, diagnostics)
     result = bundle(files, path.name)
@@ -125,6 +129,12 @@ def load_document(path: Path) -> tuple[ApiSpec, Diagnostics]:
     document = result.document
     if not isinstance(document, dict) or not isinstance(document.get("paths", {}), dict):
         raise InputError([*diagnostics, _shape_problem(path.name)])
+    key = cache.key(document, strict=False) if cache else None
+    if not (cache and key and cache.passed(key)):
+        check_openapi(result, reporter(result, diagnostics))
+        diagnostics.raise_if_errors()
+        if cache and key:
+            cache.remember(key)
     name = str((document.get("info") or {}).get("version", "")) or "0"
     number = lenient_version(name)
     version = Version(

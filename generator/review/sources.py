@@ -15,11 +15,9 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from openapi_spec_validator import OpenAPIV30SpecValidator
-
-from generator.diagnostics import Diagnostic, InputError, join_pointer
+from generator.diagnostics import Diagnostic, InputError
 from generator.loader import REGISTRY_FILE, load_api, load_document
 from generator.model import ApiSpec
 from generator.validation_cache import ValidationCache
@@ -59,31 +57,10 @@ def open_source(arg: str, root: Path, stack: ExitStack, role: str) -> Source:
 def load_file(path: Path, cache: ValidationCache | None = None) -> ApiSpec:
     """One OpenAPI document, validated as OpenAPI 3.0: reviewing an invalid spec means nothing."""
     try:
-        spec, diagnostics = load_document(path)
+        spec, _ = load_document(path, cache)
     except InputError as exc:
         raise InputError(_relabel(exc.diagnostics, path.parent)) from None
-    problems = _relabel(diagnostics.errors, path.parent)
-    key = cache.key(spec.document, strict=False) if cache else ""
-    if not (cache and cache.passed(key)):
-        problems.extend(_openapi_problems(str(path), spec.document))
-    if problems:
-        raise InputError(problems)
-    if cache:
-        cache.remember(key)
     return spec
-
-
-def _openapi_problems(file: str, document: dict[str, Any]) -> list[Diagnostic]:
-    if not str(document.get("openapi", "")).startswith("3.0."):
-        return [
-            Diagnostic(file, None, "/openapi", "openapi-version", "the review reads OpenAPI 3.0.x documents")
-        ]
-    problems = []
-    for error in OpenAPIV30SpecValidator(document).iter_errors():
-        pointer = join_pointer("", *list(getattr(error, "absolute_path", []) or []))
-        message = str(getattr(error, "message", error))
-        problems.append(Diagnostic(file, None, pointer, "openapi", message[:300]))
-    return problems
 
 
 def load_folder(folder: Path, label: str, cache: ValidationCache | None = None) -> dict[str, ApiSpec]:
