@@ -86,7 +86,12 @@ def unescape_pointer_token(token: str) -> str:
 
 
 def join_pointer(pointer: str, *tokens: str | int) -> str:
-    return pointer + "".join("/" + escape_pointer_token(t) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        if "~" in text or "/" in text:  # most tokens need no escaping; this runs for every node of a spec
+            text = escape_pointer_token(text)
+        pointer = f"{pointer}/{text}"
+    return pointer
 
 
 def split_pointer(pointer: str) -> list[str]:

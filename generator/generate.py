@@ -18,7 +18,7 @@ def build_output(root: Path) -> Output:
     loaded = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated"))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
-    env = environment(root / "templates")
+    env = environment(root / "templates", cache=root / "build" / "cache" / "templates")
     generated, once = render_service(loaded.model, env, root)
     doc_trees, doc_files = render_docs(loaded.model, env)
     return Output(trees={GENERATED_DIR: generated, **doc_trees}, files=doc_files, once=once)

@@ -193,7 +193,10 @@ _KNOWN_DICOM = {
 }
 
 
-def conformance_view(model: ApiModel, version_name: str) -> ConformanceView:
+def conformance_view(
+    model: ApiModel, version_name: str, changes: VersionChanges | None = None
+) -> ConformanceView:
+    """The page of one version; `changes` from its previous version, when the caller already has them."""
     spec = model.spec(version_name)
     names = _syntax_names(spec)
     transactions = tuple(_transaction(spec, tag, names) for tag in _tag_order(spec))
@@ -223,7 +226,7 @@ def conformance_view(model: ApiModel, version_name: str) -> ConformanceView:
         limits=tuple(flatten(dicom.get("limits"))),
         other=tuple(pair for key in dicom if key not in _KNOWN_DICOM for pair in flatten(dicom[key], key)),
         previous=version_view(previous) if previous else None,
-        changes=version_changes(model, previous.name, version_name) if previous else None,
+        changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
     )
 
 

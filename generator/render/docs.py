@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import http
 import importlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +41,7 @@ from generator.render.docviews import (
     version_view,
     version_views,
 )
-from generator.render.service import served_yaml
+from generator.render.service import served_json, served_yaml
 
 DOCS_DIR = "site"
 OVERRIDES_DIR = "overrides"
@@ -98,11 +97,14 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
         version_changes(model, older.name, newer.name)
         for older, newer in zip(model.registry.versions, model.registry.versions[1:], strict=False)
     ]
+    by_newer = {c.newer.name: c for c in pairs}  # each comparison is made once, for both pages
     conformance = env.get_template("docs/conformance.md.j2")
     api = env.get_template("docs/api.md.j2")
     trees: dict[str, dict[str, bytes]] = {
         f"{DOCS_DIR}/{CONFORMANCE_DIR}": {
-            f"{v.slug}.md": _page(conformance.render(page=conformance_view(model, v.name), root="../"))
+            f"{v.slug}.md": _page(
+                conformance.render(page=conformance_view(model, v.name, by_newer.get(v.name)), root="../")
+            )
             for v in versions
         },
         f"{DOCS_DIR}/{API_DIR}": {
@@ -169,9 +171,7 @@ def spec_files(model: ApiModel) -> dict[str, bytes]:
     files = {}
     for spec in model.specs.values():
         files[f"{spec.version.slug}.yaml"] = served_yaml(spec)  # byte for byte what the service serves
-        files[f"{spec.version.slug}.json"] = (
-            json.dumps(spec.document, indent=1, ensure_ascii=False) + "\n"
-        ).encode()
+        files[f"{spec.version.slug}.json"] = served_json(spec)
     return files
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -140,9 +142,7 @@ def render_service(
     files = {path: data.encode() for path, data in format_python(python, root).items()}
     files["contracts.json"] = contracts_json(contracts(model))
     for spec in model.specs.values():
-        files[f"specs/{spec.version.slug}.json"] = (
-            json.dumps(spec.document, ensure_ascii=False) + "\n"
-        ).encode()
+        files[f"specs/{spec.version.slug}.json"] = served_json(spec)
         files[f"specs/{spec.version.slug}.yaml"] = served_yaml(spec)
     for path, data in model.example_files.items():
         files[path] = data
@@ -176,6 +176,10 @@ def contracts_json(by_version: dict[str, dict[str, Any]]) -> bytes:
     return "\n".join(lines).encode()
 
 
+def served_json(spec: ApiSpec) -> bytes:
+    return (json.dumps(spec.document, ensure_ascii=False) + "\n").encode()
+
+
 def served_yaml(spec: ApiSpec) -> bytes:
     """The document as reviewed: the source text itself when it needed no bundling, else the bundle dumped."""
     header = f"# {GENERATED_MARK} Served copy of specs/{spec.file}.\n"
@@ -187,7 +191,33 @@ def served_yaml(spec: ApiSpec) -> bytes:
 
 
 def format_python(sources: dict[str, str], root: Path, suffix: str = "") -> dict[str, str]:
-    """Run ruff's formatter over rendered modules, so generated code is formatted exactly as the project's."""
+    """Run ruff's formatter over rendered modules, so generated code is formatted exactly as the project's.
+
+    Formatting is a pure function of the text, ruff's version and the project's configuration, so results
+    are kept in build/cache/format and ruff runs only for text it has not formatted before.
+    """
+    config = (root / "pyproject.toml").read_bytes()
+    salt = hashlib.sha256(metadata.version("ruff").encode() + config).hexdigest()
+    cache = root / "build" / "cache" / "format"
+    keys = {
+        name: hashlib.sha256(f"{salt}{suffix}{text}".encode()).hexdigest() for name, text in sources.items()
+    }
+    result = {
+        name: (cache / key).read_text(encoding="utf-8")
+        for name, key in keys.items()
+        if (cache / key).is_file()
+    }
+    missing = {name: text for name, text in sources.items() if name not in result}
+    if missing:
+        formatted = _ruff_format(missing, root, suffix)
+        cache.mkdir(parents=True, exist_ok=True)
+        for name, text in formatted.items():
+            (cache / keys[name]).write_text(text, encoding="utf-8")
+        result.update(formatted)
+    return result
+
+
+def _ruff_format(sources: dict[str, str], root: Path, suffix: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory(dir=root, prefix=".format-") as scratch:
         folder = Path(scratch)
         for name, text in sources.items():
