@@ -1,6 +1,9 @@
 """`make generate` for the three specs against openapi-generator's python-fastapi generator on the same specs.
 
-Ours: the generator CLI in a fresh process on a copy of the project (what a user waits for), best of 5.
+Ours: the generator CLI in a fresh process on a copy of the project (what a user waits for). "cold" is the
+first run of a fresh clone (every spec validated, every template compiled, ruff run); "warm" the best of 5
+later runs (the specs' validation, compiled templates and formatted code are cached by content), which is
+what an edit-generate loop sees for the specs not edited. The phases are measured in-process.
 Peer: openapi-generator-cli (PyPI wheel bundling the jar; needs Java), installed into .bench/ at run time,
 one run per spec (it takes one document per run), best of 3 per spec, summed.
 """
@@ -29,14 +32,34 @@ def _timed(command: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def ours() -> float:
+def ours() -> tuple[float, float, dict[str, float]]:
+    """(cold, warm, phases of a warm run) for `python -m generator generate` on a copy of the project."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "project"
-        shutil.copytree(
-            ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".bench", "build", "__pycache__")
-        )
+        ignore = shutil.ignore_patterns(".venv", ".git", ".bench", "build", "__pycache__")
+        shutil.copytree(ROOT, copy, ignore=ignore)
         command = [sys.executable, "-m", "generator", "--root", str(copy), "generate"]
-        return min(_timed(command, copy) for _ in range(5))
+        cold = _timed(command, copy)
+        warm = min(_timed(command, copy) for _ in range(5))
+        return cold, warm, _phases(copy)
+
+
+def _phases(root: Path) -> dict[str, float]:
+    from generator.loader import load_api
+    from generator.render import environment
+    from generator.render.docs import render_docs
+    from generator.render.service import render_service
+    from generator.validation_cache import ValidationCache
+
+    started = time.perf_counter()
+    model = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated")).model
+    loaded = time.perf_counter()
+    env = environment(root / "templates", cache=root / "build" / "cache" / "templates")
+    render_service(model, env, root)
+    service = time.perf_counter()
+    render_docs(model, env)
+    docs = time.perf_counter()
+    return {"load": loaded - started, "service": service - loaded, "docs": docs - service}
 
 
 def peer_cli() -> Path:
@@ -71,8 +94,13 @@ def peer() -> float:
 
 
 def run() -> list[str]:
-    mine = ours()
-    lines = [f"ours: make generate (3 specs → service, served specs, doc pages) {mine:.2f} s (best of 5)"]
+    cold, warm, phases = ours()
+    lines = [
+        f"ours: make generate (3 specs → service, served specs, doc pages) warm {warm:.2f} s (best of 5), "
+        f"cold {cold:.2f} s (fresh clone: every spec validated)",
+        "  warm phases in-process: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items()),
+    ]
     try:
         theirs = peer()
     except Exception as exc:
@@ -81,7 +109,10 @@ def run() -> list[str]:
     lines.append(
         f"peer: openapi-generator 7.26.0 python-fastapi, 3 specs {theirs:.2f} s (best of 3 per spec, summed)"
     )
-    ratio = theirs / mine
-    verdict = "met" if ratio >= 20 and mine < 1 else "NOT met"
-    lines.append(f"goal: at least 20x faster and under 1 s ({verdict}: {ratio:.1f}x, {mine:.2f} s)")
+    for label, ours_time in (("warm", warm), ("cold", cold)):
+        ratio = theirs / ours_time
+        verdict = "met" if ratio >= 20 and ours_time < 1 else "NOT met"
+        lines.append(
+            f"goal, {label}: at least 20x faster and under 1 s ({verdict}: {ratio:.1f}x, {ours_time:.2f} s)"
+        )
     return lines
