@@ -307,14 +307,19 @@ class Resolver:
         self._memo: dict[str, Any] = {}
 
     def deref(self, node: Any) -> Any:
+        return self.follow(node, "")[0]
+
+    def follow(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """(target, its pointer) at the end of node's chain of references; as given when there is none."""
         seen: set[str] = set()
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
             ref = node["$ref"]
             if ref in seen:
                 raise ValueError(f"$ref cycle at {ref}")
             seen.add(ref)
-            node = resolve_pointer(self.document, ref[1:])
-        return node
+            pointer = ref[1:]
+            node = resolve_pointer(self.document, pointer)
+        return node, pointer
 
     def inline(self, node: Any) -> Any:
         """The node with references replaced by their targets; a recursive reference is kept as written.

@@ -270,15 +270,15 @@ class ExampleChecker:
             where = f"{method.upper()} {_path}"
             body = operation.get("requestBody")
             if body is not None:
-                body_pointer = self._pointer_of(body, join_pointer(pointer, "requestBody"))
-                self._content(self.resolver.deref(body), body_pointer, f"{where} request body")
+                body, body_pointer = self.resolver.follow(body, join_pointer(pointer, "requestBody"))
+                self._content(body, body_pointer, f"{where} request body")
             for status, response in (operation.get("responses") or {}).items():
-                rpointer = self._pointer_of(response, join_pointer(pointer, "responses", status))
-                response = self.resolver.deref(response)
+                response, rpointer = self.resolver.follow(
+                    response, join_pointer(pointer, "responses", status)
+                )
                 self._content(response, rpointer, f"{where} {status}")
                 for name, header in (response.get("headers") or {}).items():
-                    hpointer = self._pointer_of(header, join_pointer(rpointer, "headers", name))
-                    header = self.resolver.deref(header)
+                    header, hpointer = self.resolver.follow(header, join_pointer(rpointer, "headers", name))
                     if "example" in header and "schema" in header:
                         self._validate(
                             header["example"],
@@ -287,8 +287,7 @@ class ExampleChecker:
                             f"header {name}",
                         )
             for i, parameter in enumerate(operation.get("parameters") or []):
-                ppointer = self._pointer_of(parameter, join_pointer(pointer, "parameters", i))
-                parameter = self.resolver.deref(parameter)
+                parameter, ppointer = self.resolver.follow(parameter, join_pointer(pointer, "parameters", i))
                 if "example" in parameter and "schema" in parameter:
                     self._validate(
                         parameter["example"],
@@ -296,20 +295,6 @@ class ExampleChecker:
                         join_pointer(ppointer, "example"),
                         f"parameter {parameter.get('name')}",
                     )
-
-    def _pointer_of(self, node: Any, pointer: str) -> str:
-        """Where a possibly-referenced object really lives, so each shared object is located at its source."""
-        seen = 0
-        while (
-            isinstance(node, dict)
-            and isinstance(node.get("$ref"), str)
-            and node["$ref"].startswith("#")
-            and seen < 50
-        ):
-            pointer = node["$ref"][1:]
-            node = resolve_pointer(self.document, pointer)
-            seen += 1
-        return pointer
 
     def _content(self, holder: dict[str, Any], pointer: str, where: str) -> None:
         for media, item in (holder.get("content") or {}).items():
@@ -336,7 +321,7 @@ class ExampleChecker:
                 self.report(mpointer, "example-missing", f"{where} {media} has no example")
                 continue
             schema_pointer = (
-                self._pointer_of(item.get("schema"), join_pointer(mpointer, "schema"))
+                self.resolver.follow(item.get("schema"), join_pointer(mpointer, "schema"))[1]
                 if "schema" in item
                 else None
             )
@@ -345,8 +330,7 @@ class ExampleChecker:
                     item["example"], schema_pointer, join_pointer(mpointer, "example"), f"{where} {media}"
                 )
             for name, example in examples.items():
-                epointer = self._pointer_of(example, join_pointer(mpointer, "examples", name))
-                example = self.resolver.deref(example)
+                example, epointer = self.resolver.follow(example, join_pointer(mpointer, "examples", name))
                 if "value" in example and schema_pointer:
                     self._validate(
                         example["value"],
