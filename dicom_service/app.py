@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dicom_service import handlers
+from dicom_service import binding, handlers
 from dicom_service.contracts import GENERATED, load_contracts
 from dicom_service.routing import versioned_routes
 from dicom_service.versioning import Versions
@@ -28,20 +28,6 @@ class HandlerError(RuntimeError):
     """The handlers folder does not match the generated route table."""
 
 
-def check_handlers(expected: Sequence[str], present: Sequence[str]) -> list[str]:
-    """Problems between the handler modules the specs need and the ones in dicom_service/handlers/."""
-    problems = [
-        f"dicom_service/handlers/{name}.py is missing: run `make generate` to create it"
-        for name in sorted(set(expected) - set(present))
-    ]
-    problems += [
-        f"dicom_service/handlers/{name}.py handles no operation of any spec (was the operation removed?): "
-        "delete it, or restore the operation"
-        for name in sorted(set(present) - set(expected))
-    ]
-    return problems
-
-
 def present_handlers() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")]
 
@@ -49,7 +35,8 @@ def present_handlers() -> list[str]:
 def create_app() -> Starlette:
     from dicom_service.generated import manifest
 
-    problems = check_handlers(manifest.HANDLERS, present_handlers())
+    present = present_handlers()
+    problems = [*binding.missing(manifest.HANDLERS, present), *binding.orphaned(manifest.HANDLERS, present)]
     if problems:
         raise HandlerError("\n".join(problems))
     for name in manifest.HANDLERS:

@@ -6,10 +6,11 @@ import sys
 import time
 from pathlib import Path
 
+from dicom_service.binding import HANDLERS_DIR, orphaned
 from generator.loader import load_api
 from generator.render import environment
 from generator.render.docs import render_docs
-from generator.render.service import GENERATED_DIR, HANDLERS_DIR, render_service
+from generator.render.service import GENERATED_DIR, render_service
 from generator.validation_cache import ValidationCache
 from generator.writer import Output, stale, write
 
@@ -25,18 +26,10 @@ def build_output(root: Path) -> Output:
 
 
 def orphan_handlers(root: Path, output: Output) -> list[str]:
-    """Handler modules no operation calls any more: reported, never deleted (they hold people's code)."""
-    expected = {Path(path).name for path in output.once if path.startswith(HANDLERS_DIR + "/")}
+    expected = {Path(path).stem for path in output.once if path.startswith(HANDLERS_DIR + "/")}
     folder = root / HANDLERS_DIR
-    present = (
-        sorted(p.name for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
-    )
-    return [
-        f"orphaned handler: {HANDLERS_DIR}/{name} handles no operation of any spec; "
-        "delete it or restore the operation"
-        for name in present
-        if name not in expected
-    ]
+    present = [p.stem for p in folder.glob("*.py") if not p.name.startswith("_")] if folder.is_dir() else []
+    return orphaned(expected, present)
 
 
 def run_generate(root: Path, check: bool = False) -> int:

@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 from jinja2 import Environment
 
+from dicom_service.binding import HANDLERS_DIR
 from generator.diagnostics import Diagnostic, InputError
 from generator.model import ApiModel, ApiSpec, Endpoint, Example, MediaType, Operation, Response, snake_case
 from generator.render import GENERATED_MARK
 
 PACKAGE = "dicom_service"
 GENERATED_DIR = f"{PACKAGE}/generated"
-HANDLERS_DIR = f"{PACKAGE}/handlers"
 VERSIONING_HEADERS = {"api-supported-versions", "api-deprecated-versions"}
 
 
