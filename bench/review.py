@@ -2,7 +2,7 @@
 
 Pairs: synthetic documents of 1,000, 2,000 and 4,000 operations (a change of one of eight kinds planted in
 every tenth resource, descriptions edited in every third), and a real pair: GitHub's REST API description as
-the npm package @octokit/openapi ships it (api.github.com.json, 22.0.0 → 23.0.2, 1,100+ operations).
+the npm package @octokit/openapi ships it (api.github.com.json, 23.0.0 → 23.0.2, 1,100+ operations).
 Ours: `run_review` in this process (read and check both files, compare, render JSON); the first run with an
 empty validation cache, then the median of 3 runs with the cache warm (as after `make lint-specs`).
 Peer: `redocly diff BASE HEAD --format json` in a fresh Node process, median of 3. Redocly CLI and the real
@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from generator.diagnostics import InputError
 from generator.review.command import run_review
 from generator.review.report import render
 from generator.review.sources import open_source
@@ -34,7 +35,8 @@ WORK = ROOT / ".bench" / "review"
 NPM = ROOT / ".bench" / "npm"
 PEER = "@redocly/cli@2.77.0"  # the current release when this bench was written; `diff` is experimental there
 REAL_PACKAGE = "@octokit/openapi"
-REAL_VERSIONS = ("22.0.0", "23.0.2")
+# 22.0.0 and older declare `make_latest` a string enum with `default: true`; the review refuses them.
+REAL_VERSIONS = ("23.0.0", "23.0.2")
 REAL_MEMBER = "package/generated/api.github.com.json"
 SIZES = (1000, 2000, 4000)
 RUNS = 3
@@ -65,7 +67,10 @@ def run() -> list[str]:
     label = (
         f"{REAL_PACKAGE} {REAL_VERSIONS[0]}→{REAL_VERSIONS[1]} api.github.com ({_count_operations(head)} ops)"
     )
-    lines.extend(_compare(label, base, head, peer)[0])
+    try:
+        lines.extend(_compare(label, base, head, peer)[0])
+    except InputError as exc:
+        lines.append(f"review {label}: refused as invalid input: {exc.diagnostics[0]}")
     return lines
 
 
