@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from dicom_service.apiversion import ApiVersion
 from dicom_service.context import OperationContext
 from dicom_service.contracts import Contract
 from dicom_service.mediatypes import find_key, negotiate
@@ -32,9 +33,13 @@ Stub = Callable[[OperationContext], Awaitable[Response]]
 
 
 class ApiVersionConvertor(Convertor[str]):
-    """Matches segments that parse as a version (`v2`, `v1.0-prerelease`); `vfoo` matches no route (404)."""
+    """A first segment that may be a version (`v2`, `v1.0-prerelease`, `vfoo`).
 
-    regex = r"[vV][0-9]{1,9}(?:\.[0-9]{1,9})?(?:-[A-Za-z][A-Za-z0-9]{0,31})?"
+    Deliberately loose: this pattern runs once per route tried, so it is kept cheap, and VersionedPath
+    answers a segment that is not a version at all (`vfoo`) with the same empty 404 as an unmatched route.
+    """
+
+    regex = r"[vV][^/]{0,48}"
 
     def convert(self, value: str) -> str:
         return value
@@ -96,6 +101,9 @@ class VersionedPath:
         request = Request(scope, receive)
         segment = request.path_params["api_version"]
         version = self.versions.resolve(segment)
+        if version is None and ApiVersion.from_segment(segment) is None:
+            await Response(status_code=404)(scope, receive, send)  # not a version: no versioned endpoint
+            return
         bound = self.methods.get(request.method)
         headers = bound.headers if bound else self.path_headers
         if version is None or (bound is not None and version.name not in bound.versions):
