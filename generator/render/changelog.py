@@ -18,8 +18,6 @@ from generator.refs import resolve_pointer
 from generator.render.docviews import RouteView, VersionView, anchor, literal, route_view, version_view
 from generator.review.changes import changes_between
 
-_EXAMPLE_KEYS = {"example", "examples"}
-
 
 @dataclass(frozen=True)
 class ChangeLine:
