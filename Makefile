@@ -6,11 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8080
+DATA_DIR ?= build/data
 DOCS_PORT ?= 8000
 BASE ?= HEAD
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test serve docs docs-serve review bench clean
+.PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,8 +46,11 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 test: lint-specs check-generated lint ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	$(PY) -m pytest
 
-serve: $(STAMP) ## run the mock service on 127.0.0.1:$(PORT)
-	$(PY) -m uvicorn dicom_service.app:app --host 127.0.0.1 --port $(PORT)
+serve: $(STAMP) ## run the DICOMweb service on 127.0.0.1:$(PORT), data under $(DATA_DIR)
+	DATA_DIR=$(DATA_DIR) $(PY) -m uvicorn dicom_service.app:app --host 127.0.0.1 --port $(PORT)
+
+mock: $(STAMP) ## run the example-answering mock service on 127.0.0.1:$(PORT)
+	$(PY) -m uvicorn dicom_service.app:mock --host 127.0.0.1 --port $(PORT)
 
 docs: $(STAMP) ## build the doc site into build/site with mkdocs --strict
 	$(PY) -m mkdocs build --strict --quiet

@@ -46,7 +46,7 @@ def baseline_app() -> Starlette:
         by_path.setdefault(route.path, []).append(route)
     routes = []
     for path, table in by_path.items():
-        endpoint = VersionedPath(path, table, versions, contracts)
+        endpoint = VersionedPath(path, table, versions, contracts, mock=True)
         methods = {r.method: r for r in table}
 
         async def plain(
@@ -92,7 +92,7 @@ async def _drive(app: Asgi, method: str, path: str, query: str, accept: str, cou
 
 
 def run() -> list[str]:
-    versioned, plain = create_app(), baseline_app()
+    versioned, plain = create_app(mock=True), baseline_app()
     lines = []
     losses = []
     for label, method, path, query, accept in CASES:

@@ -1,7 +1,7 @@
-"""The ASGI application: generated routes bound to handlers, plus each version's served OpenAPI document.
+"""The ASGI applications: generated routes bound to handlers, plus each version's served OpenAPI document.
 
-`uvicorn dicom_service.app:app` (or `make serve`) runs it. Handlers that are not implemented yet answer
-from the spec's examples, so the application is a mock service until they are.
+- `app` is the real DICOMweb service (`make serve`): the handlers answer from stored data.
+- `mock` answers every operation from the spec's examples (`make mock`), for client teams.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def present_handlers() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")]
 
 
-def create_app() -> Starlette:
+def create_app(mock: bool = False) -> Starlette:
+    """The service; with `mock=True`, every operation answers from its spec's examples instead."""
     from dicom_service.generated import manifest
 
     present = present_handlers()
@@ -46,7 +47,7 @@ def create_app() -> Starlette:
 
     versions = Versions(manifest.VERSIONS, manifest.POLICY_URL)
     routes: list[BaseRoute] = [
-        *versioned_routes(operations.ROUTES, versions, load_contracts()),
+        *versioned_routes(operations.ROUTES, versions, load_contracts(), mock=mock),
         Route("/{api_version:apiversion}/api.{ext:str}", served_spec(versions)),
     ]
     return Starlette(routes=routes, exception_handlers={404: _not_found})
@@ -78,3 +79,4 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 app = create_app()
+mock = create_app(mock=True)

@@ -81,8 +81,10 @@ class VersionedPath:
         routes: Sequence[OperationRoute],
         versions: Versions,
         contracts: dict[str, dict[str, Contract]],
+        mock: bool = False,
     ) -> None:
         self.path = path
+        self.mock = mock
         self.versions = versions
         self.contracts = contracts
         self.methods: dict[str, _Bound] = {}
@@ -154,17 +156,26 @@ class VersionedPath:
                 return PlainTextResponse(
                     f"The requested media type is not acceptable. This resource provides: {offered}.", 406
                 )
-        return await route.stub(OperationContext(request, version, contract, params, choice))
+        ctx = OperationContext(request, version, contract, params, choice)
+        if self.mock:
+            return await ctx.answer_from_examples()
+        return await route.stub(ctx)
 
 
 def versioned_routes(
-    table: Sequence[OperationRoute], versions: Versions, contracts: dict[str, dict[str, Contract]]
+    table: Sequence[OperationRoute],
+    versions: Versions,
+    contracts: dict[str, dict[str, Contract]],
+    mock: bool = False,
 ) -> list[Route]:
-    """Starlette routes for a generated route table: one per path template, every method on it."""
+    """Starlette routes for a generated route table: one per path template, every method on it.
+
+    With `mock`, every operation answers from its spec's examples instead of calling its handler.
+    """
     by_path: dict[str, list[OperationRoute]] = {}
     for route in table:
         by_path.setdefault(route.path, []).append(route)
     return [
-        Route("/{api_version:apiversion}" + path, VersionedPath(path, routes, versions, contracts))
+        Route("/{api_version:apiversion}" + path, VersionedPath(path, routes, versions, contracts, mock))
         for path, routes in by_path.items()
     ]

@@ -30,7 +30,7 @@ def validator(version: str) -> SpecValidator:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(mock=True)) as client:
         yield client
 
 
