@@ -57,7 +57,9 @@ class OperationContext:
 
     def url(self, *segments: str) -> str:
         """An absolute link in the request's own version (and partition): `url("studies", uid)`."""
-        base = f"{self.request.url.scheme}://{self.request.url.netloc}/{self.request.path_params['api_version']}"
+        base = (
+            f"{self.request.url.scheme}://{self.request.url.netloc}/{self.request.path_params['api_version']}"
+        )
         if self.partition_name is not None:
             base += f"/partitions/{self.partition_name}"
         return "/".join([base, *segments])

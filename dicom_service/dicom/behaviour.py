@@ -95,7 +95,9 @@ _V2 = Behaviour(
             "PatientBirthDate",
             "StudyInstanceUID",
         ),
-        Level.SERIES: tags("Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate"),
+        Level.SERIES: tags(
+            "Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate"
+        ),
         Level.INSTANCE: tags("SOPInstanceUID"),
     },
     changefeed_time_window=True,

@@ -14,6 +14,7 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 
 from dicom_service.dicom.tags import BINARY_VRS
 
@@ -44,7 +45,11 @@ def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
         if tag in drop:
             continue
         raw = ds._dict[tag]
-        if isinstance(raw, RawDataElement) and encoding is not None and (raw.value is not None or not raw.length):
+        if (
+            isinstance(raw, RawDataElement)
+            and encoding is not None
+            and (raw.value is not None or not raw.length)
+        ):
             vr = raw.VR if raw.VR not in (None, "UN") else _dictionary_vr(tag) or "UN"
             if vr in BINARY_VRS:
                 continue
@@ -67,12 +72,12 @@ def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
 
 def _encoding(ds: Dataset) -> str | None:
     """The codec for raw text, or None when pydicom must decode (a non-default character set)."""
-    raw = ds._dict.get(_SPECIFIC_CHARACTER_SET)
+    raw = ds._dict.get(Tag(_SPECIFIC_CHARACTER_SET))
     if raw is None:
         return "latin-1"
     value = ds[_SPECIFIC_CHARACTER_SET].value
     charset = value[0] if isinstance(value, MultiValue | list) and value else value
-    if charset not in _DEFAULT_CHARSETS or isinstance(value, MultiValue) and len(value) > 1:
+    if charset not in _DEFAULT_CHARSETS or (isinstance(value, MultiValue) and len(value) > 1):
         return None
     return "utf-8" if charset == "ISO_IR 192" else "latin-1"
 
@@ -91,10 +96,7 @@ def _raw_values(vr: str, data: bytes | None, little: bool, encoding: str) -> lis
         return [f"{pairs[i]:04X}{pairs[i + 1]:04X}" for i in range(0, len(pairs), 2)]
     text = data.decode(encoding, errors="replace")
     items = [text] if vr in _SINGLE_VALUED_TEXT else text.split("\\")
-    if vr in _SINGLE_VALUED_TEXT:
-        items = [text.rstrip("\x00 ")]
-    else:
-        items = [item.strip("\x00 ") for item in items]
+    items = [text.rstrip("\x00 ")] if vr in _SINGLE_VALUED_TEXT else [item.strip("\x00 ") for item in items]
     if vr == "PN":
         return [_person_name(item) for item in items]
     if vr == "IS":
@@ -126,7 +128,7 @@ def _number(value: Any, kind: type) -> Any:
         number = kind(value) if kind is float or not isinstance(value, str) else int(float(value))
     except ValueError:
         return None
-    if kind is float and number.is_integer() and abs(number) < 2**53:
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
         return int(number)
     return number
 

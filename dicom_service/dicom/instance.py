@@ -33,7 +33,9 @@ _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 class Rejected(Exception):
     """The instance cannot be stored; `reason` is its STOW-RS FailureReason."""
 
-    def __init__(self, reason: int, message: str, sop_class_uid: str | None = None, sop_uid: str | None = None):
+    def __init__(
+        self, reason: int, message: str, sop_class_uid: str | None = None, sop_uid: str | None = None
+    ):
         super().__init__(message)
         self.reason = reason
         self.sop_class_uid = sop_class_uid
@@ -68,7 +70,15 @@ def read(path: str, behaviour: Behaviour) -> Instance:
             transfer_syntax = str(ds.file_meta.get("TransferSyntaxUID", ""))
     except Rejected:
         raise
-    except (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, OSError, NotImplementedError) as exc:
+    except (
+        InvalidDicomError,
+        EOFError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OSError,
+        NotImplementedError,
+    ) as exc:
         raise Rejected(PROCESSING_FAILURE, f"The part is not a readable DICOM file: {exc}") from None
     if not transfer_syntax:
         raise Rejected(PROCESSING_FAILURE, "The file has no transfer syntax in its file meta information.")
@@ -80,7 +90,7 @@ def _check_complete(ds: pydicom.Dataset, path: str) -> None:
     if not ds._dict:
         raise Rejected(PROCESSING_FAILURE, "The file holds file meta information but no data set.")
     size = os.path.getsize(path)
-    last = ds._dict[next(reversed(ds._dict))]
+    last = ds._dict[list(ds._dict)[-1]]
     tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
     if tell is None or length is None:
         return
@@ -106,10 +116,14 @@ def _checked(metadata: JsonDataset, transfer_syntax: str, behaviour: Behaviour) 
     for tag in tags.REQUIRED:
         value = _text(metadata, tag)
         if tag not in metadata:
-            raise reject(f"DICOM100: {tags.display(tag)} - The required attribute {tags.keyword(tag)} is missing.")
+            raise reject(
+                f"DICOM100: {tags.display(tag)} - The required attribute {tags.keyword(tag)} is missing."
+            )
         needs_value = tag != tags.PATIENT_ID or behaviour.patient_id_needs_value
         if needs_value and not value:
-            raise reject(f"DICOM100: {tags.display(tag)} - The required attribute {tags.keyword(tag)} is empty.")
+            raise reject(
+                f"DICOM100: {tags.display(tag)} - The required attribute {tags.keyword(tag)} is empty."
+            )
         if value:
             reason = values.problem(metadata[tag]["vr"], value)
             if reason:
@@ -124,7 +138,7 @@ def _checked(metadata: JsonDataset, transfer_syntax: str, behaviour: Behaviour) 
     dropped: set[str] = set()
     for tag, (_, column, match) in tags.INDEXED.items():
         attribute = metadata.get(tag)
-        if attribute is None or tag in tags.REQUIRED and match is tags.Match.UID:
+        if attribute is None or (tag in tags.REQUIRED and match is tags.Match.UID):
             instance.columns[column] = _fold(match, _text(metadata, tag))
             continue
         raw_values = attribute.get("Value") or []

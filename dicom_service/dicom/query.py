@@ -30,11 +30,13 @@ class Resource(Enum):
 
     @property
     def level(self) -> Level:
-        return self.value[0]
+        level: Level = self.value[0]
+        return level
 
     @property
     def filter_levels(self) -> tuple[Level, ...]:
-        return self.value[1]
+        levels: tuple[Level, ...] = self.value[1]
+        return levels
 
     @property
     def returned_levels(self) -> tuple[Level, ...]:

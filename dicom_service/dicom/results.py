@@ -40,7 +40,10 @@ def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonData
         if study_counts:
             _add_study_computed(result, wanted[Level.STUDY], study_counts[row["study_id"]])
         if series_counts:
-            result[tags.SERIES_INSTANCE_COUNT] = {"vr": "IS", "Value": [series_counts.get(row["series_id"], 0)]}
+            result[tags.SERIES_INSTANCE_COUNT] = {
+                "vr": "IS",
+                "Value": [series_counts.get(row["series_id"], 0)],
+            }
         if tags.INSTANCE_AVAILABILITY in wanted[own] and own is not Level.SERIES:
             result[tags.INSTANCE_AVAILABILITY] = _ONLINE
         results.append(dict(sorted(result.items())))

@@ -103,7 +103,10 @@ def response(
     if outcome.failed:
         body["00081198"] = {"vr": "SQ", "Value": [_failure(item) for item in outcome.failed]}
     if outcome.stored:
-        body["00081199"] = {"vr": "SQ", "Value": [_reference(item, behaviour, retrieve_url) for item in outcome.stored]}
+        body["00081199"] = {
+            "vr": "SQ",
+            "Value": [_reference(item, behaviour, retrieve_url) for item in outcome.stored],
+        }
     return body
 
 

@@ -29,7 +29,9 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
 
 
 def multipart_answer(
-    parts: Iterable[tuple[str, Iterator[bytes] | bytes]], content_type: str, headers: dict[str, str] | None = None
+    parts: Iterable[tuple[str, Iterator[bytes] | bytes]],
+    content_type: str,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A multipart/related answer streamed part by part; each part is (Content-Type, body or chunks)."""
     boundary = multipart.new_boundary()

@@ -21,7 +21,9 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
             files = await instance_files(ctx.request, Path(folder))
         except BodyError as exc:
             return error(exc.status, str(exc))
-        outcome = await run_in_threadpool(stow.store_files, service, ctx.partition, files, behaviour, study_uid)
+        outcome = await run_in_threadpool(
+            stow.store_files, service, ctx.partition, files, behaviour, study_uid
+        )
     status = stow.status(outcome, behaviour)
     if status == 204:
         return Response(status_code=204)

@@ -106,7 +106,9 @@ class SqlIndex:
             if pid is None:
                 return False
             found = c.execute(
-                select(t.instance.c.id).where(t.instance.c.partition_id == pid, t.instance.c.sop_uid == sop_uid)
+                select(t.instance.c.id).where(
+                    t.instance.c.partition_id == pid, t.instance.c.sop_uid == sop_uid
+                )
             ).first()
         return found is not None
 
@@ -116,7 +118,9 @@ class SqlIndex:
             with self._write() as c:
                 pid = self._partition_id(c, partition)
                 if pid is None:
-                    pid = c.execute(insert(t.partition).values(name=partition, created=now)).inserted_primary_key[0]
+                    pid = c.execute(
+                        insert(t.partition).values(name=partition, created=now)
+                    ).inserted_primary_key[0]  # type: ignore[index]
                 taken = c.execute(
                     select(t.instance.c.id).where(
                         t.instance.c.partition_id == pid, t.instance.c.sop_uid == item.sop_uid
@@ -134,9 +138,11 @@ class SqlIndex:
                         timestamp=now,
                         watermark=0,
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
                 c.execute(
-                    update(t.change_feed).where(t.change_feed.c.sequence == watermark).values(watermark=watermark)
+                    update(t.change_feed)
+                    .where(t.change_feed.c.sequence == watermark)
+                    .values(watermark=watermark)
                 )
                 study_id = self._upsert_study(c, pid, item, watermark)
                 series_id = self._upsert_series(c, study_id, item, watermark)
@@ -160,7 +166,7 @@ class SqlIndex:
         return int(watermark)
 
     def _upsert_study(self, c: Connection, pid: int, item: Instance, watermark: int) -> int:
-        values = {
+        values: dict[str, Any] = {
             column: item.columns.get(column)
             for column in (
                 "patient_id",
@@ -183,15 +189,20 @@ class SqlIndex:
         return int(
             c.execute(
                 insert(t.study).values(partition_id=pid, study_uid=item.study_uid, **values)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
         )
 
     def _upsert_series(self, c: Connection, study_id: int, item: Instance, watermark: int) -> int:
-        values = {column: item.columns.get(column) for column in ("modality", "pps_start_date", "manufacturer_model_name")}
+        values: dict[str, Any] = {
+            column: item.columns.get(column)
+            for column in ("modality", "pps_start_date", "manufacturer_model_name")
+        }
         values["attributes"] = json.dumps(item.level_attributes(Level.SERIES), separators=(",", ":"))
         values["watermark"] = watermark
         found = c.execute(
-            select(t.series.c.id).where(t.series.c.study_id == study_id, t.series.c.series_uid == item.series_uid)
+            select(t.series.c.id).where(
+                t.series.c.study_id == study_id, t.series.c.series_uid == item.series_uid
+            )
         ).scalar()
         if found is not None:
             c.execute(update(t.series).where(t.series.c.id == found).values(**values))
@@ -199,7 +210,7 @@ class SqlIndex:
         return int(
             c.execute(
                 insert(t.series).values(study_id=study_id, series_uid=item.series_uid, **values)
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
         )
 
     # --- retrieve
@@ -284,7 +295,7 @@ class SqlIndex:
         level = query.resource.level
         if level is Level.STUDY:
             columns = [st.c.id.label("study_id"), st.c.attributes.label("study")]
-            source = st
+            source: Any = st
             order = st.c.watermark
         elif level is Level.SERIES:
             columns = [
@@ -346,7 +357,9 @@ class SqlIndex:
         i = t.instance
         with self.engine.connect() as c:
             rows = c.execute(
-                select(i.c.series_id, func.count()).where(i.c.series_id.in_(series_ids)).group_by(i.c.series_id)
+                select(i.c.series_id, func.count())
+                .where(i.c.series_id.in_(series_ids))
+                .group_by(i.c.series_id)
             ).all()
         return {sid: n for sid, n in rows}
 
@@ -355,6 +368,7 @@ class SqlIndex:
     def changes(
         self,
         after_sequence: int | None = None,
+        up_to_sequence: int | None = None,
         start: str | None = None,
         end: str | None = None,
         offset: int = 0,
@@ -375,6 +389,8 @@ class SqlIndex:
         ).join(p, cf.c.partition_id == p.c.id)
         if after_sequence is not None:
             statement = statement.where(cf.c.sequence > after_sequence)
+        if up_to_sequence is not None:
+            statement = statement.where(cf.c.sequence <= up_to_sequence)
         if start is not None:
             statement = statement.where(cf.c.timestamp >= start)
         if end is not None:
@@ -384,7 +400,7 @@ class SqlIndex:
         elif start is not None or end is not None:
             statement = statement.order_by(cf.c.timestamp, cf.c.sequence).offset(offset).limit(limit)
         else:
-            statement = statement.order_by(cf.c.sequence).limit(limit)
+            statement = statement.order_by(cf.c.sequence).offset(offset).limit(limit)
         with self.engine.connect() as c:
             rows = c.execute(statement).all()
         return [
@@ -411,9 +427,7 @@ def _modality(attributes: str) -> str:
 def _condition(item: Filter) -> Any:
     if item.tag == "00080061":  # ModalitiesInStudy: any series of the study
         se = t.series
-        return exists(
-            select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values))
-        )
+        return exists(select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values)))
     table = {Level.STUDY: t.study, Level.SERIES: t.series, Level.INSTANCE: t.instance}[item.level]
     column = table.c[item.column]
     if item.match is Match.DATE and (item.low or item.high):
@@ -426,7 +440,10 @@ def _condition(item: Filter) -> Any:
     if item.words:
         return and_(
             *(
-                or_(column.like(_escape(word) + "%", escape="\\"), column.like("% " + _escape(word) + "%", escape="\\"))
+                or_(
+                    column.like(_escape(word) + "%", escape="\\"),
+                    column.like("% " + _escape(word) + "%", escape="\\"),
+                )
                 for word in item.words
             )
         )

@@ -113,7 +113,6 @@ Index("ix_instance_study", instance.c.study_id)
 Index("ix_change_feed_time", change_feed.c.timestamp)
 
 
-
 def _version_1(connection: Connection) -> None:
     metadata.create_all(connection)
 
