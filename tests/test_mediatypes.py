@@ -7,9 +7,11 @@ import pytest
 from dicom_service.mediatypes import Representation, negotiate
 
 EXPLICIT = "1.2.840.10008.1.2.1"
+J2K = "1.2.840.10008.1.2.4.90"
+JPEG = "1.2.840.10008.1.2.4.50"
 FRAMES = (
     Representation('multipart/related; type="application/octet-stream"', ("*", EXPLICIT), EXPLICIT),
-    Representation('multipart/related; type="image/jp2"', ("1.2.840.10008.1.2.4.90",), "1.2.840.10008.1.2.4.90"),
+    Representation('multipart/related; type="image/jp2"', (J2K,), J2K),
     Representation("application/octet-stream", ("*",), None),
 )
 
@@ -18,7 +20,7 @@ FRAMES = (
     ("accept", "key", "syntax"),
     [
         ('multipart/related; type="*/*"', 'multipart/related; type="application/octet-stream"', EXPLICIT),
-        ('multipart/related; type="image/*"', 'multipart/related; type="image/jp2"', "1.2.840.10008.1.2.4.90"),
+        ('multipart/related; type="image/*"', 'multipart/related; type="image/jp2"', J2K),
         (
             'multipart/related; type="application/octet-stream"; transfer-syntax=*',
             'multipart/related; type="application/octet-stream"',
@@ -27,7 +29,7 @@ FRAMES = (
         ("application/octet-stream; transfer-syntax=*", "application/octet-stream", "*"),
         ("*/*", 'multipart/related; type="application/octet-stream"', EXPLICIT),
         ('multipart/related; type="video/*", image/jp2;q=0', None, None),
-        ('multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.4.50', None, None),
+        (f'multipart/related; type="application/octet-stream"; transfer-syntax={JPEG}', None, None),
     ],
 )
 def test_frame_accept_headers_pick_the_representation_a_client_expects(
