@@ -1,0 +1,176 @@
+"""Transfer syntax conversion of stored Part 10 instances, for WADO-RS retrieve (facts §4.2)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset, FileDataset
+from pydicom.filewriter import dcmwrite
+from pydicom.pixels import get_decoder, get_encoder
+from pydicom.uid import UID
+
+ANY = "*"
+IMPLICIT_LE = "1.2.840.10008.1.2"
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
+DEFLATED_LE = "1.2.840.10008.1.2.1.99"
+BIG_ENDIAN = "1.2.840.10008.1.2.2"
+J2K_LOSSLESS = "1.2.840.10008.1.2.4.90"
+
+#: Syntaxes whose pixel data is not encapsulated (a frame is a slice of PixelData).
+NATIVE = frozenset({IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, BIG_ENDIAN})
+#: Targets this module can produce from another syntax.
+TARGETS = frozenset({EXPLICIT_LE, J2K_LOSSLESS})
+PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+# Bytes per word of the binary VRs whose byte order flips between big and little endian.
+_WORD_SIZE = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+
+
+class TranscodeError(Exception):
+    """The requested transfer syntax cannot be produced from this instance (WADO-RS answers 406)."""
+
+
+def syntax_name(uid: str) -> str:
+    """`uid` with its registered name, for messages a client reads."""
+    name = UID(uid).name
+    return f"{name} ({uid})" if name and name != uid else uid
+
+
+@functools.cache
+def can_decode(source: str) -> bool:
+    """Whether the pixel data of `source` can be decoded by the pinned libraries."""
+    if source in NATIVE:
+        return True
+    try:
+        return bool(get_decoder(UID(source)).is_available)
+    except NotImplementedError:  # pydicom knows no decoder for this syntax at all
+        return False
+
+
+@functools.cache
+def _j2k_encoder_available() -> bool:
+    return bool(get_encoder(UID(J2K_LOSSLESS)).is_available)
+
+
+@functools.cache
+def can_transcode(source: str, target: str) -> bool:
+    """Whether `source` data can be answered in `target`, from the syntaxes alone (no decoding).
+
+    True does not promise success for every instance: JPEG 2000 encodes at most 24 bits stored.
+    """
+    if target in (ANY, source):
+        return True
+    if target == EXPLICIT_LE:
+        return can_decode(source)
+    if target == J2K_LOSSLESS:
+        return can_decode(source) and _j2k_encoder_available()
+    return False
+
+
+def read(data: bytes, specific_tags: Sequence[str] | None = None) -> FileDataset:
+    """Parse stored Part 10 bytes; a file pydicom cannot read is a TranscodeError, never a traceback."""
+    try:
+        tags = list(specific_tags) if specific_tags is not None else None
+        return dcmread(io.BytesIO(data), specific_tags=tags)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise TranscodeError(f"the stored instance is not a readable DICOM Part 10 file: {exc}") from exc
+
+
+def source_syntax(ds: Dataset) -> str:
+    """The transfer syntax UID of a dataset read by `read`."""
+    meta = getattr(ds, "file_meta", None)
+    uid = getattr(meta, "TransferSyntaxUID", None)
+    if not uid:
+        raise TranscodeError("the stored instance has no transfer syntax in its file meta information")
+    return str(uid)
+
+
+def transcode(data: bytes, target: str) -> bytes:
+    """`data` (a whole Part 10 file) re-encoded in the transfer syntax `target`.
+
+    `target` "*" or the stored syntax returns `data` itself. Targets: Explicit VR Little Endian from every
+    decodable syntax, JPEG 2000 lossless from the same. Raises TranscodeError otherwise.
+    """
+    if target == ANY:
+        return data
+    with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
+        return _transcode(data, target)
+
+
+def _transcode(data: bytes, target: str) -> bytes:
+    ds = read(data)
+    source = source_syntax(ds)
+    if source == target:
+        return data
+    if not can_transcode(source, target):
+        raise TranscodeError(_refusal(source, target))
+    try:
+        if any(tag in ds for tag in PIXEL_TAGS):
+            _to_little_endian(ds, source)
+            if source not in NATIVE:
+                # Keep the instance's identity: WADO-RS returns the same SOP Instance UID.
+                ds.decompress(generate_instance_uid=False)
+            if target == J2K_LOSSLESS:
+                _compress_j2k(ds)
+        return _write(ds, target)
+    except TranscodeError:
+        raise
+    except Exception as exc:
+        raise TranscodeError(
+            f"cannot transcode this instance from {syntax_name(source)} to {syntax_name(target)}: {exc}"
+        ) from exc
+
+
+def _refusal(source: str, target: str) -> str:
+    if target not in TARGETS:
+        offered = ", ".join(sorted(syntax_name(uid) for uid in TARGETS))
+        return (
+            f"cannot transcode from {syntax_name(source)} to {syntax_name(target)}: "
+            f"the service produces only {offered}, or the stored syntax with transfer-syntax=*"
+        )
+    return (
+        f"cannot transcode from {syntax_name(source)} to {syntax_name(target)}: "
+        "no decoder for the stored syntax is installed; ask for transfer-syntax=*"
+    )
+
+
+def _to_little_endian(ds: Dataset, source: str) -> None:
+    """Swap the raw binary values of a big endian dataset in place; pydicom re-encodes the typed ones."""
+    if source != BIG_ENDIAN:
+        return
+    bits = int(ds.get("BitsAllocated", 0) or 0)
+    for elem in ds.iterall():
+        size = _WORD_SIZE.get(str(elem.VR))
+        if not size or not isinstance(elem.value, bytes | bytearray):
+            continue
+        if elem.tag == 0x7FE00010 and bits in (32, 64):
+            size = bits // 8  # big endian pixels larger than an OW word are swapped whole
+        value = bytes(elem.value)
+        usable = len(value) - len(value) % size
+        swapped = np.frombuffer(value, dtype=f">u{size}", count=usable // size).astype(f"<u{size}")
+        elem.value = swapped.tobytes() + value[usable:]
+
+
+def _compress_j2k(ds: Dataset) -> None:
+    photometric = str(ds.get("PhotometricInterpretation", ""))
+    if photometric.startswith("YBR"):
+        # A native YBR image: encode the RGB a viewer sees, as JPEG 2000 has no sub-sampled input.
+        arr = ds.pixel_array
+        ds.PhotometricInterpretation = "RGB"
+        ds.PlanarConfiguration = 0
+        ds.compress(UID(J2K_LOSSLESS), arr, encoding_plugin="pylibjpeg", generate_instance_uid=False)
+    else:
+        ds.compress(UID(J2K_LOSSLESS), encoding_plugin="pylibjpeg", generate_instance_uid=False)
+
+
+def _write(ds: FileDataset, target: str) -> bytes:
+    ds.file_meta.TransferSyntaxUID = UID(target)
+    out = io.BytesIO()
+    # Both targets encode the dataset as explicit VR little endian.
+    dcmwrite(out, ds, implicit_vr=False, little_endian=True, enforce_file_format=True)
+    return out.getvalue()
