@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from openjpeg.utils import encode_array
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
-from pydicom.pixels import get_decoder
+from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 
 from dicom_service.dicom.transcode import (
@@ -55,10 +55,10 @@ class NoPixelData(Exception):
     """The instance has no pixel data, so it has no frames and cannot be rendered (404)."""
 
 
-def frame_count(data: bytes) -> int:
+def framecount_frames(data: bytes) -> int:
     """Number of frames of the stored instance; raises NoPixelData when it has none."""
     with warnings.catch_warnings(action="ignore"):
-        return _count(read(data, ("NumberOfFrames", *PIXEL_TAGS)))
+        return count_frames(read(data, ("NumberOfFrames", *PIXEL_TAGS)))
 
 
 def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
@@ -73,7 +73,7 @@ def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
         raise TranscodeError(f"frames cannot be encoded in {syntax_name(target)}; offered: {offered} or *")
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
         ds = read(data, _PIXEL_MODULE)
-        indexes = check_numbers(numbers, _count(ds))
+        indexes = check_numbers(numbers, count_frames(ds))
         source = source_syntax(ds)
         if target != ANY and not can_transcode(source, target):
             raise TranscodeError(
@@ -102,7 +102,7 @@ def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
     """The 0-based frame `index` as an array (rows, columns[, samples]); colour as RGB."""
     source = source_syntax(ds)
     try:
-        arr, _ = get_decoder(UID(source)).as_array(ds, index=index, as_rgb=True)
+        arr, _ = get_decoder(UID(source)).as_array(ds, index=index)  # YBR comes out as RGB by default
     except NotImplementedError as exc:
         raise TranscodeError(f"no decoder for pixel data in {syntax_name(source)} is installed") from exc
     except Exception as exc:
@@ -110,7 +110,8 @@ def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
     return arr
 
 
-def _count(ds: Dataset) -> int:
+def count_frames(ds: Dataset) -> int:
+    """Frames of an already parsed dataset; raises NoPixelData when it has none."""
     if not any(tag in ds for tag in PIXEL_TAGS):
         raise NoPixelData("the instance has no pixel data")
     try:
@@ -155,14 +156,16 @@ def _native_slice(ds: Dataset, index: int) -> bytes:
 
 
 def _stored_fragment(ds: Dataset, index: int) -> bytes:
-    count = _count(ds)
+    count = count_frames(ds)
     offsets = None
     if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
         offsets = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
     try:
         return get_frame(_pixels(ds), index, extended_offsets=offsets, number_of_frames=count)
     except Exception as exc:
-        raise TranscodeError(f"frame {index + 1} cannot be found in the encapsulated pixel data: {exc}") from exc
+        raise TranscodeError(
+            f"frame {index + 1} cannot be found in the encapsulated pixel data: {exc}"
+        ) from exc
 
 
 def _pixels(ds: Dataset) -> bytes:

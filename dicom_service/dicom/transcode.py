@@ -11,7 +11,8 @@ import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.filewriter import dcmwrite
-from pydicom.pixels import get_decoder, get_encoder
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.pixels.encoders.base import get_encoder
 from pydicom.uid import UID
 
 ANY = "*"
@@ -76,7 +77,7 @@ def read(data: bytes, specific_tags: Sequence[str] | None = None) -> FileDataset
     """Parse stored Part 10 bytes; a file pydicom cannot read is a TranscodeError, never a traceback."""
     try:
         tags = list(specific_tags) if specific_tags is not None else None
-        return dcmread(io.BytesIO(data), specific_tags=tags)  # type: ignore[arg-type]
+        return dcmread(io.BytesIO(data), specific_tags=tags)
     except Exception as exc:
         raise TranscodeError(f"the stored instance is not a readable DICOM Part 10 file: {exc}") from exc
 
