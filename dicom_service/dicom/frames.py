@@ -55,7 +55,7 @@ class NoPixelData(Exception):
     """The instance has no pixel data, so it has no frames and cannot be rendered (404)."""
 
 
-def framecount_frames(data: bytes) -> int:
+def frame_count(data: bytes) -> int:
     """Number of frames of the stored instance; raises NoPixelData when it has none."""
     with warnings.catch_warnings(action="ignore"):
         return count_frames(read(data, ("NumberOfFrames", *PIXEL_TAGS)))
