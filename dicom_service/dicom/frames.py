@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import struct
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,7 +18,9 @@ from pydicom.uid import UID
 from dicom_service.dicom.transcode import (
     ANY,
     BIG_ENDIAN,
+    DEFLATED_LE,
     EXPLICIT_LE,
+    IMPLICIT_LE,
     J2K_LOSSLESS,
     NATIVE,
     PIXEL_TAGS,
@@ -46,6 +51,9 @@ _PIXEL_MODULE = (
     *PIXEL_TAGS,
 )
 
+# Explicit VRs with a 4-byte length (PS3.5 7.1.2); pixel data is always one of them in practice.
+_LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC", b"UR"})
+
 
 class FrameError(Exception):
     """A requested frame number does not exist in the instance (WADO-RS answers 400)."""
@@ -58,7 +66,7 @@ class NoPixelData(Exception):
 def frame_count(data: bytes) -> int:
     """Number of frames of the stored instance; raises NoPixelData when it has none."""
     with warnings.catch_warnings(action="ignore"):
-        return count_frames(read(data, ("NumberOfFrames", *PIXEL_TAGS)))
+        return _number_of_frames(_locate(data).ds)
 
 
 def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
@@ -72,15 +80,18 @@ def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
         offered = ", ".join(syntax_name(uid) for uid in sorted(FRAME_TARGETS - {ANY}))
         raise TranscodeError(f"frames cannot be encoded in {syntax_name(target)}; offered: {offered} or *")
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
-        ds = read(data, _PIXEL_MODULE)
-        indexes = check_numbers(numbers, count_frames(ds))
-        source = source_syntax(ds)
-        if target != ANY and not can_transcode(source, target):
+        stored = _locate(data)
+        indexes = check_numbers(numbers, _number_of_frames(stored.ds))
+        if target != ANY and not can_transcode(stored.source, target):
             raise TranscodeError(
-                f"cannot transcode frames from {syntax_name(source)} to {syntax_name(target)}: "
+                f"cannot transcode frames from {syntax_name(stored.source)} to {syntax_name(target)}: "
                 "no decoder for the stored syntax is installed; ask for transfer-syntax=*"
             )
-        return [_frame(ds, source, index, target) for index in indexes]
+        native = stored.source in NATIVE
+        if target in (ANY, stored.source) or (native and target == EXPLICIT_LE):
+            return [_as_stored(stored, index, target) for index in indexes]
+        full = read(data, _PIXEL_MODULE)  # decoding needs pydicom's view of the whole pixel data
+        return [_decoded(full, stored.source, index, target) for index in indexes]
 
 
 def check_numbers(numbers: list[int], count: int) -> list[int]:
@@ -111,31 +122,75 @@ def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
 
 
 def count_frames(ds: Dataset) -> int:
-    """Frames of an already parsed dataset; raises NoPixelData when it has none."""
+    """Frames of a dataset parsed with its pixel data; raises NoPixelData when it has none."""
     if not any(tag in ds for tag in PIXEL_TAGS):
         raise NoPixelData("the instance has no pixel data")
+    return _number_of_frames(ds)
+
+
+def _number_of_frames(ds: Dataset) -> int:
     try:
         return max(int(ds.get("NumberOfFrames") or 1), 1)
     except (TypeError, ValueError):  # a malformed IS value: the instance is a single image
         return 1
 
 
-def _frame(ds: Dataset, source: str, index: int, target: str) -> bytes:
-    native = source in NATIVE
-    if native and target in (ANY, EXPLICIT_LE):
-        raw = _native_slice(ds, index)
-        return _swap(raw, int(ds.BitsAllocated)) if target == EXPLICIT_LE and source == BIG_ENDIAN else raw
-    if not native and target in (ANY, source):
-        return _stored_fragment(ds, index)
+@dataclass(frozen=True)
+class _Stored:
+    ds: Dataset  # the pixel module, without the pixel data value
+    source: str
+    data: bytes  # the file, or the inflated pixel data of a deflated one
+    start: int  # where the pixel data value starts in `data`
+    end: int  # where it ends (the file's end for encapsulated data)
+
+
+def _locate(data: bytes) -> _Stored:
+    """Find the pixel data value by its element header, so a frame is read without copying the rest."""
+    stream = io.BytesIO(data)
+    ds = read(stream, _PIXEL_MODULE, stop_before_pixels=True)
+    source = source_syntax(ds)
+    if source == DEFLATED_LE:  # positions in the file are not positions in the inflated dataset
+        full = read(data, _PIXEL_MODULE)
+        pixels = _pixels(full)
+        return _Stored(full, source, pixels, 0, len(pixels))
+    position = stream.tell()  # pydicom stops at the header of the pixel data element
+    order = ">" if source == BIG_ENDIAN else "<"
+    if position + 8 > len(data):
+        raise NoPixelData("the instance has no pixel data")
+    group, element = struct.unpack_from(f"{order}HH", data, position)
+    if group != 0x7FE0 or element not in (0x0008, 0x0009, 0x0010):
+        raise NoPixelData("the instance has no pixel data")
+    if source == IMPLICIT_LE:
+        (length,) = struct.unpack_from(f"{order}L", data, position + 4)
+        start = position + 8
+    elif data[position + 4 : position + 6] in _LONG_VRS:
+        (length,) = struct.unpack_from(f"{order}L", data, position + 8)
+        start = position + 12
+    else:
+        (length,) = struct.unpack_from(f"{order}H", data, position + 6)
+        start = position + 8
+    end = len(data) if length == 0xFFFFFFFF else min(start + length, len(data))
+    return _Stored(ds, source, data, start, end)
+
+
+def _as_stored(stored: _Stored, index: int, target: str) -> bytes:
+    if stored.source not in NATIVE:
+        return _stored_fragment(stored, index)
+    raw = _native_slice(stored, index)
+    bits = int(stored.ds.get("BitsAllocated") or 0)
+    return _swap(raw, bits) if target == EXPLICIT_LE and stored.source == BIG_ENDIAN else raw
+
+
+def _decoded(ds: Dataset, source: str, index: int, target: str) -> bytes:
     arr = decode_frame(ds, index)
     if target == EXPLICIT_LE:
         return _little_endian_bytes(arr, int(ds.BitsAllocated))
     return _j2k(ds, arr, source)
 
 
-def _native_slice(ds: Dataset, index: int) -> bytes:
+def _native_slice(stored: _Stored, index: int) -> bytes:
     """The bytes of one frame of native pixel data, sliced by offset without decoding."""
-    pixels = _pixels(ds)
+    ds = stored.ds
     rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
     samples = int(ds.get("SamplesPerPixel") or 1)
     bits = int(ds.get("BitsAllocated") or 0)
@@ -145,27 +200,29 @@ def _native_slice(ds: Dataset, index: int) -> bytes:
     if str(ds.get("PhotometricInterpretation", "")) == "YBR_FULL_422":
         frame_bits = frame_bits * 2 // 3  # two chroma samples shared by each pair of pixels
     start, end = index * frame_bits, (index + 1) * frame_bits
-    if (end + 7) // 8 > len(pixels):
-        raise TranscodeError(f"the pixel data is shorter than its {ds.get('NumberOfFrames', 1)} frame(s)")
+    if stored.start + (end + 7) // 8 > stored.end:
+        raise TranscodeError(f"the pixel data is shorter than its {_number_of_frames(ds)} frame(s)")
+    first = stored.start + start // 8
     if start % 8 == 0 and end % 8 == 0:
-        return bytes(pixels[start // 8 : end // 8])
+        return stored.data[first : stored.start + end // 8]
     # BitsAllocated 1: frames are bit-packed and need not start on a byte boundary.
-    chunk = np.frombuffer(pixels, dtype=np.uint8, count=(end + 7) // 8 - start // 8, offset=start // 8)
+    chunk = np.frombuffer(stored.data, dtype=np.uint8, count=(end + 7) // 8 - start // 8, offset=first)
     bitsof = np.unpackbits(chunk, bitorder="little")[start % 8 : start % 8 + frame_bits]
     return np.packbits(bitsof, bitorder="little").tobytes()
 
 
-def _stored_fragment(ds: Dataset, index: int) -> bytes:
-    count = count_frames(ds)
+def _stored_fragment(stored: _Stored, index: int) -> bytes:
+    ds = stored.ds
     offsets = None
     if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
         offsets = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
+    buffer = io.BytesIO(stored.data)  # shares the bytes: the seek below copies nothing
+    buffer.seek(stored.start)
     try:
-        return get_frame(_pixels(ds), index, extended_offsets=offsets, number_of_frames=count)
+        return get_frame(buffer, index, extended_offsets=offsets, number_of_frames=_number_of_frames(ds))
     except Exception as exc:
-        raise TranscodeError(
-            f"frame {index + 1} cannot be found in the encapsulated pixel data: {exc}"
-        ) from exc
+        message = f"frame {index + 1} cannot be found in the encapsulated pixel data: {exc}"
+        raise TranscodeError(message) from exc
 
 
 def _pixels(ds: Dataset) -> bytes:
@@ -173,7 +230,7 @@ def _pixels(ds: Dataset) -> bytes:
         if tag in ds:
             value = ds[tag].value
             if isinstance(value, bytes | bytearray):
-                return bytes(value) if isinstance(value, bytearray) else value
+                return bytes(value)
     raise NoPixelData("the instance has no pixel data")
 
 

@@ -73,11 +73,14 @@ def can_transcode(source: str, target: str) -> bool:
     return False
 
 
-def read(data: bytes, specific_tags: Sequence[str] | None = None) -> FileDataset:
+def read(
+    data: bytes | io.BytesIO, specific_tags: Sequence[str] | None = None, stop_before_pixels: bool = False
+) -> FileDataset:
     """Parse stored Part 10 bytes; a file pydicom cannot read is a TranscodeError, never a traceback."""
     try:
         tags = list(specific_tags) if specific_tags is not None else None
-        return dcmread(io.BytesIO(data), specific_tags=tags)
+        stream = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+        return dcmread(stream, specific_tags=tags, stop_before_pixels=stop_before_pixels)
     except Exception as exc:
         raise TranscodeError(f"the stored instance is not a readable DICOM Part 10 file: {exc}") from exc
 
