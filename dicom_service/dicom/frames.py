@@ -8,12 +8,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
-from openjpeg.utils import encode_array
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
-from pydicom.pixels.decoders.base import get_decoder
-from pydicom.uid import UID
 
 from dicom_service.dicom.transcode import (
     ANY,
@@ -26,6 +22,9 @@ from dicom_service.dicom.transcode import (
     PIXEL_TAGS,
     TranscodeError,
     can_transcode,
+    decode_frame,
+    encode_j2k_frame,
+    little_endian_bytes,
     read,
     source_syntax,
     syntax_name,
@@ -34,7 +33,6 @@ from dicom_service.dicom.transcode import (
 #: Frame targets: as stored, uncompressed little endian, or a JPEG 2000 lossless code stream.
 FRAME_TARGETS = frozenset({ANY, EXPLICIT_LE, J2K_LOSSLESS})
 
-# Parsing only these is what keeps one-frame retrieval fast on instances with long headers.
 _PIXEL_MODULE = (
     "Rows",
     "Columns",
@@ -50,8 +48,14 @@ _PIXEL_MODULE = (
     "ExtendedOffsetTableLengths",
     *PIXEL_TAGS,
 )
-
-# Explicit VRs with a 4-byte length (PS3.5 7.1.2); pixel data is always one of them in practice.
+# The header values the fast scan keeps: what locates a frame in the pixel data.
+_GEOMETRY = {0x00280002: "samples", 0x00280004: "photometric", 0x00280008: "frames", 0x00280010: "rows"}
+_GEOMETRY |= {0x00280011: "columns", 0x00280100: "bits"}
+_PIXEL_DATA = 0x7FE00010
+# Extended Offset Table, Float and Double Float Pixel Data: rare enough to leave to pydicom.
+_PYDICOM_ONLY = frozenset({0x7FE00001, 0x7FE00008, 0x7FE00009})
+_UNDEFINED = 0xFFFFFFFF
+# Explicit VRs with a 4-byte length (PS3.5 7.1.2).
 _LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC", b"UR"})
 
 
@@ -63,10 +67,27 @@ class NoPixelData(Exception):
     """The instance has no pixel data, so it has no frames and cannot be rendered (404)."""
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """Where the pixel data value lies in `data`, and the geometry that finds a frame in it."""
+
+    source: str
+    data: bytes  # the file, or the inflated pixel data of a deflated one
+    start: int
+    end: int  # the file's end for encapsulated data
+    rows: int
+    columns: int
+    samples: int
+    bits: int
+    photometric: str
+    frames: int
+    offsets: tuple[bytes, bytes] | None = None  # the Extended Offset Table, when there is one
+
+
 def frame_count(data: bytes) -> int:
     """Number of frames of the stored instance; raises NoPixelData when it has none."""
     with warnings.catch_warnings(action="ignore"):
-        return _number_of_frames(_locate(data).ds)
+        return _locate(data).frames
 
 
 def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
@@ -81,17 +102,18 @@ def frames(data: bytes, numbers: list[int], target: str) -> list[bytes]:
         raise TranscodeError(f"frames cannot be encoded in {syntax_name(target)}; offered: {offered} or *")
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
         stored = _locate(data)
-        indexes = check_numbers(numbers, _number_of_frames(stored.ds))
+        indexes = check_numbers(numbers, stored.frames)
         if target != ANY and not can_transcode(stored.source, target):
             raise TranscodeError(
                 f"cannot transcode frames from {syntax_name(stored.source)} to {syntax_name(target)}: "
                 "no decoder for the stored syntax is installed; ask for transfer-syntax=*"
             )
-        native = stored.source in NATIVE
-        if target in (ANY, stored.source) or (native and target == EXPLICIT_LE):
+        if target in (ANY, stored.source) or (stored.source in NATIVE and target == EXPLICIT_LE):
             return [_as_stored(stored, index, target) for index in indexes]
-        full = read(data, _PIXEL_MODULE)  # decoding needs pydicom's view of the whole pixel data
-        return [_decoded(full, stored.source, index, target) for index in indexes]
+        ds = read(data, _PIXEL_MODULE)  # decoding needs pydicom's view of the whole pixel data
+        if target == EXPLICIT_LE:
+            return [little_endian_bytes(decode_frame(ds, i), stored.bits) for i in indexes]
+        return [encode_j2k_frame(ds, decode_frame(ds, i)) for i in indexes]
 
 
 def check_numbers(numbers: list[int], count: int) -> list[int]:
@@ -109,129 +131,178 @@ def check_numbers(numbers: list[int], count: int) -> list[int]:
     return [n - 1 for n in numbers]
 
 
-def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
-    """The 0-based frame `index` as an array (rows, columns[, samples]); colour as RGB."""
-    source = source_syntax(ds)
-    try:
-        arr, _ = get_decoder(UID(source)).as_array(ds, index=index)  # YBR comes out as RGB by default
-    except NotImplementedError as exc:
-        raise TranscodeError(f"no decoder for pixel data in {syntax_name(source)} is installed") from exc
-    except Exception as exc:
-        raise TranscodeError(f"the pixel data in {syntax_name(source)} cannot be decoded: {exc}") from exc
-    return arr
-
-
 def count_frames(ds: Dataset) -> int:
     """Frames of a dataset parsed with its pixel data; raises NoPixelData when it has none."""
     if not any(tag in ds for tag in PIXEL_TAGS):
         raise NoPixelData("the instance has no pixel data")
-    return _number_of_frames(ds)
+    return _number(ds.get("NumberOfFrames"))
 
 
-def _number_of_frames(ds: Dataset) -> int:
+def _number(value: object) -> int:
     try:
-        return max(int(ds.get("NumberOfFrames") or 1), 1)
-    except (TypeError, ValueError):  # a malformed IS value: the instance is a single image
+        return max(int(str(value or 1).strip("\0 ") or 1), 1)
+    except ValueError:  # a malformed IS value: the instance is a single image
         return 1
 
 
-@dataclass(frozen=True)
-class _Stored:
-    ds: Dataset  # the pixel module, without the pixel data value
-    source: str
-    data: bytes  # the file, or the inflated pixel data of a deflated one
-    start: int  # where the pixel data value starts in `data`
-    end: int  # where it ends (the file's end for encapsulated data)
-
-
 def _locate(data: bytes) -> _Stored:
-    """Find the pixel data value by its element header, so a frame is read without copying the rest."""
-    stream = io.BytesIO(data)
-    ds = read(stream, _PIXEL_MODULE, stop_before_pixels=True)
-    source = source_syntax(ds)
-    if source == DEFLATED_LE:  # positions in the file are not positions in the inflated dataset
-        full = read(data, _PIXEL_MODULE)
-        pixels = _pixels(full)
-        return _Stored(full, source, pixels, 0, len(pixels))
-    position = stream.tell()  # pydicom stops at the header of the pixel data element
-    order = ">" if source == BIG_ENDIAN else "<"
-    if position + 8 > len(data):
-        raise NoPixelData("the instance has no pixel data")
+    return _scan(data) or _locate_with_pydicom(data)
+
+
+def _scan(data: bytes) -> _Stored | None:
+    """Walk the element headers without pydicom (it takes ~1 ms on a CT header); None when unusual."""
+    if data[128:132] != b"DICM":
+        return None
+    try:
+        source, position = _meta_syntax(data)
+        if source in (DEFLATED_LE, ""):
+            return None  # inflating needs pydicom
+        order = ">" if source == BIG_ENDIAN else "<"
+        implicit = source == IMPLICIT_LE
+        found: dict[str, bytes] = {}
+        while position + 8 <= len(data):
+            tag, length, start, vr = _header(data, position, order, implicit)
+            if tag == _PIXEL_DATA:
+                return _stored(source, data, start, length, found, order)
+            if tag in _PYDICOM_ONLY:
+                return None
+            if length == _UNDEFINED:
+                if vr == b"UN":
+                    return None  # its content is implicit VR: leave it to pydicom
+                position = _skip_sequence(data, start, order, implicit)
+                continue
+            if tag in _GEOMETRY:
+                found[_GEOMETRY[tag]] = data[start : start + length]
+            position = start + length
+        return None  # no pixel data, or a header pydicom reads differently: let it decide
+    except (struct.error, ValueError, IndexError):
+        return None
+
+
+def _meta_syntax(data: bytes) -> tuple[str, int]:
+    """The transfer syntax UID and where the dataset starts; the meta group is explicit VR LE."""
+    position, syntax = 132, ""
+    while position + 8 <= len(data) and data[position : position + 2] == b"\x02\x00":
+        tag, length, start, _ = _header(data, position, "<", False)
+        if tag == 0x00020010:
+            syntax = data[start : start + length].rstrip(b"\0 ").decode("ascii")
+        position = start + length
+    return syntax, position
+
+
+def _header(data: bytes, position: int, order: str, implicit: bool) -> tuple[int, int, int, bytes]:
     group, element = struct.unpack_from(f"{order}HH", data, position)
-    if group != 0x7FE0 or element not in (0x0008, 0x0009, 0x0010):
+    tag = group << 16 | element
+    if implicit or group == 0xFFFE:  # items and delimiters never carry a VR
+        return tag, struct.unpack_from(f"{order}L", data, position + 4)[0], position + 8, b""
+    vr = data[position + 4 : position + 6]
+    if not (vr.isalpha() and vr.isupper()):
+        raise ValueError("implicit VR where explicit was declared")  # pydicom copes with this
+    if vr in _LONG_VRS:
+        return tag, struct.unpack_from(f"{order}L", data, position + 8)[0], position + 12, vr
+    return tag, struct.unpack_from(f"{order}H", data, position + 6)[0], position + 8, vr
+
+
+def _skip_sequence(data: bytes, position: int, order: str, implicit: bool) -> int:
+    """The position after a sequence of undefined length (its items and their nested sequences)."""
+    depth_item = False
+    while True:
+        tag, length, start, vr = _header(data, position, order, implicit)
+        if tag == 0xFFFEE0DD and not depth_item:
+            return start
+        if tag == 0xFFFEE000:
+            if length != _UNDEFINED:
+                position = start + length
+            else:
+                depth_item, position = True, start
+            continue
+        if tag == 0xFFFEE00D:
+            depth_item, position = False, start
+            continue
+        if not depth_item:
+            raise ValueError("a sequence holds something other than items")
+        if length == _UNDEFINED:
+            if vr == b"UN":
+                raise ValueError("an undefined-length UN element")
+            position = _skip_sequence(data, start, order, implicit)
+        else:
+            position = start + length
+
+
+def _stored(
+    source: str, data: bytes, start: int, length: int, found: dict[str, bytes], order: str
+) -> _Stored:
+    def us(name: str, default: int = 0) -> int:
+        value = found.get(name)
+        return int(struct.unpack_from(f"{order}H", value)[0]) if value and len(value) >= 2 else default
+
+    end = len(data) if length == _UNDEFINED else min(start + length, len(data))
+    photometric = found.get("photometric", b"").rstrip(b"\0 ").decode("ascii")
+    frames = _number(found.get("frames", b"").decode("ascii"))
+    return _Stored(
+        source, data, start, end, us("rows"), us("columns"), us("samples", 1), us("bits"), photometric, frames
+    )
+
+
+def _locate_with_pydicom(data: bytes) -> _Stored:
+    ds = read(data, _PIXEL_MODULE)
+    source = source_syntax(ds)
+    pixels = next((ds[tag].value for tag in PIXEL_TAGS if tag in ds), None)
+    if not isinstance(pixels, bytes | bytearray):
         raise NoPixelData("the instance has no pixel data")
-    if source == IMPLICIT_LE:
-        (length,) = struct.unpack_from(f"{order}L", data, position + 4)
-        start = position + 8
-    elif data[position + 4 : position + 6] in _LONG_VRS:
-        (length,) = struct.unpack_from(f"{order}L", data, position + 8)
-        start = position + 12
-    else:
-        (length,) = struct.unpack_from(f"{order}H", data, position + 6)
-        start = position + 8
-    end = len(data) if length == 0xFFFFFFFF else min(start + length, len(data))
-    return _Stored(ds, source, data, start, end)
+    pixels = bytes(pixels)
+    offsets = None
+    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+        offsets = (bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths))
+    return _Stored(
+        source,
+        pixels,
+        0,
+        len(pixels),
+        rows=int(ds.get("Rows") or 0),
+        columns=int(ds.get("Columns") or 0),
+        samples=int(ds.get("SamplesPerPixel") or 1),
+        bits=int(ds.get("BitsAllocated") or 0),
+        photometric=str(ds.get("PhotometricInterpretation", "")),
+        frames=count_frames(ds),
+        offsets=offsets,
+    )
 
 
 def _as_stored(stored: _Stored, index: int, target: str) -> bytes:
     if stored.source not in NATIVE:
         return _stored_fragment(stored, index)
     raw = _native_slice(stored, index)
-    bits = int(stored.ds.get("BitsAllocated") or 0)
-    return _swap(raw, bits) if target == EXPLICIT_LE and stored.source == BIG_ENDIAN else raw
-
-
-def _decoded(ds: Dataset, source: str, index: int, target: str) -> bytes:
-    arr = decode_frame(ds, index)
-    if target == EXPLICIT_LE:
-        return _little_endian_bytes(arr, int(ds.BitsAllocated))
-    return _j2k(ds, arr, source)
+    return _swap(raw, stored.bits) if target == EXPLICIT_LE and stored.source == BIG_ENDIAN else raw
 
 
 def _native_slice(stored: _Stored, index: int) -> bytes:
     """The bytes of one frame of native pixel data, sliced by offset without decoding."""
-    ds = stored.ds
-    rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
-    samples = int(ds.get("SamplesPerPixel") or 1)
-    bits = int(ds.get("BitsAllocated") or 0)
-    if not rows or not columns or not bits:
+    if not stored.rows or not stored.columns or not stored.bits:
         raise TranscodeError("the pixel data has no Rows, Columns or BitsAllocated to find its frames by")
-    frame_bits = rows * columns * samples * bits
-    if str(ds.get("PhotometricInterpretation", "")) == "YBR_FULL_422":
+    frame_bits = stored.rows * stored.columns * stored.samples * stored.bits
+    if stored.photometric == "YBR_FULL_422":
         frame_bits = frame_bits * 2 // 3  # two chroma samples shared by each pair of pixels
     start, end = index * frame_bits, (index + 1) * frame_bits
     if stored.start + (end + 7) // 8 > stored.end:
-        raise TranscodeError(f"the pixel data is shorter than its {_number_of_frames(ds)} frame(s)")
+        raise TranscodeError(f"the pixel data is shorter than its {stored.frames} frame(s)")
     first = stored.start + start // 8
     if start % 8 == 0 and end % 8 == 0:
         return stored.data[first : stored.start + end // 8]
     # BitsAllocated 1: frames are bit-packed and need not start on a byte boundary.
     chunk = np.frombuffer(stored.data, dtype=np.uint8, count=(end + 7) // 8 - start // 8, offset=first)
-    bitsof = np.unpackbits(chunk, bitorder="little")[start % 8 : start % 8 + frame_bits]
-    return np.packbits(bitsof, bitorder="little").tobytes()
+    bits = np.unpackbits(chunk, bitorder="little")[start % 8 : start % 8 + frame_bits]
+    return np.packbits(bits, bitorder="little").tobytes()
 
 
 def _stored_fragment(stored: _Stored, index: int) -> bytes:
-    ds = stored.ds
-    offsets = None
-    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
-        offsets = (ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths)
-    buffer = io.BytesIO(stored.data)  # shares the bytes: the seek below copies nothing
+    buffer = io.BytesIO(stored.data)  # shares the bytes: seeking copies nothing
     buffer.seek(stored.start)
     try:
-        return get_frame(buffer, index, extended_offsets=offsets, number_of_frames=_number_of_frames(ds))
+        return get_frame(buffer, index, extended_offsets=stored.offsets, number_of_frames=stored.frames)
     except Exception as exc:
         message = f"frame {index + 1} cannot be found in the encapsulated pixel data: {exc}"
         raise TranscodeError(message) from exc
-
-
-def _pixels(ds: Dataset) -> bytes:
-    for tag in PIXEL_TAGS:
-        if tag in ds:
-            value = ds[tag].value
-            if isinstance(value, bytes | bytearray):
-                return bytes(value)
-    raise NoPixelData("the instance has no pixel data")
 
 
 def _swap(raw: bytes, bits: int) -> bytes:
@@ -239,27 +310,3 @@ def _swap(raw: bytes, bits: int) -> bytes:
         return raw
     size = bits // 8
     return np.frombuffer(raw, dtype=f">u{size}").astype(f"<u{size}").tobytes()
-
-
-def _little_endian_bytes(arr: NDArray[np.generic], bits: int) -> bytes:
-    if bits == 1:
-        return np.packbits(arr.astype(np.uint8).ravel(), bitorder="little").tobytes()
-    kind = arr.dtype.kind if arr.dtype.kind in "iuf" else "u"
-    return arr.astype(f"<{kind}{max(bits // 8, 1)}", copy=False).tobytes()
-
-
-def _j2k(ds: Dataset, arr: NDArray[np.generic], source: str) -> bytes:
-    samples = arr.shape[-1] if arr.ndim == 3 else 1
-    bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 8)
-    if str(ds.get("PhotometricInterpretation", "")).startswith("YBR") and arr.dtype.itemsize == 1:
-        bits = 8  # decoded to RGB bytes
-    # The encoder takes only native byte order, C-contiguous arrays (RLE decodes planar, big endian swaps).
-    arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
-    try:
-        # MCT for RGB gives smaller streams; a J2K decoder reverses it by itself.
-        return encode_array(arr, bits_stored=bits, photometric_interpretation=1 if samples == 3 else 2)
-    except Exception as exc:
-        raise TranscodeError(
-            f"cannot encode a frame from {syntax_name(source)} as {syntax_name(J2K_LOSSLESS)} "
-            f"({bits} bits stored, {samples} samples per pixel): {exc}"
-        ) from exc

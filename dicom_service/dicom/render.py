@@ -12,8 +12,8 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels.processing import apply_color_lut, apply_modality_lut, apply_voi
 
-from dicom_service.dicom.frames import NoPixelData, check_numbers, count_frames, decode_frame
-from dicom_service.dicom.transcode import TranscodeError, read
+from dicom_service.dicom.frames import NoPixelData, check_numbers, count_frames
+from dicom_service.dicom.transcode import TranscodeError, decode_frame, read
 
 #: Media types `render` produces, with Pillow's format name.
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}

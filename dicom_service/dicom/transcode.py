@@ -8,6 +8,8 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
+from openjpeg.utils import encode_array
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.filewriter import dcmwrite
@@ -178,3 +180,44 @@ def _write(ds: FileDataset, target: str) -> bytes:
     # Both targets encode the dataset as explicit VR little endian.
     dcmwrite(out, ds, implicit_vr=False, little_endian=True, enforce_file_format=True)
     return out.getvalue()
+
+
+def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
+    """The 0-based frame `index` of a dataset read with its pixel data, as (rows, columns[, samples]).
+
+    Colour comes out as RGB (pydicom converts YBR by default); palette colour stays as indexes.
+    """
+    source = source_syntax(ds)
+    try:
+        arr, _ = get_decoder(UID(source)).as_array(ds, index=index)
+    except NotImplementedError as exc:
+        raise TranscodeError(f"no decoder for pixel data in {syntax_name(source)} is installed") from exc
+    except Exception as exc:
+        raise TranscodeError(f"the pixel data in {syntax_name(source)} cannot be decoded: {exc}") from exc
+    return arr
+
+
+def little_endian_bytes(arr: NDArray[np.generic], bits_allocated: int) -> bytes:
+    """A decoded frame as native little endian pixel data (bit-packed when BitsAllocated is 1)."""
+    if bits_allocated == 1:
+        return np.packbits(arr.astype(np.uint8).ravel(), bitorder="little").tobytes()
+    kind = arr.dtype.kind if arr.dtype.kind in "iuf" else "u"
+    return arr.astype(f"<{kind}{max(bits_allocated // 8, 1)}", copy=False).tobytes()
+
+
+def encode_j2k_frame(ds: Dataset, arr: NDArray[np.generic]) -> bytes:
+    """A decoded frame as a JPEG 2000 lossless code stream (at most 24 bits stored)."""
+    samples = arr.shape[-1] if arr.ndim == 3 else 1
+    bits = int(ds.get("BitsStored") or ds.get("BitsAllocated") or 8)
+    if str(ds.get("PhotometricInterpretation", "")).startswith("YBR") and arr.dtype.itemsize == 1:
+        bits = 8  # decoded to RGB bytes
+    # The encoder takes only native byte order, C-contiguous arrays (RLE decodes planar, big endian swaps).
+    arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    try:
+        # MCT for RGB gives smaller streams; a J2K decoder reverses it by itself.
+        return encode_array(arr, bits_stored=bits, photometric_interpretation=1 if samples == 3 else 2)
+    except Exception as exc:
+        raise TranscodeError(
+            f"cannot encode a frame from {syntax_name(source_syntax(ds))} as {syntax_name(J2K_LOSSLESS)} "
+            f"({bits} bits stored, {samples} samples per pixel): {exc}"
+        ) from exc
