@@ -13,8 +13,9 @@ from openjpeg import decode as decode_j2k
 from PIL import Image
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
-from pydicom.dataset import FileDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.encaps import get_frame
+from pydicom.sequence import Sequence
 
 from dicom_service.dicom.frames import FrameError, NoPixelData, frame_count, frames
 from dicom_service.dicom.render import render
@@ -251,6 +252,51 @@ def test_one_bit_frames_are_repacked_from_any_bit_offset() -> None:
         assert np.unpackbits(np.frombuffer(result, np.uint8), bitorder="little")[:9].tolist() == list(
             bits[(number - 1) * 9 : number * 9]
         )
+
+
+def nested_sequences(name: str) -> bytes:
+    """`name` with undefined-length sequences nested two deep before its pixel data."""
+    ds = parse(load(name))
+    inner, outer = Dataset(), Dataset()
+    inner.CodeValue, inner.CodeMeaning = "T-D1100", "e07f1000 looks like a pixel data tag"
+    inner.add_new(
+        0x7FE00010, "OB", b"\xe0\x7f\x10\x00" * 4
+    )  # an icon-like pixel data that is not the instance's
+    outer.CodeValue = "X"
+    outer.ConceptNameCodeSequence = Sequence([inner])
+    outer.ConceptNameCodeSequence.is_undefined_length = True
+    ds.ContentSequence = Sequence([outer, Dataset()])
+    ds.ContentSequence.is_undefined_length = True
+    for item in ds.ContentSequence:
+        item.is_undefined_length_sequence_item = True
+    out = io.BytesIO()
+    ds.save_as(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["MR_small_implicit.dcm", "CT_small.dcm", "MR_small_bigendian.dcm"])
+def test_frames_are_found_past_nested_sequences_of_undefined_length(name: str) -> None:
+    data = nested_sequences(name)
+    assert parse(data).file_meta.TransferSyntaxUID == parse(load(name)).file_meta.TransferSyntaxUID
+    assert frames(data, [1], "*") == [bytes(parse(load(name)).PixelData)]
+
+
+@pytest.mark.filterwarnings("ignore:Expected explicit VR, but found implicit VR")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "image_dfl.dcm",  # deflated: the frame is sliced from the inflated dataset
+        "SC_rgb_jpeg.dcm",  # declares explicit VR but is written implicit: pydicom's reading is kept
+    ],
+)
+def test_unusual_files_give_the_frame_pydicom_reads(name: str) -> None:
+    ds = parse(load(name))
+    expected = (
+        get_frame(ds.PixelData, 0, number_of_frames=1)
+        if "4.50" in ds.file_meta.TransferSyntaxUID
+        else ds.PixelData
+    )
+    assert frames(load(name), [1], "*") == [expected]
 
 
 @pytest.mark.parametrize(
