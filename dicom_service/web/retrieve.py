@@ -30,11 +30,14 @@ def _actual(row: StoredInstance, target: str) -> str:
 
 def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
     for row in rows:
-        if target not in (ANY, row.transfer_syntax) and not transcode.can_transcode(row.transfer_syntax, target):
+        if target not in (ANY, row.transfer_syntax) and not transcode.can_transcode(
+            row.transfer_syntax, target
+        ):
             return error(
                 406,
                 f"The instance {row.sop_uid} is stored as {transcode.syntax_name(row.transfer_syntax)} and "
-                f"cannot be sent as {transcode.syntax_name(target)}; ask for transfer-syntax=* to get it as stored.",
+                f"cannot be sent as {transcode.syntax_name(target)}; "
+                "ask for transfer-syntax=* to get it as stored.",
             )
     return None
 
