@@ -65,7 +65,8 @@ def test_the_stored_bytes_come_back_byte_for_byte(service: LiveService, checked:
         headers={"Content-Type": "application/dicom", "Accept": "application/dicom+json"},
     )
     assert stored.status_code == 200
-    url = f"{service.root}/v2/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
+    series = f"{service.root}/v2/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}"
+    url = f"{series}/instances/{ds.SOPInstanceUID}"
     got = session.get(url, headers={"Accept": "application/dicom; transfer-syntax=*"})
     assert got.content[128:] == body[128:] and got.content[:128] == bytes(128)  # the preamble is zeroed
     assert got.headers["content-type"].endswith("transfer-syntax=1.2.840.10008.1.2.4.91")
