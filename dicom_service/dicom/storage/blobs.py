@@ -15,6 +15,10 @@ from typing import Protocol
 CHUNK = 1 << 20
 
 
+def random_key() -> str:
+    return uuid.uuid4().hex
+
+
 class BlobStore(Protocol):
     def new_key(self) -> str: ...
 
@@ -35,7 +39,7 @@ class FolderBlobStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def new_key(self) -> str:
-        return uuid.uuid4().hex
+        return random_key()
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.dcm"
