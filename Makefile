@@ -7,11 +7,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= build/data
+WORKERS ?= 1
+AZURITE := engines/node_modules/.bin/azurite-blob
 DOCS_PORT ?= 8000
 BASE ?= HEAD
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench clean
+.PHONY: help venv engines generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,6 +26,13 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 venv: $(STAMP) ## create .venv with the pinned dependencies
+
+$(AZURITE): engines/package.json engines/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: the PostgreSQL + Azure tests will be skipped (.ci/run installs it)"; exit 0; }
+	cd engines && npm ci --no-audit --no-fund --loglevel=error
+	@if [ -e $@ ]; then touch $@; fi
+
+engines: $(AZURITE) ## install the pinned test engines from npm (Azurite); PostgreSQL is Debian's (.ci/run)
 
 generate: $(STAMP) ## render the service stubs, served specs and doc pages from specs/
 	$(PY) -m generator generate
@@ -43,11 +52,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint ## everything CI runs: spec lint, stale-output check, lint, the test suite
+test: lint-specs check-generated lint engines ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	$(PY) -m pytest
 
-serve: $(STAMP) ## run the DICOMweb service on 127.0.0.1:$(PORT), data under $(DATA_DIR)
-	DATA_DIR=$(DATA_DIR) $(PY) -m uvicorn dicom_service.app:app --host 127.0.0.1 --port $(PORT)
+loadtest: $(STAMP) engines ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
+	$(PY) -m tests.load
+
+serve: $(STAMP) ## run the DICOMweb service on 127.0.0.1:$(PORT) (WORKERS processes), data under $(DATA_DIR)
+	DATA_DIR=$(DATA_DIR) WORKERS=$(WORKERS) $(PY) -m dicom_service.serve --host 127.0.0.1 --port $(PORT)
 
 mock: $(STAMP) ## run the example-answering mock service on 127.0.0.1:$(PORT)
 	$(PY) -m uvicorn dicom_service.app:mock --host 127.0.0.1 --port $(PORT)
@@ -65,4 +77,4 @@ bench: $(STAMP) ## measure the service, the generator and the review engine agai
 	$(PY) -m bench
 
 clean: ## remove the virtual environment and build output
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build engines/node_modules .pytest_cache .mypy_cache .ruff_cache

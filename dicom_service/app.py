@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -22,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from dicom_service import binding, handlers
 from dicom_service.contracts import GENERATED, load_contracts
 from dicom_service.routing import versioned_routes
+from dicom_service.startup import OneLineStartupErrors
 from dicom_service.versioning import Versions
 
 SPEC_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
@@ -54,16 +54,20 @@ def create_app(mock: bool = False) -> Starlette:
         Route("/{api_version:apiversion}/api.{ext:str}", served_spec(versions)),
     ]
     return Starlette(
-        routes=routes, exception_handlers={404: _not_found}, lifespan=None if mock else _open_storage
+        routes=routes,
+        exception_handlers={404: _not_found},
+        lifespan=None if mock else _open_storage,
+        middleware=[] if mock else [Middleware(OneLineStartupErrors)],
     )
 
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
-    """The service's data: the index and files under DATA_DIR (default build/data)."""
+    """The service's data, where the settings say (dicom_service/dicom/settings.py)."""
     from dicom_service.dicom.service import DicomService
+    from dicom_service.dicom.settings import from_environment
 
-    service = DicomService(Path(os.environ.get("DATA_DIR", "build/data")))
+    service = DicomService.from_settings(from_environment())
     app.state.dicom = service
     try:
         yield

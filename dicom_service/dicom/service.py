@@ -1,13 +1,14 @@
-"""The DICOM service's storage, opened from the data folder: index database, blob store, temporary files."""
+"""The DICOM service's storage, opened from its settings: index database, blob store, temporary files."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
-from dicom_service.dicom.storage.blobs import BlobStore, FolderBlobStore
-from dicom_service.dicom.storage.index import SqlIndex
+from dicom_service.dicom.settings import Settings, from_environment
+from dicom_service.dicom.storage.blobs import BlobStore
+from dicom_service.dicom.storage.opening import open_blobs, open_index
+from dicom_service.dicom.storage.scratch import Scratch
 
 
 def utc_now() -> str:
@@ -16,14 +17,25 @@ def utc_now() -> str:
 
 
 class DicomService:
-    def __init__(self, data_dir: Path) -> None:
+    """Opened once per service process; raises SettingsError (one line) when a setting is unusable."""
+
+    def __init__(self, data_dir: Path, settings: Settings | None = None) -> None:
+        self.settings = settings or from_environment({"DATA_DIR": str(data_dir)})
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
-        self.tmp = data_dir / "tmp"
-        shutil.rmtree(self.tmp, ignore_errors=True)  # what a stopped process left mid-store
-        self.tmp.mkdir()
-        self.blobs: BlobStore = FolderBlobStore(data_dir / "blobs")
-        self.index = SqlIndex(f"sqlite:///{data_dir / 'index.sqlite'}", utc_now())
+        self._scratch = Scratch(data_dir / "tmp")  # this process's; what stopped processes left is removed
+        self.tmp = self._scratch.folder
+        try:
+            self.blobs: BlobStore = open_blobs(self.settings)
+            self.index = open_index(self.settings, utc_now())
+        except BaseException:
+            self._scratch.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DicomService:
+        return cls(settings.data_dir, settings)
 
     def close(self) -> None:
         self.index.close()
+        self._scratch.close()

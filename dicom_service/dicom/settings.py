@@ -45,7 +45,8 @@ class Settings:
 
     def shown_index_url(self) -> str:
         """The index URL with its password hidden, for messages."""
-        return self.index_url.render_as_string(hide_password=True)
+        shown = self.index_url.set(drivername=self.index_url.get_backend_name())
+        return shown.render_as_string(hide_password=True)
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> Settings:

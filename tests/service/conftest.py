@@ -1,4 +1,5 @@
-"""One running service per test module, on loopback, with its data in a temporary folder."""
+"""One running service per test module and storage configuration, on loopback, its data in temporary
+folders: the embedded default (SQLite + a folder), then PostgreSQL + Azure Blob Storage (Azurite)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,39 @@ from pathlib import Path
 
 import pytest
 
+from tests.engines import REQUIRED, Engines, missing_engines, start_engines
 from tests.service.live import LiveService, Validated, running
+
+STORAGE = ["sqlite-folder", "postgresql-azure"]
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[Engines]:
+    """PostgreSQL and Azurite, started once for the whole run."""
+    missing = missing_engines()
+    if missing is not None:
+        if REQUIRED:
+            pytest.fail(f"DICOMWEB_REQUIRE_ENGINES=1 but {missing}")
+        pytest.skip(missing)
+    started = start_engines()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="module", params=STORAGE)
+def storage(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The service's storage settings: none for the default, a new database and container otherwise."""
+    if request.param == "sqlite-folder":
+        return {}
+    engines: Engines = request.getfixturevalue("engines")
+    return engines.storage_environment()
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
-    with running(Path(tmp_path_factory.mktemp("service")) / "data") as live:
+def service(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -> Iterator[LiveService]:
+    with running(Path(tmp_path_factory.mktemp("service")) / "data", storage) as live:
         yield live
 
 

@@ -53,8 +53,9 @@ def free_port() -> int:
 class LiveService:
     """`uvicorn dicom_service.app:app` with its data under `data_dir`; stopped by PID."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, storage: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.storage = storage or {}  # DICOM_INDEX_URL, DICOM_BLOB_URL, …; none: SQLite and a folder
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"{data_dir.name}.log"
@@ -64,7 +65,7 @@ class LiveService:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveService:
-        env = {**os.environ, "DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, "DATA_DIR": str(self.data_dir), **self.storage}
         command = [sys.executable, "-m", "uvicorn", "dicom_service.app:app", "--host", "127.0.0.1"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -155,8 +156,8 @@ def operation_for(spec: ApiSpec, method: str, path: str) -> Operation:
 
 
 @contextmanager
-def running(data_dir: Path) -> Iterator[LiveService]:
-    service = LiveService(data_dir).start()
+def running(data_dir: Path, storage: dict[str, str] | None = None) -> Iterator[LiveService]:
+    service = LiveService(data_dir, storage).start()
     try:
         yield service
     finally:

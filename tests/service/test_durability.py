@@ -69,7 +69,7 @@ def test_a_store_killed_while_receiving_leaves_nothing_visible(tmp_path: Path) -
         service.start()
         found = requests.get(f"{service.root}/v2/studies", params={"PatientID": "KILLED"}, headers=ACCEPT)
         assert found.status_code == 204
-        assert not any((tmp_path / "data" / "tmp").iterdir())  # what the dead process left is gone
+        assert not any((tmp_path / "data" / "tmp").rglob("*.dcm"))  # what the dead process left is gone
     finally:
         service.stop()
 

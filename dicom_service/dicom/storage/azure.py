@@ -1,22 +1,22 @@
 """Azure Blob Storage through the Azure SDK: the one place the service builds its Azure clients.
 
-`container(connection_string, name)` opens (and creates when missing) a container; `AzureBlobStore` keeps
-instance files in it. An upload is committed by the service as a whole (a single put, or a block list
-committed at the end), so a reader sees a whole blob or none.
+`service_client(connection_string)` opens the account, `container(service, name)` a container (created
+when missing); `AzureBlobStore` keeps instance files in one. An upload is committed by the service as a
+whole (a single put, or a block list committed at the end), so a reader sees a whole blob or none.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import BlobServiceClient, ContainerClient, ExponentialRetry
 
 from dicom_service.dicom.storage.blobs import CHUNK, random_key
 
 CONNECT_TIMEOUT = 10  # seconds
-RETRIES = 3
 
 
 class AzureUnavailable(Exception):
@@ -29,7 +29,8 @@ def service_client(connection_string: str) -> BlobServiceClient:
         return BlobServiceClient.from_connection_string(
             connection_string,
             connection_timeout=CONNECT_TIMEOUT,
-            retry_total=RETRIES,
+            # a request is retried 3 times within about 10 s (the SDK's default waits up to a minute)
+            retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, random_jitter_range=1),
             max_chunk_get_size=CHUNK,
             max_single_get_size=CHUNK,
         )
@@ -37,11 +38,11 @@ def service_client(connection_string: str) -> BlobServiceClient:
         raise AzureUnavailable(f"not a usable connection string ({_first_line(exc)})") from None
 
 
-def container(connection_string: str, name: str) -> ContainerClient:
+def container(service: BlobServiceClient, name: str) -> ContainerClient:
     """The container `name`, created when missing; raises AzureUnavailable when it cannot be reached."""
-    client = service_client(connection_string).get_container_client(name)
+    client = service.get_container_client(name)
     try:
-        client.create_container()
+        client.create_container(retry_total=0)  # at start-up: fail at once, with the reason
     except ResourceExistsError:
         pass
     except AzureError as exc:
@@ -76,10 +77,8 @@ class AzureBlobStore:
         yield from self.client.download_blob(self._name(key)).chunks()
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(ResourceNotFoundError):
             self.client.delete_blob(self._name(key), delete_snapshots="include")
-        except ResourceNotFoundError:
-            pass
 
     def keys(self) -> Iterator[str]:
         """Every stored key (for checks and clean-up tools)."""

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     and_,
     bindparam,
     create_engine,
@@ -29,10 +30,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
+from dicom_service.dicom.storage import dialect
 from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.tags import Level, Match
 
@@ -81,22 +84,23 @@ _SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
 
 # The store path's statements, built once: only their parameters change per instance.
 _PARTITION_ID = select(t.partition.c.id).where(t.partition.c.name == bindparam("b_name"))
-_INSERT_PARTITION = insert(t.partition)
 _INSTANCE_ID = select(t.instance.c.id).where(
     t.instance.c.partition_id == bindparam("b_pid"), t.instance.c.sop_uid == bindparam("b_sop")
 )
 _INSERT_CHANGE = insert(t.change_feed)
 _SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
-_STUDY_ID = select(t.study.c.id).where(
-    t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid")
+_STUDY_ID = (
+    select(t.study.c.id)
+    .where(t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid"))
+    .with_for_update()
 )
 _UPDATE_STUDY = update(t.study).where(t.study.c.id == bindparam("b_id"))
-_INSERT_STUDY = insert(t.study)
-_SERIES_ID = select(t.series.c.id).where(
-    t.series.c.study_id == bindparam("b_parent"), t.series.c.series_uid == bindparam("b_uid")
+_SERIES_ID = (
+    select(t.series.c.id)
+    .where(t.series.c.study_id == bindparam("b_parent"), t.series.c.series_uid == bindparam("b_uid"))
+    .with_for_update()
 )
 _UPDATE_SERIES = update(t.series).where(t.series.c.id == bindparam("b_id"))
-_INSERT_SERIES = insert(t.series)
 _INSERT_INSTANCE = insert(t.instance)
 
 
@@ -112,12 +116,14 @@ def _level_values(item: Instance, level: Level, columns: tuple[str, ...], waterm
 
 
 class SqlIndex:
-    def __init__(self, url: str, now: str) -> None:
-        self.engine: Engine = create_engine(url)
+    def __init__(self, url: str | URL, now: str) -> None:
+        url = make_url(url)
+        self.engine: Engine = create_engine(url, **dialect.engine_options(url))
         self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as connection:
+            dialect.lock_migrations(connection)
             t.migrate(connection, now)
 
     def close(self) -> None:
@@ -158,7 +164,8 @@ class SqlIndex:
             with self._write() as c:
                 pid = self._partition_id(c, partition)
                 if pid is None:
-                    pid = _new_id(c.execute(_INSERT_PARTITION, {"name": partition, "created": now}))
+                    c.execute(self._insert_missing(t.partition), {"name": partition, "created": now})
+                    pid = self._partition_id(c, partition)
                 if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
                     raise DuplicateInstance(item.sop_uid)
                 change = {
@@ -176,7 +183,7 @@ class SqlIndex:
                     c,
                     _STUDY_ID,
                     _UPDATE_STUDY,
-                    _INSERT_STUDY,
+                    t.study,
                     {"b_parent": pid, "b_uid": item.study_uid},
                     {"partition_id": pid, "study_uid": item.study_uid},
                     _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark),
@@ -185,7 +192,7 @@ class SqlIndex:
                     c,
                     _SERIES_ID,
                     _UPDATE_SERIES,
-                    _INSERT_SERIES,
+                    t.series,
                     {"b_parent": study_id, "b_uid": item.series_uid},
                     {"study_id": study_id, "series_uid": item.series_uid},
                     _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark),
@@ -206,26 +213,36 @@ class SqlIndex:
                         "metadata": json.dumps(item.metadata, separators=(",", ":")),
                     },
                 )
-        except IntegrityError as exc:  # a concurrent store of the same instance won the race
-            raise DuplicateInstance(item.sop_uid) from exc
+        except IntegrityError:
+            if self.has_instance(partition, item.sop_uid):  # a concurrent store of it won the race
+                raise DuplicateInstance(item.sop_uid) from None
+            raise
         return watermark
 
-    @staticmethod
+    def _insert_missing(self, table: Table) -> Any:
+        return dialect.insert_missing(table, self.engine.dialect.name)
+
     def _upsert(
+        self,
         c: Connection,
         find: Any,
         change: Any,
-        add: Any,
+        add: Table,
         key: dict[str, Any],
         identity: dict[str, Any],
         values: dict[str, Any],
     ) -> int:
-        """The study or series row, its indexed values replaced by the newest instance's."""
+        """The study or series row, locked until the commit, its indexed values replaced by the newest
+        instance's. Stores and deletes of one study take its row lock first, so they run one after the
+        other on PostgreSQL without deadlocks."""
         found = c.execute(find, key).scalar()
-        if found is not None:
-            c.execute(change, {"b_id": found, **values})
-            return int(found)
-        return _new_id(c.execute(add, {**identity, **values}))
+        if found is None:
+            added = c.execute(self._insert_missing(add), {**identity, **values}).scalar()
+            if added is not None:
+                return int(added)
+            found = c.execute(find, key).scalar_one()  # a concurrent store added it first
+        c.execute(change, {"b_id": found, **values})
+        return int(found)
 
     # --- retrieve
 
@@ -275,6 +292,9 @@ class SqlIndex:
             pid = self._partition_id(c, partition)
             if pid is None:
                 return []
+            study_id = c.execute(_STUDY_ID, {"b_parent": pid, "b_uid": study_uid}).scalar()
+            if study_id is None:  # (the study's row lock, taken first, orders this after concurrent stores)
+                return []
             rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
             if not rows:
                 return []
@@ -296,9 +316,9 @@ class SqlIndex:
             )
             c.execute(delete(t.instance).where(t.instance.c.watermark.in_(watermarks)))
             left = select(t.instance.c.id).where(t.instance.c.series_id == t.series.c.id)
-            c.execute(delete(t.series).where(~exists(left)))
+            c.execute(delete(t.series).where(t.series.c.study_id == study_id, ~exists(left)))
             left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
-            c.execute(delete(t.study).where(~exists(left)))
+            c.execute(delete(t.study).where(t.study.c.id == study_id, ~exists(left)))
         return [row.blob_key for row in rows]
 
     # --- search

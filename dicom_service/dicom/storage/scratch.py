@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -35,7 +36,7 @@ class Scratch:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> contextlib.Generator[None]:
+def _locked(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -1,0 +1,43 @@
+"""What differs between the index's two engines, SQLite and PostgreSQL: each difference one named function.
+
+Everything else in the index is portable SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+
+MIGRATION_LOCK = 0x44494353  # "DICS": the advisory lock key held while the schema is migrated
+
+
+def engine_options(url: URL) -> dict[str, Any]:
+    """create_engine options: PostgreSQL gets a pool sized for a service process and a connect timeout."""
+    if url.get_backend_name() != "postgresql":
+        return {}
+    return {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_pre_ping": True,  # a restarted database server costs one failed check, not a failed request
+        "connect_args": {"connect_timeout": 10},
+    }
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Serialise schema migrations of processes that start at once (PostgreSQL: a transaction-scoped
+    advisory lock, released at commit). SQLite's processes are migrated by the first writer and
+    `make serve` migrates once before starting its workers."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+
+@cache
+def insert_missing(table: Table, dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: a row that a concurrent writer may be adding too.
+    On PostgreSQL it waits for that writer and returns no row when it committed the same key."""
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)

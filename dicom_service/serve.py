@@ -1,0 +1,37 @@
+"""`make serve`: check the settings, migrate the index once, then run WORKERS service processes.
+
+    python -m dicom_service.serve [--host 127.0.0.1] [--port 8080]
+
+A setting that is wrong or names something unreachable stops here with one line naming it (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import SettingsError, from_environment
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dicom_service.serve", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    try:
+        settings = from_environment()
+        DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run("dicom_service.app:app", host=args.host, port=args.port, workers=settings.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

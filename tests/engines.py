@@ -1,0 +1,192 @@
+"""The real storage engines, started by the tests on loopback in temporary folders and stopped by PID.
+
+- PostgreSQL from Debian's packages: an initdb cluster of its own, run as the `postgres` user when the
+  tests run as root (PostgreSQL refuses root; CI runs as root).
+- Azurite, Microsoft's Azure Storage emulator, from npm (`make engines` installs the pinned version into
+  engines/node_modules).
+
+Missing engines skip the tests that need them, unless DICOMWEB_REQUIRE_ENGINES=1 (set by .ci/run).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import requests
+
+from tests.fixtures import ROOT
+
+AZURITE = ROOT / "engines" / "node_modules" / ".bin" / "azurite-blob"
+# Azurite's documented development account (Azurite's README); it exists only in the emulator.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+REQUIRED = os.environ.get("DICOMWEB_REQUIRE_ENGINES") == "1"
+
+
+class EngineMissing(RuntimeError):
+    """An engine is not installed on this machine."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        raise EngineMissing("PostgreSQL is not installed (apt-get install -y postgresql)")
+    return Path(found[-1]).parent
+
+
+def missing_engines() -> str | None:
+    """Why the engines cannot run here, or None."""
+    try:
+        postgres_bin()
+    except EngineMissing as exc:
+        return str(exc)
+    if not AZURITE.exists():
+        return f"Azurite is not installed ({AZURITE.relative_to(ROOT)}: run `make engines`)"
+    return None
+
+
+@dataclass
+class Postgres:
+    """A throwaway cluster on 127.0.0.1 with trust authentication for the user `dicom`."""
+
+    durable: bool = False  # False: fsync off, for test speed (the tests kill services, not the database)
+    port: int = field(default_factory=free_port)
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="dicom-pg-")))
+
+    def _as_owner(self, *command: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *command]
+        return list(command)
+
+    def start(self) -> Postgres:
+        bin_dir = postgres_bin()
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        data = self.folder / "pg"
+        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "dicom", "-E", "UTF8"]
+        subprocess.run(self._as_owner(*initdb), check=True, capture_output=True)
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "pg.log")]
+        subprocess.run(self._as_owner(*pg_ctl, "-w", "start"), check=True, capture_output=True)
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://dicom@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A new empty database; returns its URL."""
+        name = f"dicom_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=dicom dbname=postgres", autocommit=True
+        ) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        pid_file = self.folder / "pg" / "postmaster.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, signal.SIGINT)  # "fast" shutdown, by the postmaster's PID
+            _wait_gone(pid, 30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Azurite:
+    """Azurite's Blob service alone on 127.0.0.1, its data in a temporary folder."""
+
+    port: int = field(default_factory=free_port)
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="dicom-azurite-")))
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Azurite:
+        if not AZURITE.exists():
+            raise EngineMissing(f"Azurite is not installed at {AZURITE}: run `make engines`")
+        command = [str(AZURITE), "--silent", "--location", str(self.folder / "az")]
+        command += ["--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--skipApiVersionCheck"]
+        with (self.folder / "azurite.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Azurite exited: {(self.folder / 'azurite.log').read_text()[-2000:]}")
+            try:
+                requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("Azurite did not answer within 60 s")
+
+    @property
+    def connection_string(self) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT};"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # Azurite closes on Ctrl-C; it lingers on SIGTERM
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Engines:
+    postgres: Postgres
+    azurite: Azurite
+
+    def storage_environment(self) -> dict[str, str]:
+        """The settings of a new, empty PostgreSQL + Azure configuration (own database and container)."""
+        return {
+            "DICOM_INDEX_URL": self.postgres.new_database(),
+            "DICOM_BLOB_URL": f"azure://dicom-{uuid.uuid4().hex[:12]}",
+            "AZURE_STORAGE_CONNECTION_STRING": self.azurite.connection_string,
+        }
+
+    def stop(self) -> None:
+        self.azurite.stop()
+        self.postgres.stop()
+
+
+def start_engines(durable: bool = False) -> Engines:
+    postgres = Postgres(durable=durable).start()
+    try:
+        return Engines(postgres, Azurite().start())
+    except BaseException:
+        postgres.stop()
+        raise
+
+
+def _wait_gone(pid: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
