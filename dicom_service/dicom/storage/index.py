@@ -235,14 +235,15 @@ class SqlIndex:
         """The study or series row, locked until the commit, its indexed values replaced by the newest
         instance's. Stores and deletes of one study take its row lock first, so they run one after the
         other on PostgreSQL without deadlocks."""
-        found = c.execute(find, key).scalar()
-        if found is None:
+        for _ in range(3):  # a concurrent store may add the row, and a concurrent delete remove it, meanwhile
+            found = c.execute(find, key).scalar()
+            if found is not None:
+                c.execute(change, {"b_id": found, **values})
+                return int(found)
             added = c.execute(self._insert_missing(add), {**identity, **values}).scalar()
             if added is not None:
                 return int(added)
-            found = c.execute(find, key).scalar_one()  # a concurrent store added it first
-        c.execute(change, {"b_id": found, **values})
-        return int(found)
+        raise RuntimeError(f"the {add.name} row {key} changed three times during one store")
 
     # --- retrieve
 
