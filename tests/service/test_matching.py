@@ -11,6 +11,7 @@ from dicom_service.dicom import query, results
 from dicom_service.dicom.behaviour import Behaviour, behaviour_of
 from dicom_service.dicom.query import QueryError, Resource
 from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
 from dicom_service.dicom.stow import store_files
 from tests.service import data
 from tests.service.live import versions
@@ -24,10 +25,10 @@ PEOPLE = [
 
 @pytest.fixture(scope="module")
 def index(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]
 ) -> Iterator[tuple[DicomService, Behaviour, dict[str, str]]]:
     folder = Path(tmp_path_factory.mktemp("matching"))
-    service = DicomService(folder / "data")
+    service = DicomService.from_settings(from_environment({"DATA_DIR": str(folder / "data"), **storage}))
     behaviour = behaviour_of(versions().get("2"))
     studies = {}
     for number, (name, patient, date, modality, description) in enumerate(PEOPLE):

@@ -1,0 +1,1 @@
+"""`make loadtest`: the load and crash scenario against two service processes on PostgreSQL + Azurite."""
