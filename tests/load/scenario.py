@@ -46,6 +46,7 @@ class Report:
     load: Load
     acknowledged: int = 0
     acknowledged_by_retry: int = 0  # cut by the kill, then answered 45070: stored whole before the kill
+    cut: int = 0  # store requests refused or cut by the killed process, sent again
     server_errors: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
@@ -73,7 +74,7 @@ class Report:
             f" PostgreSQL + Azurite, kill: {'yes' if self.load.kill else 'no'}",
             f"acknowledged stores   {self.acknowledged} ({self.acknowledged_by_retry} by a retry after the"
             " kill)",
-            f"killed after          {self.killed_after} acknowledged stores"
+            f"killed after          {self.killed_after} acknowledged stores; {self.cut} store requests cut"
             if self.killed_after is not None
             else "killed after          -",
             f"elapsed               {self.seconds:.1f} s ({rate:.1f} acknowledged stores/s)",
@@ -168,6 +169,8 @@ class Run:
                 break
             except requests.RequestException:  # refused or cut: the killed process
                 cut, turn = True, turn + 1
+                with self.lock:
+                    self.report.cut += 1
         self.timed(self.report.store_ms, since)
         by_retry = answer.status_code == 409 and cut and _reasons(answer) == [DUPLICATE]
         if answer.status_code != 200 and not by_retry:
