@@ -41,3 +41,12 @@ def insert_missing(table: Table, dialect_name: str) -> Any:
     On PostgreSQL it waits for that writer and returns no row when it committed the same key."""
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def upsert(dialect_name: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE … RETURNING id: the study or series row, its indexed values
+    replaced by the newest instance's, in one statement (SQLite and PostgreSQL spell it the same). On
+    PostgreSQL it locks the row until the commit; when a concurrent delete removed it, it inserts anew."""
+    statement: Any = postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
+    replaced = {name: statement.excluded[name] for name in (*columns, "attributes", "watermark")}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=replaced).returning(table.c.id)

@@ -89,18 +89,11 @@ _INSTANCE_ID = select(t.instance.c.id).where(
 )
 _INSERT_CHANGE = insert(t.change_feed)
 _SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
-_STUDY_ID = (
+_STUDY_ID = (  # for a delete: the study's row lock, taken first, orders it with concurrent stores
     select(t.study.c.id)
     .where(t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid"))
     .with_for_update()
 )
-_UPDATE_STUDY = update(t.study).where(t.study.c.id == bindparam("b_id"))
-_SERIES_ID = (
-    select(t.series.c.id)
-    .where(t.series.c.study_id == bindparam("b_parent"), t.series.c.series_uid == bindparam("b_uid"))
-    .with_for_update()
-)
-_UPDATE_SERIES = update(t.series).where(t.series.c.id == bindparam("b_id"))
 _INSERT_INSTANCE = insert(t.instance)
 
 
@@ -125,6 +118,10 @@ class SqlIndex:
         with self.engine.begin() as connection:
             dialect.lock_migrations(connection)
             t.migrate(connection, now)
+        self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
+        name = self.engine.dialect.name
+        self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS)
+        self._upsert_series = dialect.upsert(name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -146,17 +143,14 @@ class SqlIndex:
         return [{"partitionKey": r.id, "partitionName": r.name, "createdDate": r.created} for r in rows]
 
     def _partition_id(self, c: Connection, name: str) -> int | None:
-        return c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+        found = self._partition_ids.get(name)
+        if found is None:
+            found = c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+            if found is not None:
+                self._partition_ids[name] = found
+        return found
 
     # --- store
-
-    def has_instance(self, partition: str, sop_uid: str) -> bool:
-        with self.engine.connect() as c:
-            pid = self._partition_id(c, partition)
-            return (
-                pid is not None
-                and c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
-            )
 
     def add(self, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
         """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
@@ -179,24 +173,12 @@ class SqlIndex:
                 }
                 watermark = _new_id(c.execute(_INSERT_CHANGE, change))
                 c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
-                study_id = self._upsert(
-                    c,
-                    _STUDY_ID,
-                    _UPDATE_STUDY,
-                    t.study,
-                    {"b_parent": pid, "b_uid": item.study_uid},
-                    {"partition_id": pid, "study_uid": item.study_uid},
-                    _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark),
-                )
-                series_id = self._upsert(
-                    c,
-                    _SERIES_ID,
-                    _UPDATE_SERIES,
-                    t.series,
-                    {"b_parent": study_id, "b_uid": item.series_uid},
-                    {"study_id": study_id, "series_uid": item.series_uid},
-                    _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark),
-                )
+                study = {"partition_id": pid, "study_uid": item.study_uid}
+                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark)
+                study_id = int(c.execute(self._upsert_study, study).scalar_one())
+                series = {"study_id": study_id, "series_uid": item.series_uid}
+                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark)
+                series_id = int(c.execute(self._upsert_series, series).scalar_one())
                 c.execute(
                     _INSERT_INSTANCE,
                     {
@@ -214,7 +196,7 @@ class SqlIndex:
                     },
                 )
         except IntegrityError:
-            if self.has_instance(partition, item.sop_uid):  # a concurrent store of it won the race
+            if self._holds(partition, item.sop_uid):  # a concurrent store of it won the race
                 raise DuplicateInstance(item.sop_uid) from None
             raise
         return watermark
@@ -222,28 +204,13 @@ class SqlIndex:
     def _insert_missing(self, table: Table) -> Any:
         return dialect.insert_missing(table, self.engine.dialect.name)
 
-    def _upsert(
-        self,
-        c: Connection,
-        find: Any,
-        change: Any,
-        add: Table,
-        key: dict[str, Any],
-        identity: dict[str, Any],
-        values: dict[str, Any],
-    ) -> int:
-        """The study or series row, locked until the commit, its indexed values replaced by the newest
-        instance's. Stores and deletes of one study take its row lock first, so they run one after the
-        other on PostgreSQL without deadlocks."""
-        for _ in range(3):  # a concurrent store may add the row, and a concurrent delete remove it, meanwhile
-            found = c.execute(find, key).scalar()
-            if found is not None:
-                c.execute(change, {"b_id": found, **values})
-                return int(found)
-            added = c.execute(self._insert_missing(add), {**identity, **values}).scalar()
-            if added is not None:
-                return int(added)
-        raise RuntimeError(f"the {add.name} row {key} changed three times during one store")
+    def _holds(self, partition: str, sop_uid: str) -> bool:
+        with self.engine.connect() as c:
+            pid = self._partition_id(c, partition)
+            return (
+                pid is not None
+                and c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
+            )
 
     # --- retrieve
 
