@@ -15,6 +15,8 @@ import uvicorn
 from dicom_service.dicom.service import DicomService
 from dicom_service.dicom.settings import SettingsError, from_environment
 
+HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -29,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run("dicom_service.app:app", host=args.host, port=args.port, workers=settings.workers)
+    uvicorn.run(
+        "dicom_service.app:app",
+        host=args.host,
+        port=args.port,
+        workers=settings.workers,
+        timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+    )
     return 0
 
 
