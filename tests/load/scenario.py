@@ -39,6 +39,7 @@ class Load:
     instances_per_client: int = 40
     seconds: float = 240  # a bound: clients stop storing when it is reached
     kill: bool = True
+    processes: int = 2
 
 
 @dataclass
@@ -70,7 +71,8 @@ class Report:
 
         rate = self.acknowledged / max(self.seconds, 1e-9)
         return [
-            f"clients {self.load.clients} x {self.load.instances_per_client} instances, 2 service processes,"
+            f"clients {self.load.clients} x {self.load.instances_per_client} instances,"
+            f" {self.load.processes} service processes,"
             f" PostgreSQL + Azurite, kill: {'yes' if self.load.kill else 'no'}",
             f"acknowledged stores   {self.acknowledged} ({self.acknowledged_by_retry} by a retry after the"
             " kill)",
@@ -122,7 +124,7 @@ class Run:
         self.lock = threading.Lock()
         self.acknowledged: dict[str, dict[str, str]] = {}  # study → SOP Instance UID → digest from byte 128
         total = load.clients * load.instances_per_client
-        self.kill_at = total // 2 if load.kill else None
+        self.kill_at = total // 2 if load.kill and load.processes > 1 else None
         self.deadline = time.monotonic() + load.seconds
 
     def timed(self, kind: list[float], since: float) -> None:
@@ -215,7 +217,7 @@ class Run:
 
 def run(engines: Engines, folder: Path, load: Load) -> Report:
     storage = engines.storage_environment()
-    services = [LiveService(folder / f"service{i}", storage) for i in range(2)]
+    services = [LiveService(folder / f"service{i}", storage) for i in range(load.processes)]
     try:
         for service in services:
             service.start()
@@ -227,7 +229,9 @@ def run(engines: Engines, folder: Path, load: Load) -> Report:
         for thread in threads:
             thread.join()
         state.report.seconds = time.monotonic() - started
-        if load.kill:  # the killed process comes back: what it left is cleaned and it serves again
+        if (
+            state.report.killed_after is not None
+        ):  # the killed process comes back: what it left is cleaned and it serves again
             services[0].start()
             state.fleet.dead.clear()
         _verify(state.fleet, state.acknowledged, state.report)

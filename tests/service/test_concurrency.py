@@ -35,6 +35,11 @@ def _at_once(count: int, action: Callable[[int], T]) -> list[T]:
         return list(pool.map(run, range(count)))
 
 
+def _logs(services: list[LiveService]) -> str:
+    """The end of each service process's log, for a failure's message."""
+    return "\n".join(live.log.read_text()[-4000:] for live in services)
+
+
 def _failure_reasons(response: requests.Response) -> list[int]:
     failed = response.json().get("00081198", {}).get("Value", [])
     return [item["00081197"]["Value"][0] for item in failed]
@@ -63,7 +68,7 @@ def test_one_instance_stored_by_many_clients_at_once_is_stored_once(services: li
         return requests.post(f"{services[i % len(services)].root}/v2/studies", data=body, headers=STORE)
 
     answers = _at_once(CLIENTS, store)
-    assert sorted(a.status_code for a in answers) == [200] + [409] * (CLIENTS - 1)
+    assert sorted(a.status_code for a in answers) == [200] + [409] * (CLIENTS - 1), _logs(services)
     assert [_failure_reasons(a) for a in answers if a.status_code == 409] == [[45070]] * (CLIENTS - 1)
     url = f"{services[-1].root}/v2/studies/{ds.StudyInstanceUID}"
     assert len(requests.get(f"{url}/metadata", headers=ACCEPT).json()) == 1
@@ -86,7 +91,7 @@ def test_instances_of_one_new_study_stored_at_once_into_a_new_partition_are_all_
             f"{root}/v2/partitions/{partition}/studies", data=body, headers=STORE
         ).status_code
 
-    assert _at_once(CLIENTS, store) == [200] * CLIENTS
+    assert _at_once(CLIENTS, store) == [200] * CLIENTS, _logs(services)
     root = f"{services[0].root}/v2/partitions/{partition}"
     study = instances[0].StudyInstanceUID
     assert len(requests.get(f"{root}/studies/{study}/metadata", headers=ACCEPT).json()) == CLIENTS
@@ -138,7 +143,7 @@ def test_stores_deletes_and_searches_of_one_study_at_once_agree(services: list[L
         return statuses
 
     statuses = [s for run in _at_once(CLIENTS, work) for s in run]
-    assert all(s < 500 for s in statuses), [live.log.read_text()[-3000:] for live in services]
+    assert all(s < 500 for s in statuses), _logs(services)
     root = services[-1].root
     found = requests.get(f"{root}/v2/studies/{study}/instances", headers=ACCEPT)
     listed: list[Any] = found.json() if found.status_code == 200 else []

@@ -159,7 +159,8 @@ class SqlIndex:
                 pid = self._partition_id(c, partition)
                 if pid is None:
                     c.execute(self._insert_missing(t.partition), {"name": partition, "created": now})
-                    pid = self._partition_id(c, partition)
+                    # not cached: other threads must not use the id before this transaction commits
+                    pid = c.execute(_PARTITION_ID, {"b_name": partition}).scalar_one()
                 if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
                     raise DuplicateInstance(item.sop_uid)
                 change = {
