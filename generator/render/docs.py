@@ -4,7 +4,7 @@
 - `site/api/<slug>.md` and `site/api/index.md`: the interactive API reference (mkdocs-swagger-ui-tag)
 - `site/specs/<slug>.yaml|json`: each version's bundled OpenAPI document, served by the site
 - `site/versions.md`: the registry as a table, with the versioning headers clients see
-- `site/changelog.md`: what changed between consecutive versions (generator/render/changelog.py)
+- `site/migration.md`: the migration guide of each version step (generator/render/migration.py)
 - `site/snippets/`: fragments the hand-written policy page includes (supported versions, a real response)
 - `site/overrides/main.html`: the announcement bar for the nearest sunset
 - `site/review-rules.md`: the spec review's rules, when the review engine provides them
@@ -31,8 +31,8 @@ from generator.render.changelog import VersionChanges, version_changes
 from generator.render.conformance import conformance_view
 from generator.render.docviews import (
     API_DIR,
-    CHANGELOG_PAGE,
     CONFORMANCE_DIR,
+    MIGRATION_PAGE,
     REVIEW_PAGE,
     SNIPPETS_DIR,
     SPECS_DIR,
@@ -41,6 +41,7 @@ from generator.render.docviews import (
     version_view,
     version_views,
 )
+from generator.render.migration import migration_step
 from generator.render.service import served_json, served_yaml
 
 DOCS_DIR = "site"
@@ -92,6 +93,7 @@ class NearestSunset:
 def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, bytes]], dict[str, bytes]]:
     """(owned folders → {path inside: content}, owned single files → content); paths from the repo root."""
     versions = version_views(model)
+    current = next((v for v in versions if v.current), None)
     review = review_markdown()
     pairs = [
         version_changes(model, older.name, newer.name)
@@ -145,8 +147,10 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
                 root="",
             )
         ),
-        f"{DOCS_DIR}/{CHANGELOG_PAGE}": _page(
-            env.get_template("docs/changelog.md.j2").render(pairs=list(reversed(pairs)), root="")
+        f"{DOCS_DIR}/{MIGRATION_PAGE}": _page(
+            env.get_template("docs/migration.md.j2").render(
+                steps=[migration_step(c) for c in reversed(pairs)], current=current, root=""
+            )
         ),
     }
     if review is not None:

@@ -19,7 +19,7 @@ API_DIR = "api"
 SPECS_DIR = "specs"
 SNIPPETS_DIR = "snippets"
 VERSIONS_PAGE = "versions.md"
-CHANGELOG_PAGE = "changelog.md"
+MIGRATION_PAGE = "migration.md"
 POLICY_PAGE = "versioning-policy.md"
 REVIEW_PAGE = "review-rules.md"
 
@@ -34,11 +34,13 @@ class VersionView:
     prerelease: bool
     deprecated: bool
     deprecation: str | None  # ISO date
+    released: str | None
     sunset: str | None
     conformance: str  # page paths relative to the docs_dir
     api: str
     openapi_yaml: str
     openapi_json: str
+    current: bool = False  # the version new clients should use
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -51,7 +53,7 @@ class VersionView:
         return self.status + (", deprecated" if self.deprecated else "")
 
 
-def version_view(version: Version) -> VersionView:
+def version_view(version: Version, current: Version | None = None) -> VersionView:
     return VersionView(
         name=version.name,
         slug=version.slug,
@@ -61,16 +63,26 @@ def version_view(version: Version) -> VersionView:
         prerelease=version.prerelease,
         deprecated=version.deprecated,
         deprecation=version.deprecation.isoformat() if version.deprecation else None,
+        released=version.released.isoformat() if version.released else None,
         sunset=version.sunset.isoformat() if version.sunset else None,
         conformance=f"{CONFORMANCE_DIR}/{version.slug}.md",
         api=f"{API_DIR}/{version.slug}.md",
         openapi_yaml=f"{SPECS_DIR}/{version.slug}.yaml",
         openapi_json=f"{SPECS_DIR}/{version.slug}.json",
+        current=current is not None and version.name == current.name,
     )
 
 
+def current_version(model: ApiModel) -> Version | None:
+    """The version new clients should use: the newest released version that is not deprecated."""
+    candidates = [v for v in model.registry.versions if not v.prerelease and not v.deprecated]
+    return candidates[-1] if candidates else None  # the registry lists versions oldest first
+
+
 def version_views(model: ApiModel) -> tuple[VersionView, ...]:
-    return tuple(version_view(v) for v in model.registry.versions)
+    """Every version, newest first: the one order the site lists versions in."""
+    current = current_version(model)
+    return tuple(version_view(v, current) for v in reversed(model.registry.versions))
 
 
 @dataclass(frozen=True)
