@@ -145,7 +145,7 @@ def _removed_rows(changes: VersionChanges) -> list[MigrationRow]:
             was="",
             routes=routes,
             affects="Clients that call these operations.",
-            action=f"Stay on version {changes.older.name} for these calls until its sunset, or stop using them.",
+            action=f"Stay on version {changes.older.name} for these calls until its sunset, or stop them.",
             findings=(),
             page=changes.older.conformance,
         )
