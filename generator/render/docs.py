@@ -110,7 +110,7 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
             for v in versions
         },
         f"{DOCS_DIR}/{API_DIR}": {
-            **{f"{v.slug}.md": _page(api.render(version=v, root="../")) for v in versions},
+            **{f"{v.slug}.md": _page(api.render(version=v, current=current, root="../")) for v in versions},
             "index.md": _page(env.get_template("docs/api-index.md.j2").render(versions=versions, root="../")),
         },
         f"{DOCS_DIR}/{SPECS_DIR}": spec_files(model),
@@ -161,8 +161,10 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
 
 
 def _page(text: str) -> bytes:
-    """A page's bytes; its first line is a comment (HTML; Jinja for a theme file) with GENERATED_MARK."""
-    first = text.split("\n", 1)[0]
+    """A page's bytes; its first line (after the front matter, if any) is a comment (HTML; Jinja for a theme
+    file) with GENERATED_MARK."""
+    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") and "\n---\n" in text else text
+    first = body.split("\n", 1)[0]
     if GENERATED_MARK not in first or not first.startswith(("<!--", "{#")):
         raise ValueError(
             f"a generated page must start with a comment carrying GENERATED_MARK: {first[:80]!r}"

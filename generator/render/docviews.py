@@ -48,6 +48,16 @@ class VersionView:
         return (self.segment, *self.aliases)
 
     @property
+    def search_boost(self) -> float:
+        """How the site search ranks the version's pages: the current version first, deprecated ones last."""
+        return 2.0 if self.current else 0.5 if self.deprecated else 1.0
+
+    @property
+    def label(self) -> str:
+        """The version as page titles name it: `v2`, `v1.0-prerelease`."""
+        return self.segment
+
+    @property
     def state(self) -> str:
         """The lifecycle in a few words: `released`, `prerelease, deprecated`."""
         return self.status + (", deprecated" if self.deprecated else "")
@@ -123,3 +133,29 @@ def literal(value: Any, limit: int = 80) -> str:
 def dicom_tag(tag: str) -> str:
     """`00100010` → `(0010,0010)`; anything else unchanged."""
     return f"({tag[:4]},{tag[4:]})".upper() if re.fullmatch(r"[0-9A-Fa-f]{8}", tag) else tag
+
+
+# Where a statement documents each piece of top-level `x-dicom` data the spec text refers to.
+DICOM_SECTIONS = {
+    "queryLevels": ("the search response attributes", "search-response-attributes"),
+    "storeFailureReasons": ("the store failure reason codes", "store-failure-reasons"),
+    "storeWarningReasons": ("the store warning reason codes", "store-warning-reasons"),
+    "transcodableTransferSyntaxes": ("the retrieve transfer syntaxes", "transcodable-transfer-syntaxes"),
+    "metadataExcludedVRs": ("the retrieve metadata section", "metadata-excluded-vrs"),
+    "limits": ("the limits", "limits"),
+}
+_DICOM_REFERENCE = re.compile(r"`x-dicom\.([A-Za-z]+)[^`]*`")
+_LIST_AFTER_TEXT = re.compile(r"(?m)^((?![-*] |\d+\. )\S[^\n]*)\n(?=[-*] )")
+
+
+def public_text(text: str, page: str = "") -> str:
+    """Spec prose as a client page shows it: references to the spec's own `x-dicom` data become links to
+    the statement's section (on `page`, the statement's path from the current page), and a list that
+    follows a line of text directly (CommonMark allows that, Python-Markdown does not) gets its blank line.
+    """
+
+    def link(match: re.Match[str]) -> str:
+        words, target = DICOM_SECTIONS.get(match.group(1), ("", ""))
+        return f"[{words}]({page}#{target})" if target else match.group(0)
+
+    return _LIST_AFTER_TEXT.sub(r"\1\n\n", _DICOM_REFERENCE.sub(link, text))

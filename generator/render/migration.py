@@ -104,7 +104,7 @@ def _finding_rows(findings: list[Finding]) -> list[MigrationRow]:
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.rule, f.text), []).append(f)
-    rows = []
+    rows: list[MigrationRow] = []
     for (rule, text), items in groups.items():
         first = items[0]
         breaking = first.verdict == "breaking"
