@@ -45,6 +45,7 @@ from generator.render.migration import migration_step
 from generator.render.service import served_json, served_yaml
 
 DOCS_DIR = "site"
+MOCK_URL = "http://127.0.0.1:8080"  # where `make mock` and `make serve` listen by default (Makefile PORT)
 OVERRIDES_DIR = "overrides"
 
 
@@ -110,8 +111,15 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
             for v in versions
         },
         f"{DOCS_DIR}/{API_DIR}": {
-            **{f"{v.slug}.md": _page(api.render(version=v, current=current, root="../")) for v in versions},
-            "index.md": _page(env.get_template("docs/api-index.md.j2").render(versions=versions, root="../")),
+            **{
+                f"{v.slug}.md": _page(api.render(version=v, current=current, mock_url=MOCK_URL, root="../"))
+                for v in versions
+            },
+            "index.md": _page(
+                env.get_template("docs/api-index.md.j2").render(
+                    versions=versions, current=current, root="../"
+                )
+            ),
         },
         f"{DOCS_DIR}/{SPECS_DIR}": spec_files(model),
         f"{DOCS_DIR}/{SNIPPETS_DIR}": {
@@ -127,6 +135,11 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
             "conformance-links.md": _page(
                 env.get_template("docs/conformance-links.md.j2").render(versions=versions)
             ),
+            "current-version.md": _page(
+                env.get_template("docs/current-version.md.j2").render(
+                    current=current, versions=versions, root=""
+                )
+            ),
             "review-link.md": _page(
                 env.get_template("docs/review-link.md.j2").render(present=review is not None)
             ),
@@ -141,6 +154,7 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
         f"{DOCS_DIR}/{VERSIONS_PAGE}": _page(
             env.get_template("docs/versions.md.j2").render(
                 versions=versions,
+                current=current,
                 groups=header_groups(model),
                 lifecycle=lifecycle_headers(model),
                 policy_url=model.registry.policy_url,
