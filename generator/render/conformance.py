@@ -91,6 +91,13 @@ class StatusView:
 
 
 @dataclass(frozen=True)
+class SharedParameter:
+    anchor: str
+    parameter: ParameterView
+    operations: int
+
+
+@dataclass(frozen=True)
 class SharedStatus:
     anchor: str
     status: StatusView
@@ -229,7 +236,7 @@ class ConformanceView:
     changes: VersionChanges | None
     statement: StatementText
     shared_statuses: tuple[SharedStatus, ...]
-    shared_parameters: tuple[ParameterView, ...]
+    shared_parameters: tuple[SharedParameter, ...]
 
     @property
     def standard_transactions(self) -> tuple[TransactionView, ...]:
@@ -294,7 +301,9 @@ def conformance_view(
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
         statement=_statement(dicom.get("statement")),
         shared_statuses=tuple(SharedStatus(key, status, count) for status, (key, count) in statuses.items()),
-        shared_parameters=tuple(parameters),
+        shared_parameters=tuple(
+            SharedParameter(key, parameter, count) for parameter, (key, count) in parameters.items()
+        ),
     )
 
 
