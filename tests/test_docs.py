@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import os
 import re
 import shutil
@@ -123,14 +124,41 @@ def real_pages(real_model: ApiModel) -> dict[str, bytes]:
 
 # --- the site builds ----------------------------------------------------------------------------------------
 
+# What must not reach a reader: Markdown that did not render, text cut short, the review's schema paths.
+ARTEFACTS = {
+    "raw bold": r"\*\*",
+    "raw backtick": r"`",
+    "cut text": r"…",
+    "schema path": r"\$[:.]",
+    "attr list": r"\{[:#]",
+}
+# Names only the API team knows: spec extensions, code, build commands, repository paths.
+INTERNAL = re.compile(r"\bx-[a-z][\w.-]*|dicom_service|make generate|generator/|\bspecs/\w|\bsite/\w")
 
-@pytest.mark.slow
-def test_site_builds_strictly_from_a_fresh_render(tmp_path: Path) -> None:
-    result = build_site(tmp_path)
+
+def article_text(html_text: str) -> tuple[str, str]:
+    """(prose, code) a reader sees in a page's article: comments and tags removed, entities decoded."""
+    match = re.search(r"<article[^>]*>(.*)</article>", html_text, re.S)
+    body = re.sub(r"<!--.*?-->", "", match.group(1) if match else "", flags=re.S)
+    code = " ".join(re.findall(r"<(?:code|pre)[^>]*>(.*?)</(?:code|pre)>", body, flags=re.S))
+    prose = re.sub(r"<(code|pre)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return tuple(html.unescape(re.sub(r"<[^>]+>", " ", part)) for part in (prose, code))  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as `make generate && make docs` builds it (build/site), built once for the module."""
+    root = tmp_path_factory.mktemp("built")
+    result = build_site(root)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "WARNING" not in output, output
-    built = tmp_path / "build" / "site"
+    return root / "build" / "site"
+
+
+@pytest.mark.slow
+def test_site_builds_strictly_from_a_fresh_render(built_site: Path) -> None:
+    built = built_site
     for path in ["index.html", "versioning-policy.html", "versions.html", "migration.html", "specs/v2.yaml"]:
         assert (built / path).is_file(), path
     for version in load_api(ROOT / "specs").model.registry.versions:
@@ -141,6 +169,27 @@ def test_site_builds_strictly_from_a_fresh_render(tmp_path: Path) -> None:
     assert not re.search(
         r"https?://(fonts\.googleapis|fonts\.gstatic|unpkg|cdn\.)", (built / "index.html").read_text()
     )
+
+
+@pytest.mark.slow
+def test_built_pages_show_no_raw_markdown_and_no_internal_names(built_site: Path) -> None:
+    pages = [p for p in built_site.rglob("*.html") if p.name != "404.html" and "assets" not in p.parts]
+    client_pages = [p for p in pages if p.name != "review-rules.html"]  # that page is for API maintainers
+    assert len(client_pages) >= 10
+    problems = []
+    for path in client_pages:
+        prose, code = article_text(path.read_text(encoding="utf-8"))
+        problems += [(path.name, name) for name, pattern in ARTEFACTS.items() if re.search(pattern, prose)]
+        problems += [(path.name, found) for found in INTERNAL.findall(prose + " " + code)]
+    assert not problems, sorted(set(problems))
+
+
+@pytest.mark.slow
+def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: Path) -> None:
+    assert not list(built_site.rglob("*.map"))
+    assert not list((built_site / "assets" / "javascripts").rglob("lunr.*.min.js"))
+    size = sum(p.stat().st_size for p in built_site.rglob("*") if p.is_file())
+    assert size < 6_000_000, size  # 10.3 MB before: 3.2 MB of source maps, 30 unused search languages
 
 
 @pytest.mark.slow

@@ -478,7 +478,9 @@ def _parameter(param: Parameter) -> ParameterView:
         type=schema_type(schema),
         required=param.required,
         default=literal(schema["default"]) if "default" in schema else None,
-        bounds=tuple(f"{sign} {literal(schema[key])}" for key, sign in _BOUND_KEYS if key in schema),
+        bounds=tuple(
+            f"{sign} {literal(schema[key], limit=10_000)}" for key, sign in _BOUND_KEYS if key in schema
+        ),
         enum=tuple(literal(v) for v in schema.get("enum") or (schema.get("items") or {}).get("enum") or []),
         description=public_text(param.description),
     )
