@@ -8,7 +8,6 @@ appears in its transaction's route table. Spec text stays unescaped here; the te
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +27,9 @@ from generator.render.docviews import (
     version_view,
     version_views,
 )
+from generator.render.statement import StatementText, shared_entries, statement_text, words
 
 NON_STANDARD = "Non-standard APIs"
-SHARED_AT = 3  # a status or parameter documented the same way in this many operations is described once
 VERSIONING_HEADERS = {"api-supported-versions", "api-deprecated-versions"}
 _BOUND_KEYS = (
     ("minimum", "≥"),
@@ -204,18 +203,6 @@ class Coded:
 
 
 @dataclass(frozen=True)
-class StatementText:
-    """The statement's prose sections that no operation carries (`x-dicom.statement`)."""
-
-    not_supported: tuple[str, ...]
-    store_sop_classes: str
-    store_transfer_syntaxes: str
-    character_sets: str
-    security: str
-    configuration: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class ConformanceView:
     version: VersionView
     versions: tuple[VersionView, ...]  # every version, newest first, for the cross links
@@ -261,10 +248,10 @@ def conformance_view(
     spec = model.spec(version_name)
     names = _syntax_names(spec)
     bases = [op for op in spec.operations if not _is_twin(op, spec)]
-    statuses = _shared(
+    statuses = shared_entries(
         Counter(_status(r) for op in bases for r in op.responses), lambda st: f"status-{st.status}"
     )
-    parameters = _shared(
+    parameters = shared_entries(
         Counter(_parameter(p) for op in bases for p in op.parameters if not p.dicom_attribute),
         lambda p: p.anchor,
     )
@@ -295,11 +282,11 @@ def conformance_view(
             if isinstance(e, dict)
         ),
         excluded_vrs=tuple(str(v) for v in dicom.get("metadataExcludedVRs") or []),
-        limits=tuple((_words(k), v) for k, v in flatten(dicom.get("limits"))),
+        limits=tuple((words(k), v) for k, v in flatten(dicom.get("limits"))),
         other=tuple(pair for key in dicom if key not in _KNOWN_DICOM for pair in flatten(dicom[key], key)),
         previous=version_view(previous) if previous else None,
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
-        statement=_statement(dicom.get("statement")),
+        statement=statement_text(dicom.get("statement")),
         shared_statuses=tuple(SharedStatus(key, status, count) for status, (key, count) in statuses.items()),
         shared_parameters=tuple(
             SharedParameter(key, parameter, count) for parameter, (key, count) in parameters.items()
@@ -315,25 +302,6 @@ class Shared:
     parameters: dict[ParameterView, tuple[str, int]]
 
 
-def _shared(counts: Counter[Any], key: Any) -> dict[Any, tuple[str, int]]:
-    """The entries at least SHARED_AT operations share, with unique anchors, most shared first."""
-    entries: dict[Any, tuple[str, int]] = {}
-    used: Counter[str] = Counter()
-    for entry, count in sorted(counts.items(), key=lambda item: (str(key(item[0])), -item[1])):
-        if count < SHARED_AT:
-            continue
-        base = key(entry)
-        used[base] += 1
-        entries[entry] = (base if used[base] == 1 else f"{base}-{used[base]}", count)
-    return entries
-
-
-def _words(key: str) -> str:
-    """`maxRequestSize` → `Max request size`."""
-    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", key).replace(".", ": ").lower()
-    return text[:1].upper() + text[1:]
-
-
 def _is_twin(op: Operation, spec: ApiSpec) -> bool:
     return op.base_operation_id != op.operation_id and any(
         o.operation_id == op.base_operation_id for o in spec.operations
@@ -343,25 +311,6 @@ def _is_twin(op: Operation, spec: ApiSpec) -> bool:
 def _status(response: Any) -> StatusView:
     return StatusView(
         response.status, public_text(response.description), tuple(m.name for m in response.content)
-    )
-
-
-def _statement(raw: Any) -> StatementText:
-    raw = raw if isinstance(raw, dict) else {}
-
-    def texts(key: str) -> tuple[str, ...]:
-        return tuple(" ".join(str(v).split()) for v in raw.get(key) or [])
-
-    def text(key: str) -> str:
-        return " ".join(str(raw.get(key, "")).split())
-
-    return StatementText(
-        not_supported=texts("notSupported"),
-        store_sop_classes=text("storeSopClasses"),
-        store_transfer_syntaxes=text("storeTransferSyntaxes"),
-        character_sets=text("characterSets"),
-        security=text("security"),
-        configuration=texts("configuration"),
     )
 
 
