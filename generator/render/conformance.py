@@ -249,7 +249,8 @@ def conformance_view(
     names = _syntax_names(spec)
     bases = [op for op in spec.operations if not _is_twin(op, spec)]
     statuses = shared_entries(
-        Counter(_status(r) for op in bases for r in op.responses), lambda st: f"status-{st.status}"
+        Counter(_status(r) for op in bases for r in op.responses if r.status[:1] in "45"),
+        lambda st: f"status-{st.status}",
     )
     parameters = shared_entries(
         Counter(_parameter(p) for op in bases for p in op.parameters if not p.dicom_attribute),
