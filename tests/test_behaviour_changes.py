@@ -87,7 +87,7 @@ def test_the_migration_guide_puts_every_declared_change_first_as_breaking(tmp_pa
     )
     text = render_docs(model, environment(ROOT / "templates"))[1]["site/migration.md"].decode()
     row = next(line for line in text.splitlines() if "`stow-202-on-warnings`" in line)
-    assert row.startswith("| **Breaking**<br>`stow-202-on-warnings` | Store answers 202")
+    assert row.startswith("| **Breaking** | `stow-202-on-warnings`<br>Store answers 202")
     assert "**Before:** 200 OK." in row and "Treat 202 as stored with problems." in row
 
 
