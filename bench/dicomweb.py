@@ -1,0 +1,164 @@
+"""The DICOMweb service over HTTP against Orthanc's DICOMweb plugin, side by side in one run.
+
+Each round starts both servers as processes of their own on loopback, each on a fresh empty store (a new
+temporary folder), and runs every measure of bench/workload.py on one then the other with the same
+keep-alive client, the order flipping from round to round so that drift in machine load hits both alike.
+Figures are the median of the rounds (reads: each round's median latency; stores: instances per second);
+the ratio reads "faster" when ours is ahead. Peak RSS (VmHWM) of each server process is shown beside them.
+
+    python -m bench dicomweb               # this part alone, within `make bench`'s runner
+    python -m bench.dicomweb --peer-only   # Orthanc only (to check the harness)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import orthanc
+from bench.servers import Server, ServerError, free_port
+from bench.workload import MEASURES, Client, Measure, Study, make_studies
+
+ROUNDS = 3
+OURS, PEER = "ours", "Orthanc"
+MEMORY = "peak RSS of the server process"
+
+
+def service(scratch: Path) -> Server:
+    """The real service (`make serve`): uvicorn in this interpreter, its index and files under `scratch`."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "dicom_service.app:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    env = {**os.environ, "DATA_DIR": str(scratch / "data")}
+    base = f"http://127.0.0.1:{port}"
+    return Server(OURS, command, base, "/v2", "/v2/studies", scratch / "service.log", env=env)
+
+
+Figures = dict[str, dict[str, list[float]]]  # server → measure label (or MEMORY) → one figure per round
+
+
+def _round(
+    starters: dict[str, Server], studies: list[Study], client: Client, figures: Figures, flip: bool
+) -> None:
+    servers = list(starters.values())
+    if flip:
+        servers.reverse()
+    try:
+        for server in servers:
+            server.start()
+        for measure in MEASURES:
+            for server in servers:
+                server.check_alive()
+                client.server = server.name
+                figures[server.name][measure.label].append(measure.run(client, server.root, studies))
+    finally:
+        for server in servers:
+            server.stop()
+            if server.peak_rss_mb is not None:
+                figures[server.name][MEMORY].append(server.peak_rss_mb)
+
+
+def measure(peer_only: bool = False) -> tuple[Figures, list[str]]:
+    """Figures of every round for each server that could run, and notes (why a server was left out)."""
+    notes = []
+    peer: tuple[Path, Path] | None = None
+    try:
+        peer = orthanc.install()
+    except orthanc.Unavailable as exc:
+        notes.append(f"Orthanc left out: {exc}")
+    names = ([] if peer_only else [OURS]) + ([PEER] if peer else [])
+    if not names:
+        raise ServerError("; ".join(notes))
+    studies = make_studies()
+    labels = [m.label for m in MEASURES] + [MEMORY]
+    figures: Figures = {name: {label: [] for label in labels} for name in names}
+    client = Client()
+    try:
+        for number in range(ROUNDS):
+            with tempfile.TemporaryDirectory(prefix="bench-dicomweb-") as scratch:
+                servers: dict[str, Server] = {}
+                if OURS in names:
+                    (Path(scratch) / OURS).mkdir()
+                    servers[OURS] = service(Path(scratch) / OURS)
+                if peer:
+                    (Path(scratch) / PEER).mkdir()
+                    servers[PEER] = orthanc.server(*peer, Path(scratch) / PEER)
+                _round(servers, studies, client, figures, flip=number % 2 == 1)
+    finally:
+        client.close()
+    return figures, notes
+
+
+def _cell(values: list[float], unit: str) -> str:
+    if not values:
+        return "—"
+    digits = 0 if unit in ("inst/s", "MB") or statistics.median(values) >= 100 else 1
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:.{digits}f} {unit} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def _ratio(ours: list[float], peer: list[float], higher_is_better: bool) -> float | None:
+    if not ours or not peer:
+        return None
+    a, b = statistics.median(ours), statistics.median(peer)
+    return a / b if higher_is_better else b / a
+
+
+def table(figures: Figures) -> list[str]:
+    ours, peer = figures.get(OURS, {}), figures.get(PEER, {})
+    rows: list[tuple[str, str, str, str]] = [("measure", OURS, PEER, "ratio (>1: ours ahead)")]
+    behind = []
+    measures: list[Measure | None] = [*MEASURES, None]
+    for m in measures:
+        label, unit, higher = (m.label, m.unit, m.higher_is_better) if m else (MEMORY, "MB", False)
+        ratio = _ratio(ours.get(label, []), peer.get(label, []), higher)
+        if ratio is None:
+            verdict = "—"
+        elif m is None:
+            verdict = f"{ratio:.2f}x ({'less' if ratio >= 1 else 'more'} memory)"
+        else:
+            verdict = f"{ratio:.2f}x faster" if ratio >= 1 else f"{ratio:.2f}x (slower)"
+            if ratio < 1:
+                behind.append(label)
+        rows.append((label, _cell(ours.get(label, []), unit), _cell(peer.get(label, []), unit), verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    if ours and peer:
+        goal = "met" if not behind else f"NOT met ({', '.join(behind)})"
+    else:
+        goal = "not measured (one side missing)"
+    lines.append(f"goal: ahead of Orthanc on every speed figure: {goal}")
+    return lines
+
+
+def run(peer_only: bool = False) -> list[str]:
+    figures, notes = measure(peer_only)
+    rounds = len(next(iter(figures.values()))[MEASURES[0].label])
+    return [
+        *notes,
+        *table(figures),
+        f"(median of {rounds} rounds, min–max in brackets; reads: each round's median request; one "
+        "keep-alive client, servers alternating, each round on fresh empty stores)",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dicomweb", description="DICOMweb service against Orthanc"
+    )
+    parser.add_argument("--peer-only", action="store_true", help="measure Orthanc alone (checks the harness)")
+    args = parser.parse_args()
+    for line in run(args.peer_only):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
