@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import orthanc
@@ -41,12 +42,16 @@ def service(scratch: Path) -> Server:
 Figures = dict[str, dict[str, list[float]]]  # server → measure label (or MEMORY) → one figure per round
 
 
-def _round(
-    starters: dict[str, Server], studies: list[Study], client: Client, figures: Figures, flip: bool
-) -> None:
-    servers = list(starters.values())
-    if flip:
-        servers.reverse()
+@dataclass
+class Results:
+    figures: Figures
+    notes: list[str] = field(default_factory=list)  # why a server was left out
+    # (connections opened, requests sent) per server and round
+    connections: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+def _round(servers: list[Server], studies: list[Study], client: Client, results: Results) -> None:
+    """Both servers started on their fresh stores, then every measure on each in turn, then both stopped."""
     try:
         for server in servers:
             server.start()
@@ -54,16 +59,18 @@ def _round(
             for server in servers:
                 server.check_alive()
                 client.server = server.name
-                figures[server.name][measure.label].append(measure.run(client, server.root, studies))
+                results.figures[server.name][measure.label].append(measure.run(client, server.root, studies))
+        for server in servers:
+            results.connections.setdefault(server.name, []).append(client.connections(server.root))
     finally:
         for server in servers:
             server.stop()
             if server.peak_rss_mb is not None:
-                figures[server.name][MEMORY].append(server.peak_rss_mb)
+                results.figures[server.name][MEMORY].append(server.peak_rss_mb)
 
 
-def measure(peer_only: bool = False) -> tuple[Figures, list[str]]:
-    """Figures of every round for each server that could run, and notes (why a server was left out)."""
+def measure(peer_only: bool = False) -> Results:
+    """Figures of every round for each server that could run."""
     notes = []
     peer: tuple[Path, Path] | None = None
     try:
@@ -75,22 +82,24 @@ def measure(peer_only: bool = False) -> tuple[Figures, list[str]]:
         raise ServerError("; ".join(notes))
     studies = make_studies()
     labels = [m.label for m in MEASURES] + [MEMORY]
-    figures: Figures = {name: {label: [] for label in labels} for name in names}
+    results = Results({name: {label: [] for label in labels} for name in names}, notes)
     client = Client()
     try:
         for number in range(ROUNDS):
             with tempfile.TemporaryDirectory(prefix="bench-dicomweb-") as scratch:
-                servers: dict[str, Server] = {}
+                servers: list[Server] = []
                 if OURS in names:
                     (Path(scratch) / OURS).mkdir()
-                    servers[OURS] = service(Path(scratch) / OURS)
+                    servers.append(service(Path(scratch) / OURS))
                 if peer:
                     (Path(scratch) / PEER).mkdir()
-                    servers[PEER] = orthanc.server(*peer, Path(scratch) / PEER)
-                _round(servers, studies, client, figures, flip=number % 2 == 1)
+                    servers.append(orthanc.server(*peer, Path(scratch) / PEER))
+                if number % 2:  # the other order every other round
+                    servers.reverse()
+                _round(servers, studies, client, results)
     finally:
         client.close()
-    return figures, notes
+    return results
 
 
 def _cell(values: list[float], unit: str) -> str:
@@ -139,11 +148,16 @@ def table(figures: Figures) -> list[str]:
 
 
 def run(peer_only: bool = False) -> list[str]:
-    figures, notes = measure(peer_only)
-    rounds = len(next(iter(figures.values()))[MEASURES[0].label])
+    results = measure(peer_only)
+    rounds = len(next(iter(results.figures.values()))[MEASURES[0].label])
+    links = ", ".join(
+        f"{name} {sum(c for c, _ in per_round)} connections for {sum(r for _, r in per_round)} requests"
+        for name, per_round in results.connections.items()
+    )
     return [
-        *notes,
-        *table(figures),
+        *results.notes,
+        *table(results.figures),
+        f"(keep-alive: {links})",
         f"(median of {rounds} rounds, min–max in brackets; reads: each round's median request; one "
         "keep-alive client, servers alternating, each round on fresh empty stores)",
     ]
