@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench import orthanc
 from bench.servers import Server, ServerError, free_port
-from bench.workload import MEASURES, Client, Measure, Study, make_studies
+from bench.workload import MEASURES, BenchError, Client, Measure, Study, make_studies
 
 ROUNDS = 3
 OURS, PEER = "ours", "Orthanc"
@@ -48,6 +48,8 @@ class Results:
     notes: list[str] = field(default_factory=list)  # why a server was left out
     # (connections opened, requests sent) per server and round
     connections: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # server → measure label → the wrong answer that ended that measure (no figure is kept for it)
+    failures: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _round(servers: list[Server], studies: list[Study], client: Client, results: Results) -> None:
@@ -58,8 +60,17 @@ def _round(servers: list[Server], studies: list[Study], client: Client, results:
         for measure in MEASURES:
             for server in servers:
                 server.check_alive()
+                failed = results.failures.setdefault(server.name, {})
+                if measure.label in failed:
+                    continue
                 client.server = server.name
-                results.figures[server.name][measure.label].append(measure.run(client, server.root, studies))
+                try:
+                    figure = measure.run(client, server.root, studies)
+                except BenchError as exc:  # this measure is over for this server; the others still run
+                    failed[measure.label] = str(exc)
+                    results.figures[server.name][measure.label].clear()
+                    continue
+                results.figures[server.name][measure.label].append(figure)
         for server in servers:
             results.connections.setdefault(server.name, []).append(client.connections(server.root))
     finally:
@@ -117,15 +128,25 @@ def _ratio(ours: list[float], peer: list[float], higher_is_better: bool) -> floa
     return a / b if higher_is_better else b / a
 
 
-def table(figures: Figures) -> list[str]:
-    ours, peer = figures.get(OURS, {}), figures.get(PEER, {})
+def table(results: Results) -> list[str]:
+    ours, peer = results.figures.get(OURS, {}), results.figures.get(PEER, {})
+    failed = {name: set(labels) for name, labels in results.failures.items()}
+
+    def cell(name: str, label: str, unit: str) -> str:
+        if label in failed.get(name, ()):
+            return "FAILED"
+        return _cell(results.figures.get(name, {}).get(label, []), unit)
+
     rows: list[tuple[str, str, str, str]] = [("measure", OURS, PEER, "ratio (>1: ours ahead)")]
     behind = []
     measures: list[Measure | None] = [*MEASURES, None]
     for m in measures:
         label, unit, higher = (m.label, m.unit, m.higher_is_better) if m else (MEMORY, "MB", False)
         ratio = _ratio(ours.get(label, []), peer.get(label, []), higher)
-        if ratio is None:
+        if label in failed.get(OURS, ()):
+            verdict = "—"
+            behind.append(f"{label} failed")
+        elif ratio is None:
             verdict = "—"
         elif m is None:
             verdict = f"{ratio:.2f}x ({'less' if ratio >= 1 else 'more'} memory)"
@@ -133,32 +154,34 @@ def table(figures: Figures) -> list[str]:
             verdict = f"{ratio:.2f}x faster" if ratio >= 1 else f"{ratio:.2f}x (slower)"
             if ratio < 1:
                 behind.append(label)
-        rows.append((label, _cell(ours.get(label, []), unit), _cell(peer.get(label, []), unit), verdict))
+        rows.append((label, cell(OURS, label, unit), cell(PEER, label, unit), verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     if ours and peer:
-        goal = "met" if not behind else f"NOT met ({', '.join(behind)})"
+        goal = "met" if not behind else f"NOT met: {'; '.join(behind)}"
     else:
         goal = "not measured (one side missing)"
     lines.append(f"goal: ahead of Orthanc on every speed figure: {goal}")
+    for name, labels in results.failures.items():
+        for label, message in labels.items():
+            lines.append(f"{name} failed {label!r}: {message}")
     return lines
 
 
 def run(peer_only: bool = False) -> list[str]:
     results = measure(peer_only)
-    rounds = len(next(iter(results.figures.values()))[MEASURES[0].label])
     links = ", ".join(
         f"{name} {sum(c for c, _ in per_round)} connections for {sum(r for _, r in per_round)} requests"
         for name, per_round in results.connections.items()
     )
     return [
         *results.notes,
-        *table(results.figures),
+        *table(results),
         f"(keep-alive: {links})",
-        f"(median of {rounds} rounds, min–max in brackets; reads: each round's median request; one "
+        f"(median of {ROUNDS} rounds, min–max in brackets; reads: each round's median request; one "
         "keep-alive client, servers alternating, each round on fresh empty stores)",
     ]
 

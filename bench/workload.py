@@ -129,7 +129,7 @@ class Client:
         if not 200 <= response.status_code < 300:
             raise BenchError(
                 f"{self.server}: {method} {url} (Accept: {accept}) answered {response.status_code}: "
-                f"{response.text[:500]!r}"
+                f"{response.content[:300]!r}"
             )
         return elapsed, response
 
@@ -137,7 +137,7 @@ class Client:
         request = response.request
         return BenchError(
             f"{self.server}: {request.method} {request.url} answered {response.status_code} but {what}: "
-            f"{response.content[:300]!r}"
+            f"{response.content[:160]!r}"
         )
 
 
