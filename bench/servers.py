@@ -69,14 +69,20 @@ class Server:
             self.process = subprocess.Popen(
                 self.command, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
             )
+        probe = requests.Session()
+        probe.trust_env = False  # loopback only: no proxy
+        try:
+            self._wait_ready(self.process, probe)
+        finally:
+            probe.close()
+
+    def _wait_ready(self, process: subprocess.Popen[bytes], probe: requests.Session) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(
-                    f"{self.name} exited with {self.process.returncode} at start:\n{self.tail()}"
-                )
+            if process.poll() is not None:
+                raise ServerError(f"{self.name} exited with {process.returncode} at start:\n{self.tail()}")
             try:
-                if self.ready(requests.get(self.base_url + self.ready_path, timeout=2)):
+                if self.ready(probe.get(self.base_url + self.ready_path, timeout=2)):
                     return
             except requests.RequestException:
                 pass
