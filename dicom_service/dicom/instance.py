@@ -88,7 +88,9 @@ def read(path: str, behaviour: Behaviour) -> Instance:
 def _check_complete(ds: pydicom.Dataset, path: str) -> None:
     """pydicom reads a cut-off file without complaint; the last element must end where the file ends."""
     if not ds._dict:
-        raise Rejected(PROCESSING_FAILURE, "The file holds file meta information but no data set.")
+        raise Rejected(
+            PROCESSING_FAILURE, "The file is truncated: it holds file meta information but no data set."
+        )
     size = os.path.getsize(path)
     last = ds._dict[list(ds._dict)[-1]]
     tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)

@@ -6,9 +6,14 @@ import io
 from typing import Any
 
 import pydicom
+import pydicom.config
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
+
+# Tests build deliberately invalid values; pydicom would warn (an error under pytest's settings).
+pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
 
 
 def instance(
@@ -40,7 +45,11 @@ def part10(ds: Dataset) -> bytes:
     return buffer.getvalue()
 
 
-def multipart(bodies: list[bytes], boundary: str = "test-boundary", part_type: str = "application/dicom") -> tuple[bytes, str]:
-    chunks = [f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode() + body + b"\r\n" for body in bodies]
+def multipart(
+    bodies: list[bytes], boundary: str = "test-boundary", part_type: str = "application/dicom"
+) -> tuple[bytes, str]:
+    chunks = [
+        f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode() + body + b"\r\n" for body in bodies
+    ]
     body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
     return body, f'multipart/related; type="application/dicom"; boundary={boundary}'
