@@ -28,8 +28,8 @@ from requests.adapters import HTTPAdapter
 
 STUDIES = 20
 INSTANCES = 10
-READS = 50  # requests per read measure and round
-LISTINGS = 20  # the listing of every study is the slowest read; fewer requests keep the run short
+READS = 40  # requests per read measure and round
+LISTINGS = 15  # the listing of every study is the slowest read; fewer requests keep the run short
 DICOM_JSON = "application/dicom+json"
 INSTANCE_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
