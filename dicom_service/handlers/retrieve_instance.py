@@ -12,4 +12,6 @@ from dicom_service.web.retrieve import instances
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await instances(ctx, ctx.params["studyInstanceUid"], ctx.params["seriesInstanceUid"], ctx.params["sopInstanceUid"])
+    return await instances(
+        ctx, ctx.params["studyInstanceUid"], ctx.params["seriesInstanceUid"], ctx.params["sopInstanceUid"]
+    )
