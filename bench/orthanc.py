@@ -42,7 +42,10 @@ def install() -> tuple[Path, Path]:
     if shutil.which("apt-get") is None:
         raise Unavailable("Orthanc is not installed and this machine has no apt-get to install it")
     if os.geteuid() != 0:
-        raise Unavailable(f"Orthanc is not installed; run as root or `apt-get install {' '.join(PACKAGES)}`")
+        packages = " ".join(PACKAGES)
+        raise Unavailable(
+            f"Orthanc is not installed; run the bench as root, or `sudo apt-get install {packages}`"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock = ["-o", "DPkg::Lock::Timeout=300"]
     for command in (
