@@ -223,9 +223,7 @@ class OperationDiff:
         compare_extensions(self.recorder, self.label, (old, was.pointer), (new, pointer))
         old_schema, new_schema = parameter_schema(old, was.pointer), parameter_schema(new, pointer)
         if old_schema is not None or new_schema is not None:
-            self.request.compare(
-                [old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], f"{name} $"
-            )
+            self.request.compare([old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], name)
 
     def _request_body(self) -> None:
         old, old_pointer = self._part(self.base, self.raw_old, self.old.pointer, "requestBody")
@@ -279,7 +277,7 @@ class OperationDiff:
                 diff.compare(
                     [(was.node.get("schema", {}), join_pointer(was.pointer, "schema"))],
                     [(now.node.get("schema", {}), join_pointer(now.pointer, "schema"))],
-                    f"{context} ({now.name}) $",
+                    f"{context} ({now.name})",
                 )
 
     def _responses(self) -> None:

@@ -22,6 +22,7 @@ class Change:
     side: Side  # head for what HEAD has, base for what HEAD no longer has
     message: str
     version: str = ""
+    context: str = ""  # where in the call: "response 200 (application/json)", "query parameter limit"
 
     @property
     def breaking(self) -> bool:
@@ -40,11 +41,12 @@ class Change:
 
 @dataclass
 class Recorder:
-    """Collects the changes of one pair of documents; the same rule at the same place is reported once."""
+    """Collects the changes of one pair of documents; the same change at the same place and in the same
+    part of an operation is recorded once."""
 
     version: str = ""
     changes: list[Change] = field(default_factory=list)
-    _seen: set[tuple[str, str, str, str]] = field(default_factory=set)
+    _seen: set[tuple[str, str, str, str, str, str]] = field(default_factory=set)
 
     def add(
         self,
@@ -55,15 +57,18 @@ class Recorder:
         side: Side,
         message: str,
         direction: str = "n/a",
+        context: str = "",
     ) -> None:
         judged = rule(rule_id)  # KeyError: the checker found something the policy table does not name
         allowed = ("request", "response") if judged.direction == "both" else (judged.direction,)
         if direction not in allowed:
             raise ValueError(f"rule {rule_id} is for {judged.direction}, reported for {direction}")
-        key = (rule_id, operation[0], location, side)
+        key = (rule_id, operation[0], location, side, message, context)
         if key in self._seen:
             return
         self._seen.add(key)
         self.changes.append(
-            Change(judged, direction, operation[0], operation[1], location, side, message, self.version)
+            Change(
+                judged, direction, operation[0], operation[1], location, side, message, self.version, context
+            )
         )

@@ -26,18 +26,32 @@ def test_json_has_a_boolean_verdict_and_every_change_with_its_rule_and_place(pai
     by_rule = {c["rule"]: c for c in data["changes"]}
     assert set(by_rule) == {"operation-id-changed", "response-enum-value-added", "response-property-added"}
     enum = by_rule["response-enum-value-added"]
+    head = str(pair[1])
+    line = pair[1].read_text().splitlines().index("          enum:") + 1
     assert enum == {
         "rule": "response-enum-value-added",
         "breaking": True,
         "severity": "breaking",
         "direction": "response",
+        "directions": ["response"],
         "operation": "GET /operations/{id}",
         "operationId": "readOperation",
+        "operations": [
+            {
+                "operation": "GET /operations/{id}",
+                "operationId": "readOperation",
+                "direction": "response",
+                "part": "response 200 (application/json)",
+            }
+        ],
+        "parts": ["response 200 (application/json)"],
         "location": STATUS_ENUM,
         "document": "head",
+        "file": head,
+        "line": line,
         "version": "1",
         "policy": enum["policy"],
-        "message": 'response 200 (application/json) $.status: enum value(s) "succeeded" added',
+        "message": 'OperationStatus.status: enum value(s) "succeeded" added',
         "exempt": False,
         "exemption": None,
         "waived": False,
@@ -62,13 +76,19 @@ def test_markdown_is_a_pull_request_comment_with_one_table_row_per_change(pair: 
     assert lines[1] == "## ❌ Spec review: policy violation"
     assert "1 breaking, 1 not allowed, 0 waived, 0 exempt, 1 warning(s), 1 non-breaking" in run.out
     assert "> **breaking change without a new major version" in run.out
-    header = "| Status | Rule | Breaking | Operation | Location | Version | Change | Policy |"
-    assert header in lines
+    assert "### Breaking changes (1)" in lines
+    assert "| Status | Rule | Change | Affects | Location | Policy |" in lines  # breaking: with the policy
+    assert "| Status | Rule | Change | Affects | Location |" in lines  # the rest, folded
+    assert lines.index("### Breaking changes (1)") < lines.index(
+        "<summary>Non-breaking changes and warnings (2)</summary>"
+    )
     rows = [line for line in lines if line.startswith("| ") and "`" in line.split("|")[2]]
     assert len(rows) == 3
     enum_row = next(r for r in rows if "response-enum-value-added" in r)
-    assert "| yes |" in enum_row and f"`{STATUS_ENUM}` (head)" in enum_row
-    assert "GET /operations/{id} (readOperation)" in enum_row
+    line = pair[1].read_text().splitlines().index("          enum:") + 1
+    assert f"`{STATUS_ENUM}` (head line {line})" in enum_row
+    assert "GET /operations/{id} (readOperation) — response 200 (application/json)" in enum_row
+    assert "Deleting a property in a response" in enum_row
     added_row = next(r for r in rows if "response-property-added" in r)
     assert "note\\|x" in added_row  # a pipe in a name cannot break the table
 

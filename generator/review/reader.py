@@ -1,0 +1,424 @@
+"""Reads an OpenAPI 3.0 or 3.1 document for the review: leniently, and only the parts that make the contract.
+
+Lint is strict (`make lint-specs` validates every spec against the OpenAPI meta-schema); the review reads any
+document whose contract it can read, as the ecosystem's tools do. What does not change the contract becomes a
+warning: a number as info.version, a `default` outside its `enum`, path parameters used but not declared,
+fields OpenAPI does not define, `$ref` inside example values (literal data, never resolved). It refuses only
+what it cannot read: YAML or JSON it cannot parse, a document that is not OpenAPI 3.x, references that lead
+nowhere, and the parts the comparison walks (paths, operations, parameters, responses, content) when they do
+not have the shape OpenAPI gives them.
+
+Examples are dropped on reading: the review ignores them, and they are most of a large description.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from yaml.nodes import MappingNode, ScalarNode
+
+from generator.diagnostics import Diagnostic, Diagnostics, InputError, join_pointer, split_pointer
+from generator.loader import build_spec, lenient_version
+from generator.model import HTTP_METHODS, ApiSpec
+from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs
+from generator.registry import Version
+from generator.review.lines import Locator, line_finder, locator
+from generator.yamlsafe import YamlDocument
+
+WARNING = "warning"
+# Maps whose keys are names chosen by the author, never keywords (a property may be called `example`).
+_NAMED = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "definitions",
+        "$defs",
+        "paths",
+        "webhooks",
+        "responses",
+        "content",
+        "headers",
+        "links",
+        "callbacks",
+        "encoding",
+        "mapping",
+        "variables",
+        "dependentSchemas",
+    }
+)
+# Values that are literal data: never walked for examples or references.
+_LITERAL = frozenset({"enum", "const", "default"})
+_EXAMPLES = frozenset({"example", "examples"})
+_TEMPLATE = re.compile(r"\{([^}/]*)\}")
+_OPERATION_FIELDS = frozenset(
+    {
+        "tags",
+        "summary",
+        "description",
+        "externalDocs",
+        "operationId",
+        "parameters",
+        "requestBody",
+        "responses",
+        "callbacks",
+        "deprecated",
+        "security",
+        "servers",
+    }
+)
+_PATH_ITEM_FIELDS = frozenset({"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS})
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """One document as the review reads it: the spec, where its lines are, and what was read leniently."""
+
+    spec: ApiSpec
+    locate: Locator
+    warnings: tuple[Diagnostic, ...]
+
+
+def read_document(folder: Path, rel: str, label: str, version: Version | None = None) -> ReadSpec:
+    """The document `rel` under `folder`, named `label` in messages; InputError only when it cannot be read.
+
+    `version` comes from a registry; without one the document's info.version names it.
+    """
+    diagnostics = Diagnostics()
+    files = SpecFiles(folder, diagnostics)
+    doc = files.load(rel)
+    if doc is None:
+        raise InputError(_relabel(diagnostics, label, rel))
+    lines = line_finder(doc)
+    _Reader(doc, rel, diagnostics, lines).read()
+    if diagnostics.errors:
+        raise InputError(_relabel(diagnostics, label, rel))
+    result = bundle(files, rel)
+    if result is None:
+        raise InputError(_relabel(diagnostics, label, rel))
+    locate = locator(result, lines, rel, rel)
+    _check_refs(result.document, diagnostics, locate)
+    if diagnostics.errors:
+        raise InputError(_relabel(diagnostics, label, rel))
+    _check_shape(result, diagnostics, locate)
+    if diagnostics.errors:
+        raise InputError(_relabel(diagnostics, label, rel))
+    spec = build_spec(result, version or _own_version(doc, rel, diagnostics, lines))
+    _undeclared_path_parameters(spec, diagnostics, locate)
+    warnings = tuple(d for d in _relabel(diagnostics, label, rel) if d.severity == WARNING)
+    return ReadSpec(spec, locator(result, lines, label, rel), warnings)
+
+
+def _check_refs(document: Any, diagnostics: Diagnostics, locate: Locator) -> None:
+    """Internal references that dangle or loop: the contract behind them cannot be read."""
+    for pointer, ref in iter_refs(document):
+        if ref == UNRESOLVED or not ref.startswith("#"):
+            continue
+        seen = [pointer]
+        target_ref = ref
+        while True:
+            try:
+                target = _at(document, unquote(target_ref[1:]))
+            except (KeyError, ValueError):
+                problem = f"{target_ref!r} does not resolve"
+            else:
+                if not (isinstance(target, dict) and isinstance(target.get("$ref"), str)):
+                    break
+                if target_ref[1:] not in seen:
+                    seen.append(target_ref[1:])
+                    target_ref = target["$ref"]
+                    if target_ref.startswith("#") and target_ref != UNRESOLVED:
+                        continue
+                    break
+                problem = f"$ref cycle: {' -> '.join([*seen, target_ref[1:]])}"
+            where = join_pointer(pointer, "$ref")
+            file, line = locate(where)
+            diagnostics.add(file, where, "review-ref", problem, line)
+            break
+
+
+def _relabel(diagnostics: Diagnostics, label: str, rel: str) -> list[Diagnostic]:
+    """Diagnostics name files as the user named them: `label` for the document, folder-relative otherwise."""
+    base = Path(label).parent if Path(label).name == Path(rel).name else Path(label)
+    return [
+        Diagnostic(
+            label if d.file == rel else str(base / d.file), d.line, d.pointer, d.code, d.message, d.severity
+        )
+        for d in diagnostics
+    ]
+
+
+def _own_version(
+    doc: YamlDocument, rel: str, diagnostics: Diagnostics, lines: Callable[[str], int | None]
+) -> Version:
+    info = doc.data.get("info") if isinstance(doc.data, dict) else None
+    raw = info.get("version") if isinstance(info, dict) else None
+    if isinstance(raw, str) and raw:
+        name = raw
+    elif raw is None or isinstance(raw, dict | list):
+        name = "0"
+        diagnostics.add(
+            rel, "/info/version", "review-version", "info.version is missing; read as 0", None, WARNING
+        )
+    else:
+        name = _scalar_text(doc, "/info/version") or str(raw)
+        diagnostics.add(
+            rel,
+            "/info/version",
+            "review-version",
+            f"info.version {name} is a {type(raw).__name__}, not a string; read as {name!r} (quote it)",
+            lines("/info/version"),
+            WARNING,
+        )
+    number = lenient_version(name)
+    return Version(
+        name=name,
+        segment="v" + name,
+        aliases=(),
+        status="prerelease" if number.status else "released",
+        deprecated=False,
+        deprecation=None,
+        sunset=None,
+        spec=rel,
+        number=number,
+    )
+
+
+def _scalar_text(doc: YamlDocument, pointer: str) -> str | None:
+    """The scalar as written in a YAML source (`1.10` stays `1.10`); None for JSON sources."""
+    node = doc.root
+    for token in split_pointer(pointer):
+        if not isinstance(node, MappingNode):
+            return None
+        node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == token), None)
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+class _Reader:
+    """One walk of the parsed document: drops examples, notes what is read leniently, refuses non-OpenAPI."""
+
+    def __init__(
+        self, doc: YamlDocument, rel: str, diagnostics: Diagnostics, lines: Callable[[str], int | None]
+    ) -> None:
+        self.doc, self.rel, self.diagnostics, self.lines = doc, rel, diagnostics, lines
+
+    def warn(self, pointer: str, code: str, message: str) -> None:
+        self.diagnostics.add(self.rel, pointer, code, message, self.lines(pointer), WARNING)
+
+    def refuse(self, pointer: str, code: str, message: str) -> None:
+        self.diagnostics.add(self.rel, pointer, code, message, self.lines(pointer))
+
+    def read(self) -> None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self.refuse("", "review-not-openapi", "not an OpenAPI document: the top level must be a mapping")
+            return
+        if "swagger" in data and "openapi" not in data:
+            self.refuse("/swagger", "review-not-openapi", "Swagger 2.0 is not read; convert it to OpenAPI 3")
+            return
+        version = data.get("openapi")
+        if version is None:
+            if not isinstance(data.get("paths"), dict):
+                self.refuse("", "review-not-openapi", "not an OpenAPI document: no `openapi` and no `paths`")
+                return
+            self.warn("", "review-openapi-version", "no `openapi` field; read as OpenAPI 3.0")
+        elif not str(version).startswith("3."):
+            self.refuse(
+                "/openapi", "review-not-openapi", f"openapi {version!r}: only OpenAPI 3.0 and 3.1 are read"
+            )
+            return
+        elif not isinstance(version, str):
+            self.warn("/openapi", "review-openapi-version", f"openapi {version!r} is a number; quote it")
+        self._walk(data, "", False)
+        for key in data:
+            if key not in _TOP_FIELDS and not str(key).startswith("x-"):
+                self.warn(join_pointer("", key), "review-unknown-field", f"unknown field {key!r} ignored")
+
+    def _walk(self, node: dict[str, Any], pointer: str, named: bool) -> None:
+        """Drop `example`/`examples` where they are keywords; warn about defaults outside their enum."""
+        if not named:
+            for key in _EXAMPLES & node.keys():
+                refs = _refs(node[key])
+                if refs:
+                    where = join_pointer(pointer, key, *refs[0])
+                    self.warn(
+                        where,
+                        "review-example-ref",
+                        f"`$ref` inside an example is literal data, not resolved ({len(refs)} here)",
+                    )
+                del node[key]
+            enum, default = node.get("enum"), node.get("default", _NONE)
+            if isinstance(enum, list) and default is not _NONE and not _within(default, enum, node):
+                self.warn(
+                    join_pointer(pointer, "default"),
+                    "review-default-not-in-enum",
+                    f"default {_short(default)} is not one of the enum's values; the review reads the enum",
+                )
+        for key, value in node.items():
+            if named:
+                child_named = False
+            elif key in _LITERAL or str(key).startswith("x-"):
+                continue
+            else:
+                child_named = key in _NAMED or (pointer == "/components")
+            if isinstance(value, dict):
+                self._walk(value, join_pointer(pointer, key), child_named)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, dict):
+                        self._walk(item, join_pointer(pointer, key, i), False)
+
+
+_TOP_FIELDS = frozenset(
+    {"openapi", "info", "jsonSchemaDialect", "servers", "paths", "webhooks", "components", "security", "tags",
+     "externalDocs"}
+)  # fmt: skip
+_NONE: Any = object()
+
+
+def _within(value: Any, enum: list[Any], schema: dict[str, Any]) -> bool:
+    if value is None and schema.get("nullable") is True:
+        return True
+    return any(value == item and type(value) is type(item) for item in enum)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refs(node: Any) -> list[list[str | int]]:
+    """Paths of the `$ref` keys inside literal data (first 100)."""
+    found: list[list[str | int]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(node, [])]
+    while stack and len(found) < 100:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            if "$ref" in item:
+                found.append([*path, "$ref"])
+            stack.extend((v, [*path, k]) for k, v in item.items() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, [*path, i]) for i, v in enumerate(item) if isinstance(v, dict | list))
+    return sorted(found, key=lambda p: [str(t) for t in p])
+
+
+def _check_shape(result: Bundle, diagnostics: Diagnostics, locate: Locator) -> None:
+    """The parts the comparison walks must have OpenAPI's shape; anything else is a refusal, located."""
+    document = result.document
+
+    def refuse(pointer: str, message: str) -> None:
+        file, line = locate(pointer)
+        diagnostics.add(file, pointer, "review-shape", message, line)
+
+    def follow(node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 50:
+            ref = node["$ref"]
+            try:
+                node = _at(document, ref[1:]) if ref.startswith("#") else node
+            except KeyError:
+                return None
+            seen += 1
+            if not ref.startswith("#"):
+                break
+        return node
+
+    def mapping(node: Any, pointer: str, what: str) -> bool:
+        if node is not None and not isinstance(follow(node), dict):
+            refuse(pointer, f"{what} must be a mapping")
+            return False
+        return node is not None
+
+    paths = document.get("paths")
+    if paths is None:
+        return
+    if not mapping(paths, "/paths", "`paths`"):
+        return
+    for path, item in paths.items():
+        ipointer = join_pointer("/paths", path)
+        if not mapping(item, ipointer, f"path {path!r}"):
+            continue
+        item = follow(item)
+        _parameters(item.get("parameters"), join_pointer(ipointer, "parameters"), follow, refuse)
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            opointer = join_pointer(ipointer, method)
+            operation = item[method]
+            if not isinstance(operation, dict):
+                refuse(opointer, f"{method.upper()} {path} must be a mapping")
+                continue
+            for key in operation:
+                if key not in _OPERATION_FIELDS and not str(key).startswith("x-"):
+                    file, line = locate(join_pointer(opointer, key))
+                    message = f"{method.upper()} {path}: unknown field {key!r} ignored"
+                    diagnostics.add(
+                        file, join_pointer(opointer, key), "review-unknown-field", message, line, WARNING
+                    )
+            _parameters(operation.get("parameters"), join_pointer(opointer, "parameters"), follow, refuse)
+            body = operation.get("requestBody")
+            if mapping(body, join_pointer(opointer, "requestBody"), "`requestBody`"):
+                _content(follow(body), join_pointer(opointer, "requestBody"), mapping, follow)
+            responses = operation.get("responses")
+            if mapping(responses, join_pointer(opointer, "responses"), "`responses`"):
+                for status, response in follow(responses).items():
+                    rpointer = join_pointer(opointer, "responses", status)
+                    if mapping(response, rpointer, f"response {status}"):
+                        response = follow(response)
+                        _content(response, rpointer, mapping, follow)
+                        headers = response.get("headers")
+                        if mapping(headers, join_pointer(rpointer, "headers"), "`headers`"):
+                            for name, header in follow(headers).items():
+                                mapping(header, join_pointer(rpointer, "headers", name), f"header {name!r}")
+
+
+def _parameters(raw: Any, pointer: str, follow: Any, refuse: Any) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        refuse(pointer, "`parameters` must be a list")
+        return
+    for i, parameter in enumerate(raw):
+        if not isinstance(follow(parameter), dict):
+            refuse(join_pointer(pointer, i), "a parameter must be a mapping")
+
+
+def _content(holder: dict[str, Any], pointer: str, mapping: Any, follow: Any) -> None:
+    content = holder.get("content")
+    if mapping(content, join_pointer(pointer, "content"), "`content`"):
+        for name, media in follow(content).items():
+            mapping(media, join_pointer(pointer, "content", name), f"media type {name!r}")
+
+
+def _at(document: Any, pointer: str) -> Any:
+    node = document
+    for token in split_pointer(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def _undeclared_path_parameters(spec: ApiSpec, diagnostics: Diagnostics, locate: Locator) -> None:
+    for op in spec.operations:
+        declared = {p.name for p in op.parameters if p.location == "path"}
+        missing = [n for n in _TEMPLATE.findall(op.path) if n not in declared]
+        if missing:
+            file, line = locate(op.pointer)
+            names = ", ".join(missing)
+            diagnostics.add(
+                file,
+                op.pointer,
+                "review-path-parameter",
+                f"{op.method.upper()} {op.path}: path parameter(s) {names} used but not declared; "
+                "compared by their place in the path",
+                line,
+                WARNING,
+            )
