@@ -7,8 +7,10 @@ Exit 0 when nothing breaks or every breaking change is allowed (prerelease, new 
 
 from __future__ import annotations
 
+import gc
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, InputError
@@ -21,6 +23,24 @@ FORMATS = ("text", "markdown", "json")
 
 
 def run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:
+    with _paused_gc():
+        return _run_review(base, head, fmt, waivers_path, root)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """The documents become large trees of plain data without cycles, which the cyclic collector would
+    rescan again and again (measured on GitHub's 12 MB description: 8.3 s → 1.7 s to compare)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:
     if fmt not in FORMATS:
         raise InputError(
             [Diagnostic("--format", None, "", "review-input", f"format must be one of {', '.join(FORMATS)}")]

@@ -9,7 +9,6 @@ Anything else falls back to the YAML reader.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Callable
@@ -54,8 +53,12 @@ class JsonLines:
         self.text = text
         self.unit = unit
         self.fallback = fallback
-        self.newlines = [i for i, c in enumerate(text) if c == "\n"] if len(text) < 4096 else _newlines(text)
+        # Newlines before each block of the text: a line is a block's count plus a count inside one block.
+        self.blocks = [0]
+        for start in range(0, len(text), _BLOCK):
+            self.blocks.append(self.blocks[-1] + text.count("\n", start, start + _BLOCK))
         self.memo: dict[tuple[str, ...], int | None] = {(): text.index(text.lstrip()[0])}
+        self.containers: dict[int, dict[str, int] | list[int] | None] = {}
 
     def line(self, pointer: str) -> int | None:
         try:
@@ -65,7 +68,8 @@ class JsonLines:
         offset = self._offset(tokens)
         if offset is None:
             return self.fallback(pointer)
-        return bisect.bisect_right(self.newlines, offset) + 1
+        block = offset // _BLOCK
+        return self.blocks[block] + self.text.count("\n", block * _BLOCK, offset) + 1
 
     def _offset(self, tokens: tuple[str, ...]) -> int | None:
         """Where the member named by tokens starts (its key, or its first character in a list); for a member
@@ -80,30 +84,43 @@ class JsonLines:
         return result
 
     def _member(self, start: int, depth: int, token: str) -> int | None:
+        members = self._members(start, depth)
+        if members is None:
+            return None  # not the layout this class reads: let the YAML reader answer
+        if isinstance(members, dict):
+            return members.get(token, start)
+        return members[int(token)] if token.isdigit() and int(token) < len(members) else start
+
+    def _members(self, start: int, depth: int) -> dict[str, int] | list[int] | None:
+        """Where each member of the container that starts at `start` starts, found in one pass."""
+        if start in self.containers:
+            return self.containers[start]
         text = self.text
         value = self._value_start(start)
-        if value is None:
-            return start
-        opening = text[value]
-        if opening not in "{[" or text.startswith("{}", value) or text.startswith("[]", value):
-            return start
-        inner, outer = " " * (self.unit * (depth + 1)), " " * (self.unit * depth)
-        if opening == "{":
-            found = _member_pattern(inner, outer, json.dumps(token)).search(text, value)
-            if found is None:
-                return None  # not the layout this class reads: let the YAML reader answer
-            if found.group(1) is None:
-                return start  # the container ended first: the member is not in the source
-            return found.start(1)
-        if not token.isdigit():
-            return start
-        wanted = int(token)
-        for i, found in enumerate(_item_pattern(inner, outer).finditer(text, value)):
-            if found.group(1) is None:
-                return start
-            if i == wanted:
-                return found.start(1)
-        return None
+        members: dict[str, int] | list[int] | None = {}
+        if value is not None and text[value] in "{[" and text[value + 1 : value + 2] not in ("}", "]"):
+            inner, outer = " " * (self.unit * (depth + 1)), " " * (self.unit * depth)
+            ended = False
+            if text[value] == "{":
+                keys: dict[str, int] = {}
+                for found in _key_pattern(inner, outer).finditer(text, value):
+                    if found.group(1) is None:
+                        ended = True
+                        break
+                    keys.setdefault(json.loads(found.group(1)), found.start(1))
+                members = keys
+            else:
+                items: list[int] = []
+                for found in _item_pattern(inner, outer).finditer(text, value):
+                    if found.group(1) is None:
+                        ended = True
+                        break
+                    items.append(found.start(1))
+                members = items
+            if not ended:
+                members = None
+        self.containers[start] = members
+        return members
 
     def _value_start(self, start: int) -> int | None:
         """The first character of the value of the member that starts at `start` (its key, or the value)."""
@@ -116,18 +133,15 @@ class JsonLines:
         return colon.end()
 
 
+_BLOCK = 1 << 16
 _KEY_END = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*')
 
 
-@lru_cache(maxsize=4096)
-def _member_pattern(inner: str, outer: str, key: str) -> re.Pattern[str]:
-    return re.compile(rf"\n(?:{inner}({re.escape(key)}\s*:)|{outer}[}}\]])")
+@lru_cache(maxsize=64)
+def _key_pattern(inner: str, outer: str) -> re.Pattern[str]:
+    return re.compile(rf'\n(?:{inner}("(?:[^"\\]|\\.)*")\s*:|{outer}[}}\]])')
 
 
 @lru_cache(maxsize=64)
 def _item_pattern(inner: str, outer: str) -> re.Pattern[str]:
     return re.compile(rf"\n(?:{inner}([^ \]}}])|{outer}[}}\]])")
-
-
-def _newlines(text: str) -> list[int]:
-    return [m.start() for m in re.finditer("\n", text)]

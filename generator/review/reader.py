@@ -14,7 +14,7 @@ Examples are dropped on reading: the review ignores them, and they are most of a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,14 @@ from urllib.parse import unquote
 
 from yaml.nodes import MappingNode, ScalarNode
 
-from generator.diagnostics import Diagnostic, Diagnostics, InputError, join_pointer, split_pointer
+from generator.diagnostics import (
+    Diagnostic,
+    Diagnostics,
+    InputError,
+    escape_pointer_token,
+    join_pointer,
+    split_pointer,
+)
 from generator.loader import build_spec, lenient_version
 from generator.model import HTTP_METHODS, ApiSpec
 from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs
@@ -94,29 +101,43 @@ def read_document(folder: Path, rel: str, label: str, version: Version | None = 
     if doc is None:
         raise InputError(_relabel(diagnostics, label, rel))
     lines = line_finder(doc)
-    _Reader(doc, rel, diagnostics, lines).read()
+    reader = _Reader(doc, rel, diagnostics, lines)
+    reader.read()
     if diagnostics.errors:
         raise InputError(_relabel(diagnostics, label, rel))
-    result = bundle(files, rel)
+    # A self-contained document (most are) needs no bundling: its references were collected on reading.
+    result = bundle(files, rel) if reader.external else Bundle(rel, doc.data, files)
     if result is None:
         raise InputError(_relabel(diagnostics, label, rel))
     locate = locator(result, lines, rel, rel)
-    _check_refs(result.document, diagnostics, locate)
+    refs = iter_refs(result.document) if reader.external else reader.refs
+    _check_refs(result.document, refs, diagnostics, locate)
     if diagnostics.errors:
         raise InputError(_relabel(diagnostics, label, rel))
     _check_shape(result, diagnostics, locate)
     if diagnostics.errors:
         raise InputError(_relabel(diagnostics, label, rel))
-    spec = build_spec(result, version or _own_version(doc, rel, diagnostics, lines))
+    spec = _build(result, version or _own_version(doc, rel, diagnostics, lines), label)
     _undeclared_path_parameters(spec, diagnostics, locate)
     warnings = tuple(d for d in _relabel(diagnostics, label, rel) if d.severity == WARNING)
     return ReadSpec(spec, locator(result, lines, label, rel), warnings)
 
 
-def _check_refs(document: Any, diagnostics: Diagnostics, locate: Locator) -> None:
+def _build(result: Bundle, version: Version, label: str) -> ApiSpec:
+    try:
+        return build_spec(result, version)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        # The checks above cover what OpenAPI allows; this is for what they did not foresee.
+        message = f"the contract cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+        raise InputError([Diagnostic(label, None, "", "review-unreadable", message)]) from None
+
+
+def _check_refs(
+    document: Any, refs: Iterable[tuple[str, str]], diagnostics: Diagnostics, locate: Locator
+) -> None:
     """Internal references that dangle or loop: the contract behind them cannot be read."""
-    for pointer, ref in iter_refs(document):
-        if ref == UNRESOLVED or not ref.startswith("#"):
+    for pointer, ref in refs:
+        if ref == UNRESOLVED or not ref.startswith("#") or _unread(pointer):
             continue
         seen = [pointer]
         target_ref = ref
@@ -139,6 +160,11 @@ def _check_refs(document: Any, diagnostics: Diagnostics, locate: Locator) -> Non
             file, line = locate(where)
             diagnostics.add(file, where, "review-ref", problem, line)
             break
+
+
+def _unread(pointer: str) -> bool:
+    """Top-level extensions (x-webhooks...) are compared as data, never followed; x-dicom is read."""
+    return pointer.startswith("/x-") and not pointer.startswith("/x-dicom")
 
 
 def _relabel(diagnostics: Diagnostics, label: str, rel: str) -> list[Diagnostic]:
@@ -205,6 +231,8 @@ class _Reader:
         self, doc: YamlDocument, rel: str, diagnostics: Diagnostics, lines: Callable[[str], int | None]
     ) -> None:
         self.doc, self.rel, self.diagnostics, self.lines = doc, rel, diagnostics, lines
+        self.refs: list[tuple[str, str]] = []  # (pointer of the object holding `$ref`, reference)
+        self.external = False  # whether anything refers to another file
 
     def warn(self, pointer: str, code: str, message: str) -> None:
         self.diagnostics.add(self.rel, pointer, code, message, self.lines(pointer), WARNING)
@@ -238,39 +266,89 @@ class _Reader:
             if key not in _TOP_FIELDS and not str(key).startswith("x-"):
                 self.warn(join_pointer("", key), "review-unknown-field", f"unknown field {key!r} ignored")
 
+    def _literal(self, value: Any, pointer: str) -> None:
+        refs = _refs(value)
+        if refs:
+            self.warn(
+                join_pointer(pointer, *refs[0]),
+                "review-example-ref",
+                f"`$ref` inside an example value is literal data, not resolved ({len(refs)} here)",
+            )
+
     def _walk(self, node: dict[str, Any], pointer: str, named: bool) -> None:
-        """Drop `example`/`examples` where they are keywords; warn about defaults outside their enum."""
+        """Drop `example`/`examples` where they are keywords, warn about defaults outside their enum, and
+        collect the references the contract may follow."""
         if not named:
-            for key in _EXAMPLES & node.keys():
-                refs = _refs(node[key])
-                if refs:
-                    where = join_pointer(pointer, key, *refs[0])
-                    self.warn(
-                        where,
-                        "review-example-ref",
-                        f"`$ref` inside an example is literal data, not resolved ({len(refs)} here)",
-                    )
-                del node[key]
-            enum, default = node.get("enum"), node.get("default", _NONE)
-            if isinstance(enum, list) and default is not _NONE and not _within(default, enum, node):
-                self.warn(
-                    join_pointer(pointer, "default"),
-                    "review-default-not-in-enum",
-                    f"default {_short(default)} is not one of the enum's values; the review reads the enum",
-                )
+            if "example" in node or "examples" in node:
+                self._drop_examples(node, pointer)
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                self.refs.append((pointer, ref))
+                if not ref.startswith("#"):
+                    self.external = True
+            if "enum" in node and "default" in node:
+                self._default(node, pointer)
         for key, value in node.items():
             if named:
                 child_named = False
-            elif key in _LITERAL or str(key).startswith("x-"):
+            elif key in _LITERAL:
+                continue
+            elif key[:2] == "x-":
+                if pointer or key == "x-dicom":
+                    self.refs.extend(_refs_in(value, join_pointer(pointer, key)))
+                continue  # top-level extensions (x-webhooks) are compared as data, never followed
+            elif key == "externalValue":
+                self.external = True
                 continue
             else:
                 child_named = key in _NAMED or (pointer == "/components")
-            if isinstance(value, dict):
-                self._walk(value, join_pointer(pointer, key), child_named)
-            elif isinstance(value, list):
+            if type(value) is dict:
+                self._walk(value, f"{pointer}/{_token(key)}", child_named)
+            elif type(value) is list:
+                at = f"{pointer}/{_token(key)}"
                 for i, item in enumerate(value):
-                    if isinstance(item, dict):
-                        self._walk(item, join_pointer(pointer, key, i), False)
+                    if type(item) is dict:
+                        self._walk(item, f"{at}/{i}", False)
+
+    def _drop_examples(self, node: dict[str, Any], pointer: str) -> None:
+        for key in _EXAMPLES & node.keys():
+            value = node[key]
+            if key == "examples" and isinstance(value, dict):
+                # Example objects: a `$ref` on one refers to a component; its `value` is literal data.
+                for name, example in value.items():
+                    if isinstance(example, dict) and "value" in example:
+                        self._literal(example["value"], join_pointer(pointer, key, name, "value"))
+            else:
+                self._literal(value, join_pointer(pointer, key))
+            del node[key]
+
+    def _default(self, node: dict[str, Any], pointer: str) -> None:
+        enum, default = node["enum"], node["default"]
+        if isinstance(enum, list) and not _within(default, enum, node):
+            self.warn(
+                join_pointer(pointer, "default"),
+                "review-default-not-in-enum",
+                f"default {_short(default)} is not one of the enum's values; the review reads the enum",
+            )
+
+
+def _token(key: str) -> str:
+    return key if "/" not in key and "~" not in key else escape_pointer_token(key)
+
+
+def _refs_in(node: Any, pointer: str) -> list[tuple[str, str]]:
+    return [(join_pointer(pointer, *p[:-1]), node_ref) for p, node_ref in _ref_values(node)]
+
+
+def _ref_values(node: Any) -> list[tuple[list[str | int], str]]:
+    found = []
+    for path in _refs(node):
+        holder = node
+        for token in path[:-1]:
+            holder = holder[token]
+        if isinstance(holder.get("$ref"), str):
+            found.append((path, holder["$ref"]))
+    return found
 
 
 _TOP_FIELDS = frozenset(

@@ -27,7 +27,15 @@ class SchemaDiff:
     reached again (a shared schema used by another response or media type), its changes are recorded again
     for that part of the call, so a finding lists every status and media type it affects."""
 
-    def __init__(self, base: Doc, head: Doc, recorder: Recorder, operation: tuple[str, str], direction: str):
+    def __init__(
+        self,
+        base: Doc,
+        head: Doc,
+        recorder: Recorder,
+        operation: tuple[str, str],
+        direction: str,
+        shared: dict[tuple[str, str, str], list[Emitted]] | None = None,
+    ):
         self.base = base
         self.head = head
         self.recorder = recorder
@@ -36,6 +44,9 @@ class SchemaDiff:
         self.context = ""
         self.done: dict[tuple[str, str], list[Emitted]] = {}
         self.active: list[tuple[str, str]] = []
+        self.cut: set[tuple[str, str]] = set()  # pairs whose comparison stopped at a recursion
+        # Pairs compared for an earlier operation, in this direction: a shared schema is compared once.
+        self.shared = {} if shared is None else shared
 
     def compare(self, base: list[Part], head: list[Part], context: str) -> None:
         self.context = context
@@ -71,16 +82,29 @@ class SchemaDiff:
     def _compare(self, b: Schema, h: Schema, where: str) -> None:
         key = (b.pointer, h.pointer)
         if key in self.done:
-            if key not in self.active:  # not a recursion: the same pair reached from another part of the call
-                for emitted in list(self.done[key]):
-                    self._record(emitted)
+            if key in self.active:  # a recursion: what it finds is recorded where it started
+                self.cut.update(self.active)
+                return
+            for emitted in list(self.done[key]):  # the same pair from another part of the call
+                self._record(emitted)
             return
+        known = self.shared.get((self.direction, *key))
         self.done[key] = []
+        if known is not None:
+            self.active.append(key)  # replayed into this operation's record of the pair too
+            try:
+                for emitted in known:
+                    self._record(emitted)
+            finally:
+                self.active.pop()
+            return
         self.active.append(key)
         try:
             self._compare_new(b, h, _name(h.pointer) or _name(b.pointer) or where)
         finally:
             self.active.pop()
+        if key not in self.cut:
+            self.shared[(self.direction, *key)] = self.done[key]
 
     def _compare_new(self, b: Schema, h: Schema, where: str) -> None:
         if self._wrapped(b, h, where):
