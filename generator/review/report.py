@@ -206,20 +206,25 @@ def markdown(review: Review, limit: int = MARKDOWN_LIMIT) -> str:
         "Breaking changes need a new major version; see the versioning policy. A deliberate exception",
         "goes into `specs/review-waivers.yaml` with its reason.",
     ]
-    budget = _Budget(limit - _length(head) - _length(tail) - 400)
+    # What is written around the tables: section titles, folds, the note on what was left out.
+    budget = _Budget(limit - _length(head) - _length(tail) - 1000)
     body: list[str] = []
     breaking = [f for f in review.findings if f.change.breaking]
     others = [f for f in review.findings if not f.change.breaking]
     if not review.findings:
         body += ["No change to the API contract.", ""]
     if breaking:
-        body += [f"### Breaking changes ({len(breaking)})", "", *budget.table(breaking, policy=True), ""]
+        body += [f"### Breaking changes ({len(breaking)})", "", *budget.table(breaking), ""]
+        rules = {f.change.rule.id: f.change.rule.policy for f in breaking}
+        body += ["What the versioning policy says about them:", ""]
+        body += budget.lines([f"- `{rule}`: {md(policy)}" for rule, policy in rules.items()], "rules")
+        body.append("")
     if others:
         body += [
             "<details>",
             f"<summary>Non-breaking changes and warnings ({len(others)})</summary>",
             "",
-            *budget.table(others, policy=False),
+            *budget.table(others),
             "",
             "</details>",
             "",
@@ -259,20 +264,18 @@ class _Budget:
         self.size -= len(line) + 1
         return True
 
-    def table(self, findings: list[Finding], policy: bool) -> list[str]:
-        header = "| Status | Rule | Change | Affects | Location |" + (" Policy |" if policy else "")
-        rule = "| --- | --- | --- | --- | --- |" + (" --- |" if policy else "")
+    def table(self, findings: list[Finding]) -> list[str]:
+        header = "| Status | Rule | Change | Affects | Location |"
+        rule = "| --- | --- | --- | --- | --- |"
         rows = [header, rule]
         if not (self.take(header) and self.take(rule)):
             self.left_out += len(findings)
             return []
         for i, finding in enumerate(findings):
-            row = _row(finding, policy)
+            row = _row(finding)
             if not self.take(row):
                 self.left_out += len(findings) - i
-                rows.append(
-                    f"| … | {len(findings) - i} more in the JSON report | | | |" + (" |" if policy else "")
-                )
+                rows.append(f"| … | {len(findings) - i} more in the JSON report | | | |")
                 break
             rows.append(row)
         return rows
@@ -287,13 +290,14 @@ class _Budget:
         return kept
 
 
-def _row(finding: Finding, policy: bool) -> str:
+def _row(finding: Finding) -> str:
     change = finding.change
     mark = {"breaking": "❌", "warning": "⚠️", "non-breaking": "✅"}[change.severity]
     state = status(finding)
     if finding.waiver:
         state = f"waived: {finding.waiver.reason}"
-    affects = md(_cut(_operations(finding, 3)))
+    operations = list(dict.fromkeys(c.operation or "(document)" for c in finding.places))
+    affects = md(_cut(_listed(operations, 3)))
     if finding.contexts:
         affects += " — " + md(_cut(_listed(finding.contexts, 4)))
     if len(finding.directions) > 1:
@@ -306,8 +310,6 @@ def _row(finding: Finding, policy: bool) -> str:
         affects,
         f"`{code(_cut(change.location or '/'))}` ({change.side}{_line(finding)})",
     ]
-    if policy:
-        cells.append(md(change.rule.policy))
     return "| " + " | ".join(cells) + " |"
 
 
