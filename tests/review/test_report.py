@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from generator.review.report import COMMENT_MARKER, md
+from generator.review.report import COMMENT_MARKER, MARKDOWN_LIMIT, md
 from tests.review.helpers import BREAKING, STATUS_ENUM, review, spec, write_yaml
 
 
@@ -111,3 +112,19 @@ def test_text_names_rule_operation_place_and_policy(pair: tuple[Path, Path]) -> 
 
 def test_markdown_text_escaping() -> None:
     assert md("a|b\nc <d> `e`") == "a\\|b c &lt;d&gt; 'e'"
+
+
+def test_markdown_stays_under_the_comment_limit_and_points_to_the_json_report(tmp_path: Path) -> None:
+    many = spec("1")
+    item = many["paths"]["/operations/{id}"]
+    for i in range(1500):
+        many["paths"][f"/operations{i}/{{id}}"] = {"get": {**item["get"], "operationId": f"getOperation{i}"}}
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(many, indent=1))
+    head = write_yaml(tmp_path / "head.yaml", spec("1"))
+    run = review(base, head, "--format", "markdown")
+    assert run.code == 1
+    assert len(run.out) < MARKDOWN_LIMIT <= 60_000
+    assert "### Breaking changes (1500)" in run.out
+    assert "not shown to keep this comment short" in run.out and "`spec-review-report`" in run.out
+    assert len(review(base, head, "--format", "json").json["changes"]) == 1500  # the JSON has every one
