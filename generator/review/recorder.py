@@ -20,9 +20,10 @@ class Change:
     operation_id: str
     location: str  # JSON pointer into the document named by `side`
     side: Side  # head for what HEAD has, base for what HEAD no longer has
-    message: str
+    message: str  # what changed, with where in the call (the changelog shows it per operation)
     version: str = ""
     context: str = ""  # where in the call: "response 200 (application/json)", "query parameter limit"
+    detail: str = ""  # what changed, the same wherever it is found (a report lists the places apart)
 
     @property
     def breaking(self) -> bool:
@@ -67,8 +68,18 @@ class Recorder:
         if key in self._seen:
             return
         self._seen.add(key)
+        text = f"{context}: {message}" if context else message
         self.changes.append(
             Change(
-                judged, direction, operation[0], operation[1], location, side, message, self.version, context
+                judged,
+                direction,
+                operation[0],
+                operation[1],
+                location,
+                side,
+                text,
+                self.version,
+                context,
+                message,
             )
         )

@@ -99,7 +99,7 @@ def _change_json(finding: Finding) -> dict[str, Any]:
         "line": finding.line,
         "version": change.version,
         "policy": change.rule.policy,
-        "message": change.message,
+        "message": change.detail,
         "exempt": finding.exempt is not None,
         "exemption": finding.exempt,
         "waived": finding.waiver is not None,
@@ -142,7 +142,7 @@ def text(review: Review) -> str:
         for finding in findings:
             change = finding.change
             lines.append(f"  {status(finding).upper():<26} {change.rule.id}  {_operations(finding, 3)}")
-            lines.append(f"  {'':<26} {change.message}")
+            lines.append(f"  {'':<26} {change.detail}")
             if finding.contexts:
                 lines.append(f"  {'':<26} in {_listed(finding.contexts, 6)}")
             lines.append(f"  {'':<26} at {change.side} {_place(finding)}")
@@ -306,7 +306,7 @@ def _row(finding: Finding) -> str:
     cells = [
         f"{mark} {md(_cut(state))}",
         f"`{change.rule.id}`",
-        md(_cut(change.message)) + version,
+        md(_cut(change.detail)) + version,
         affects,
         f"`{code(_cut(change.location or '/'))}` ({change.side}{_line(finding)})",
     ]

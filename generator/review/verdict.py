@@ -165,7 +165,7 @@ def _grouped(changes: list[Change]) -> list[list[Change]]:
     """Changes that are one change (the same rule, place and words) found in several operations or parts."""
     groups: dict[tuple[str, str, str, str], list[Change]] = {}
     for change in changes:
-        groups.setdefault((change.rule.id, change.location, change.side, change.message), []).append(change)
+        groups.setdefault((change.rule.id, change.location, change.side, change.detail), []).append(change)
     return list(groups.values())
 
 
