@@ -39,6 +39,19 @@ ALLOWED = (
     " after the newest one) with its own spec and registry entry, or a waiver with its reason.",
     "A version may be removed when it was a prerelease, or deprecated with its sunset date passed.",
 )
+READING = (
+    "OpenAPI 3.0 and 3.1 documents, leniently: `make lint-specs` holds the project's specs to every rule, the"
+    " review compares any document whose contract it can read.",
+    "What does not change the contract is a warning in the report, not a refusal: a number as"
+    " `info.version`, a `default` outside its `enum`, path parameters used but not declared, fields OpenAPI"
+    " does not define, a `$ref` inside an example value (literal data, never resolved).",
+    "A document that cannot be read (YAML that does not parse, not OpenAPI 3, a `$ref` that leads nowhere,"
+    " paths or operations without OpenAPI's shape) exits 2 with every problem of both sides, each with its"
+    " file, line and JSON pointer, in the format asked for.",
+    "A change to a shared schema is one finding listing every operation, direction, status and media type"
+    " it affects; a widening (`int32` → `int64`, a removed bound, `anyOf` around the previous schema, an"
+    " added enum value) is one change, judged by the direction it is used in.",
+)
 _SEVERITY = {"breaking": "**breaking**", "non-breaking": "non-breaking", "warning": "warning"}
 
 
@@ -77,6 +90,10 @@ def policy_markdown() -> str:
         "## Not reported, because no call changes",
         "",
         *(f"- {item}" for item in IGNORED),
+        "",
+        "## What the review reads",
+        "",
+        *(f"- {item}" for item in READING),
         "",
     ]
     return "\n".join(lines)
