@@ -60,7 +60,10 @@ def _run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root:
             waivers = _waivers(waivers_path, new)
         except InputError as exc:
             return _refuse(base, head, {"waivers": exc.diagnostics}, fmt)
-        result = review(old, new, waivers)
+        try:
+            result = review(old, new, waivers)
+        except InputError as exc:  # what only a comparison finds (two paths that differ in parameter names)
+            return _refuse(base, head, {"documents": exc.diagnostics}, fmt)
     sys.stdout.write(render(result, fmt))
     return result.exit_code
 

@@ -134,3 +134,5 @@ def test_paths_that_differ_only_in_parameter_names_are_bad_input(tmp_path: Path)
     head = write_yaml(tmp_path / "head.yaml", document)
     run = review(write_yaml(tmp_path / "base.yaml", spec("1")), head)
     assert run.code == 2 and "differ only in parameter names" in run.err and "head.yaml" in run.err
+    report = review(write_yaml(tmp_path / "base.yaml", spec("1")), head, "--format", "json")
+    assert report.code == 2 and "differ only in parameter names" in report.json["errors"][0]["message"]
