@@ -13,7 +13,6 @@ Examples are dropped on reading: the review ignores them, and they are most of a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +30,11 @@ from generator.diagnostics import (
     split_pointer,
 )
 from generator.loader import build_spec, lenient_version
-from generator.model import HTTP_METHODS, ApiSpec
+from generator.model import ApiSpec
 from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs
 from generator.registry import Version
 from generator.review.lines import Locator, line_finder, locator
+from generator.review.shape import check_shape, resolve, undeclared_path_parameters
 from generator.yamlsafe import YamlDocument
 
 WARNING = "warning"
@@ -61,24 +61,6 @@ _NAMED = frozenset(
 # Values that are literal data: never walked for examples or references.
 _LITERAL = frozenset({"enum", "const", "default"})
 _EXAMPLES = frozenset({"example", "examples"})
-_TEMPLATE = re.compile(r"\{([^}/]*)\}")
-_OPERATION_FIELDS = frozenset(
-    {
-        "tags",
-        "summary",
-        "description",
-        "externalDocs",
-        "operationId",
-        "parameters",
-        "requestBody",
-        "responses",
-        "callbacks",
-        "deprecated",
-        "security",
-        "servers",
-    }
-)
-_PATH_ITEM_FIELDS = frozenset({"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS})
 
 
 @dataclass(frozen=True)
@@ -114,11 +96,11 @@ def read_document(folder: Path, rel: str, label: str, version: Version | None = 
     _check_refs(result.document, refs, diagnostics, locate)
     if diagnostics.errors:
         raise InputError(_relabel(diagnostics, label, rel))
-    _check_shape(result, diagnostics, locate)
+    check_shape(result, diagnostics, locate)
     if diagnostics.errors:
         raise InputError(_relabel(diagnostics, label, rel))
     spec = _build(result, version or _own_version(doc, rel, diagnostics, lines), label)
-    _undeclared_path_parameters(spec, diagnostics, locate)
+    undeclared_path_parameters(spec, diagnostics, locate)
     warnings = tuple(d for d in _relabel(diagnostics, label, rel) if d.severity == WARNING)
     return ReadSpec(spec, locator(result, lines, label, rel), warnings)
 
@@ -143,7 +125,7 @@ def _check_refs(
         target_ref = ref
         while True:
             try:
-                target = _at(document, unquote(target_ref[1:]))
+                target = resolve(document, unquote(target_ref[1:]))
             except (KeyError, ValueError):
                 problem = f"{target_ref!r} does not resolve"
             else:
@@ -382,121 +364,3 @@ def _refs(node: Any) -> list[list[str | int]]:
         elif isinstance(item, list):
             stack.extend((v, [*path, i]) for i, v in enumerate(item) if isinstance(v, dict | list))
     return sorted(found, key=lambda p: [str(t) for t in p])
-
-
-def _check_shape(result: Bundle, diagnostics: Diagnostics, locate: Locator) -> None:
-    """The parts the comparison walks must have OpenAPI's shape; anything else is a refusal, located."""
-    document = result.document
-
-    def refuse(pointer: str, message: str) -> None:
-        file, line = locate(pointer)
-        diagnostics.add(file, pointer, "review-shape", message, line)
-
-    def follow(node: Any) -> Any:
-        seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 50:
-            ref = node["$ref"]
-            try:
-                node = _at(document, ref[1:]) if ref.startswith("#") else node
-            except KeyError:
-                return None
-            seen += 1
-            if not ref.startswith("#"):
-                break
-        return node
-
-    def mapping(node: Any, pointer: str, what: str) -> bool:
-        if node is not None and not isinstance(follow(node), dict):
-            refuse(pointer, f"{what} must be a mapping")
-            return False
-        return node is not None
-
-    paths = document.get("paths")
-    if paths is None:
-        return
-    if not mapping(paths, "/paths", "`paths`"):
-        return
-    for path, item in paths.items():
-        ipointer = join_pointer("/paths", path)
-        if not mapping(item, ipointer, f"path {path!r}"):
-            continue
-        item = follow(item)
-        _parameters(item.get("parameters"), join_pointer(ipointer, "parameters"), follow, refuse)
-        for method in HTTP_METHODS:
-            if method not in item:
-                continue
-            opointer = join_pointer(ipointer, method)
-            operation = item[method]
-            if not isinstance(operation, dict):
-                refuse(opointer, f"{method.upper()} {path} must be a mapping")
-                continue
-            for key in operation:
-                if key not in _OPERATION_FIELDS and not str(key).startswith("x-"):
-                    file, line = locate(join_pointer(opointer, key))
-                    message = f"{method.upper()} {path}: unknown field {key!r} ignored"
-                    diagnostics.add(
-                        file, join_pointer(opointer, key), "review-unknown-field", message, line, WARNING
-                    )
-            _parameters(operation.get("parameters"), join_pointer(opointer, "parameters"), follow, refuse)
-            body = operation.get("requestBody")
-            if mapping(body, join_pointer(opointer, "requestBody"), "`requestBody`"):
-                _content(follow(body), join_pointer(opointer, "requestBody"), mapping, follow)
-            responses = operation.get("responses")
-            if mapping(responses, join_pointer(opointer, "responses"), "`responses`"):
-                for status, response in follow(responses).items():
-                    rpointer = join_pointer(opointer, "responses", status)
-                    if mapping(response, rpointer, f"response {status}"):
-                        response = follow(response)
-                        _content(response, rpointer, mapping, follow)
-                        headers = response.get("headers")
-                        if mapping(headers, join_pointer(rpointer, "headers"), "`headers`"):
-                            for name, header in follow(headers).items():
-                                mapping(header, join_pointer(rpointer, "headers", name), f"header {name!r}")
-
-
-def _parameters(raw: Any, pointer: str, follow: Any, refuse: Any) -> None:
-    if raw is None:
-        return
-    if not isinstance(raw, list):
-        refuse(pointer, "`parameters` must be a list")
-        return
-    for i, parameter in enumerate(raw):
-        if not isinstance(follow(parameter), dict):
-            refuse(join_pointer(pointer, i), "a parameter must be a mapping")
-
-
-def _content(holder: dict[str, Any], pointer: str, mapping: Any, follow: Any) -> None:
-    content = holder.get("content")
-    if mapping(content, join_pointer(pointer, "content"), "`content`"):
-        for name, media in follow(content).items():
-            mapping(media, join_pointer(pointer, "content", name), f"media type {name!r}")
-
-
-def _at(document: Any, pointer: str) -> Any:
-    node = document
-    for token in split_pointer(pointer):
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise KeyError(pointer)
-    return node
-
-
-def _undeclared_path_parameters(spec: ApiSpec, diagnostics: Diagnostics, locate: Locator) -> None:
-    for op in spec.operations:
-        declared = {p.name for p in op.parameters if p.location == "path"}
-        missing = [n for n in _TEMPLATE.findall(op.path) if n not in declared]
-        if missing:
-            file, line = locate(op.pointer)
-            names = ", ".join(missing)
-            diagnostics.add(
-                file,
-                op.pointer,
-                "review-path-parameter",
-                f"{op.method.upper()} {op.path}: path parameter(s) {names} used but not declared; "
-                "compared by their place in the path",
-                line,
-                WARNING,
-            )
