@@ -16,6 +16,7 @@ reports one finding per change, with every operation and part of the call it aff
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import shutil
 import statistics
@@ -82,8 +83,11 @@ def _compare(label: str, base: Path, head: Path, peer: Path | None) -> list[str]
 
 
 def _phases(base: Path, head: Path) -> tuple[float, float]:
-    """One run in this process split into reading both documents and the review's own work."""
+    """One run in this process split into reading both documents and the review's own work (the collector
+    paused, as `run_review` pauses it)."""
+    gc.disable()
     with contextlib.ExitStack() as stack:
+        stack.callback(gc.enable)
         started = time.perf_counter()
         old = open_source(str(base), WORK, stack, "BASE")
         new = open_source(str(head), WORK, stack, "HEAD")
