@@ -7,18 +7,34 @@ policy_markdown()                                   # the rule table as a docume
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from generator.model import ApiModel, ApiSpec
 from generator.review.compare import compare_specs
 from generator.review.policy import IGNORED, RULES, Rule
-from generator.review.recorder import Change
+from generator.review.recorder import Change, in_context
 
 __all__ = ["Change", "Rule", "changes_across", "changes_between", "policy_markdown", "policy_rules"]
 
 
 def changes_between(old: ApiSpec, new: ApiSpec) -> list[Change]:
-    """Every change from `old` to `new`, judged by the policy table; labelled with `new`'s version."""
-    return compare_specs(old, new, new.version.name)
+    """Every change from `old` to `new`, judged by the policy table; labelled with `new`'s version.
+
+    A change found in several parts of one operation (a shared schema in two responses) is one change whose
+    message names every part."""
+    grouped: dict[tuple[str, str, str, str, str], list[Change]] = {}
+    for change in compare_specs(old, new, new.version.name):
+        key = (change.operation, change.rule.id, change.location, change.side, change.detail)
+        grouped.setdefault(key, []).append(change)
+    return [_merged(changes) for changes in grouped.values()]
+
+
+def _merged(changes: list[Change]) -> Change:
+    first = changes[0]
+    contexts = list(dict.fromkeys(c.context for c in changes if c.context))
+    if len(contexts) < 2:
+        return first
+    return replace(first, message=in_context(", ".join(contexts), first.detail))
 
 
 def changes_across(model: ApiModel) -> list[tuple[ApiSpec, ApiSpec, list[Change]]]:

@@ -68,7 +68,7 @@ class Recorder:
         if key in self._seen:
             return
         self._seen.add(key)
-        text = f"{context}: {message}" if context else message
+        text = in_context(context, message)
         self.changes.append(
             Change(
                 judged,
@@ -83,3 +83,11 @@ class Recorder:
                 message,
             )
         )
+
+
+def in_context(context: str, detail: str) -> str:
+    """A change with where in the call: "query parameter limit $: maximum 100 → 200" (`$` is the value
+    itself), "response 200 (application/json): OperationStatus: enum value(s) "x" added"."""
+    if not context:
+        return detail
+    return f"{context} {detail}" if detail.startswith("$") else f"{context}: {detail}"
