@@ -87,17 +87,17 @@ _INSTANCE_ID = select(t.instance.c.id).where(
 )
 _INSERT_CHANGE = insert(t.change_feed)
 _SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
-_STUDY_ID = select(t.study.c.id).where(
-    t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid")
-)
-_UPDATE_STUDY = update(t.study).where(t.study.c.id == bindparam("b_id"))
-_INSERT_STUDY = insert(t.study)
-_SERIES_ID = select(t.series.c.id).where(
-    t.series.c.study_id == bindparam("b_parent"), t.series.c.series_uid == bindparam("b_uid")
-)
-_UPDATE_SERIES = update(t.series).where(t.series.c.id == bindparam("b_id"))
-_INSERT_SERIES = insert(t.series)
 _INSERT_INSTANCE = insert(t.instance)
+
+
+def _upsert(dialect: str, table: Any, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE … RETURNING id: the study or series row, its indexed values
+    replaced by the newest instance's, in one statement (SQLite and PostgreSQL spell it the same)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    replaced = {name: statement.excluded[name] for name in (*columns, "attributes", "watermark")}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=replaced).returning(table.c.id)
 
 
 def _new_id(result: Any) -> int:
@@ -119,6 +119,13 @@ class SqlIndex:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as connection:
             t.migrate(connection, now)
+        self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
+        self._upsert_study = _upsert(
+            self.engine.dialect.name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS
+        )
+        self._upsert_series = _upsert(
+            self.engine.dialect.name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -140,17 +147,14 @@ class SqlIndex:
         return [{"partitionKey": r.id, "partitionName": r.name, "createdDate": r.created} for r in rows]
 
     def _partition_id(self, c: Connection, name: str) -> int | None:
-        return c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+        found = self._partition_ids.get(name)
+        if found is None:
+            found = c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+            if found is not None:
+                self._partition_ids[name] = found
+        return found
 
     # --- store
-
-    def has_instance(self, partition: str, sop_uid: str) -> bool:
-        with self.engine.connect() as c:
-            pid = self._partition_id(c, partition)
-            return (
-                pid is not None
-                and c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
-            )
 
     def add(self, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
         """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
@@ -172,24 +176,12 @@ class SqlIndex:
                 }
                 watermark = _new_id(c.execute(_INSERT_CHANGE, change))
                 c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
-                study_id = self._upsert(
-                    c,
-                    _STUDY_ID,
-                    _UPDATE_STUDY,
-                    _INSERT_STUDY,
-                    {"b_parent": pid, "b_uid": item.study_uid},
-                    {"partition_id": pid, "study_uid": item.study_uid},
-                    _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark),
-                )
-                series_id = self._upsert(
-                    c,
-                    _SERIES_ID,
-                    _UPDATE_SERIES,
-                    _INSERT_SERIES,
-                    {"b_parent": study_id, "b_uid": item.series_uid},
-                    {"study_id": study_id, "series_uid": item.series_uid},
-                    _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark),
-                )
+                study = {"partition_id": pid, "study_uid": item.study_uid}
+                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark)
+                study_id = int(c.execute(self._upsert_study, study).scalar_one())
+                series = {"study_id": study_id, "series_uid": item.series_uid}
+                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark)
+                series_id = int(c.execute(self._upsert_series, series).scalar_one())
                 c.execute(
                     _INSERT_INSTANCE,
                     {
@@ -209,23 +201,6 @@ class SqlIndex:
         except IntegrityError as exc:  # a concurrent store of the same instance won the race
             raise DuplicateInstance(item.sop_uid) from exc
         return watermark
-
-    @staticmethod
-    def _upsert(
-        c: Connection,
-        find: Any,
-        change: Any,
-        add: Any,
-        key: dict[str, Any],
-        identity: dict[str, Any],
-        values: dict[str, Any],
-    ) -> int:
-        """The study or series row, its indexed values replaced by the newest instance's."""
-        found = c.execute(find, key).scalar()
-        if found is not None:
-            c.execute(change, {"b_id": found, **values})
-            return int(found)
-        return _new_id(c.execute(add, {**identity, **values}))
 
     # --- retrieve
 
