@@ -156,14 +156,10 @@ def test_stores_deletes_and_searches_of_one_study_at_once_agree(services: list[L
     assert len(metadata.json() if metadata.status_code == 200 else []) == len(listed)
 
 
-def test_several_processes_start_at_once_on_a_new_database(
-    engines_if_configured: Engines | None, tmp_path: Path
-) -> None:
+def test_several_processes_start_at_once_on_a_new_database(engines: Engines, tmp_path: Path) -> None:
     """Migrations run once under PostgreSQL's advisory lock; every process serves."""
-    if engines_if_configured is None:
-        pytest.skip("the embedded configuration runs one process")
-    storage = engines_if_configured.storage_environment()
-    started = _at_once(3, lambda i: LiveService(tmp_path / f"data{i}", storage))
+    storage = engines.storage_environment()
+    started = [LiveService(tmp_path / f"data{i}", storage) for i in range(3)]
     try:
         _at_once(3, lambda i: started[i].start())
         for live in started:
@@ -171,8 +167,3 @@ def test_several_processes_start_at_once_on_a_new_database(
     finally:
         for live in started:
             live.stop()
-
-
-@pytest.fixture
-def engines_if_configured(storage: dict[str, str], request: pytest.FixtureRequest) -> Engines | None:
-    return request.getfixturevalue("engines") if storage else None
