@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,10 @@ class SqlIndex:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """One write transaction, serialised with the index's other writers (SQLite has one writer)."""
+        return self._write()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
