@@ -17,7 +17,7 @@ from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.storage.index import SqlIndex
 from dicom_service.dicom.storage.worklist_schema import workitem, workitem_key
 from dicom_service.dicom.tags import Match
-from dicom_service.dicom.worklist import State, Workitem
+from dicom_service.dicom.worklist import State, Workitem, readable
 from dicom_service.dicom.worklist_query import KeyFilter, WorkitemQuery, search_keys
 
 T = TypeVar("T")
@@ -54,12 +54,12 @@ class WorklistStore:
                     uid=item.uid,
                     state=item.state.value,
                     transaction_uid=item.transaction_uid,
-                    attributes=json.dumps(item.dataset, separators=(",", ":")),
+                    attributes=_text(item),
                     created=now,
                     updated=now,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            _save_keys(c, row_id, item.dataset)
+            _save_keys(c, row_id, readable(item))
 
     def get(self, partition: str, uid: str) -> Workitem | None:
         with self.index.engine.connect() as c:
@@ -84,12 +84,12 @@ class WorklistStore:
                     .values(
                         state=changed.state.value,
                         transaction_uid=changed.transaction_uid,
-                        attributes=json.dumps(changed.dataset, separators=(",", ":")),
+                        attributes=_text(changed),
                         updated=now,
                     )
                 )
                 c.execute(delete(workitem_key).where(workitem_key.c.workitem_id == row.id))
-                _save_keys(c, row.id, changed.dataset)
+                _save_keys(c, row.id, readable(changed))
         return answer
 
     def search(self, query: WorkitemQuery) -> list[Workitem]:
@@ -126,6 +126,10 @@ def _find(c: Connection, partition: str, uid: str, for_update: bool = False) -> 
 
 def _workitem(row: Any) -> Workitem:
     return Workitem(row.uid, State(row.state), row.transaction_uid, json.loads(row.attributes))
+
+
+def _text(item: Workitem) -> str:
+    return json.dumps(readable(item), separators=(",", ":"))
 
 
 def _save_keys(c: Connection, row_id: int, dataset: JsonDataset) -> None:
