@@ -26,7 +26,6 @@ from tests.service.worklist_data import (
     workitem,
 )
 
-
 EXPIRES = "00404008"  # ScheduledProcedureStepExpirationDateTime
 
 
