@@ -40,6 +40,10 @@ async def create(ctx: OperationContext) -> Response:
 
 async def retrieve(ctx: OperationContext) -> Response:
     uid = ctx.params[WORKITEM]
+    try:
+        worklist.check_uid(uid)
+    except WorkitemError as exc:
+        return _refused(ctx, exc)
     item = await run_in_threadpool(_store(ctx).get, ctx.partition, uid)
     if item is None:
         return _not_found(uid)
@@ -54,6 +58,7 @@ async def update(ctx: OperationContext) -> Response:
         return worklist.update(item, changes, transaction_uid), None
 
     try:
+        worklist.check_uid(uid)
         changes = await _first_dataset(ctx)
         await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
     except DatasetError as exc:
@@ -73,6 +78,7 @@ async def change_state(ctx: OperationContext) -> Response:
         return outcome.workitem, outcome
 
     try:
+        worklist.check_uid(uid)
         request = await _first_dataset(ctx)
         outcome = await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
     except DatasetError as exc:
@@ -92,6 +98,7 @@ async def request_cancellation(ctx: OperationContext) -> Response:
         return worklist.request_cancellation(item, information, dt.datetime.now(dt.UTC)), None
 
     try:
+        worklist.check_uid(uid)
         information = await _first_dataset(ctx)
         await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
     except DatasetError as exc:

@@ -191,6 +191,8 @@ def test_the_workitem_uid_comes_from_the_query_or_the_body(service: LiveService,
     _refused(worklist.create(workitem(generate_uid()), generate_uid()), 400, "differs")
     _refused(worklist.create(workitem(), "1.2.abc"), 400, "not a valid UID")
     _refused(worklist.retrieve(generate_uid()), 404, "not found")
+    _refused(worklist.retrieve("1.2.abc"), 400, "not a valid UID")
+    _refused(worklist.change_state("1..2", generate_uid(), "IN PROGRESS"), 400, "not a valid UID")
     _refused(worklist.update(generate_uid(), {LABEL: {"vr": "LO", "Value": ["x"]}}), 404, "not found")
     _refused(worklist.change_state(generate_uid(), generate_uid(), "IN PROGRESS"), 404, "not found")
 
