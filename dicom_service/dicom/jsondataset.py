@@ -63,15 +63,19 @@ def datasets(body: bytes) -> list[JsonDataset]:
         raise DatasetError(["The request body is not UTF-8 text."]) from None
     except ValueError as exc:
         raise DatasetError([f"The request body is not valid JSON: {exc}."]) from None
+    except RecursionError:
+        raise DatasetError(["The request body is nested too deeply."]) from None
     if not isinstance(parsed, list) or not parsed:
         raise DatasetError(["The request body must be a DICOM JSON array holding at least one data set."])
     problems: list[str] = []
     for index, item in enumerate(parsed):
-        where = f"data set {index + 1}"
         if not isinstance(item, dict):
-            problems.append(f"The {where} of the body is not a JSON object.")
+            problems.append(f"The data set {index + 1} of the body is not a JSON object.")
             continue
-        _check_dataset(item, "", problems)
+        try:
+            _check_dataset(item, "", problems)
+        except RecursionError:
+            problems.append("The request body's sequences are nested too deeply.")
     if problems:
         raise DatasetError(problems)
     return parsed

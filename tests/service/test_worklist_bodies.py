@@ -19,6 +19,11 @@ def _with(**attributes: Any) -> bytes:
     return json.dumps([{**GOOD, **attributes}]).encode()
 
 
+def _nested(depth: int) -> bytes:
+    """Sequences in sequences, `depth` deep (written as text: too deep for json.dumps)."""
+    return b"[" + b'{"0040A370": {"vr": "SQ", "Value": [' * depth + b"{}" + b"]}}" * depth + b"]"
+
+
 BAD_BODIES = [
     ("empty", b"", "empty"),
     ("not JSON", b"{not json", "not valid JSON"),
@@ -62,6 +67,8 @@ BAD_BODIES = [
         _with(**{"0040A370": {"vr": "SQ", "Value": [{"00080050": {"vr": "SH", "Value": ["x" * 17]}}]}}),
         "0040A370[0].00080050 (AccessionNumber)",
     ),
+    ("nested too deeply", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ("sequences nested too deeply", _nested(400), "nested too deeply"),
     ("a broken second data set", json.dumps([GOOD, {"x": 1}]).encode(), "'x' is not an attribute tag"),
 ]
 
