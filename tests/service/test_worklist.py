@@ -4,6 +4,7 @@ refused transition with its status and reason, cancellation requests; every exch
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -262,3 +263,32 @@ def test_an_update_cannot_change_the_fixed_attributes(
     change = {tag: {"vr": original.get(tag, {"vr": "UI"})["vr"]}}
     _refused(worklist.update(uid, change), 400, "cannot be changed")
     assert worklist.retrieve(uid).json()[SOP_INSTANCE] == original[SOP_INSTANCE]
+
+
+def test_of_performers_claiming_at_once_exactly_one_gets_the_workitem(
+    service: LiveService, checked: Validated
+) -> None:
+    worklist = Worklist(checked.session(), f"{service.root}/v2")
+    uid = generate_uid()
+    assert worklist.create(workitem(), uid).status_code == 201
+    performers = [generate_uid() for _ in range(6)]
+
+    def claim(owner: str) -> int:
+        return Worklist(checked.session(), worklist.base).change_state(uid, owner, "IN PROGRESS").status_code
+
+    with ThreadPoolExecutor(len(performers)) as pool:
+        statuses = list(pool.map(claim, performers))
+    assert sorted(statuses) == [200] + [400] * (len(performers) - 1)
+    winner = performers[statuses.index(200)]
+    assert worklist.change_state(uid, winner, "COMPLETED").status_code == 200
+
+
+def test_a_claimed_workitem_keeps_its_owner_after_a_restart(service: LiveService, checked: Validated) -> None:
+    worklist = Worklist(checked.session(), f"{service.root}/v1")
+    uid, owner = generate_uid(), generate_uid()
+    assert worklist.create(workitem(), uid).status_code == 201
+    assert worklist.change_state(uid, owner, "IN PROGRESS").status_code == 200
+    service.restart()
+    assert worklist.state(uid) == "IN PROGRESS"
+    _refused(worklist.change_state(uid, generate_uid(), "COMPLETED"), 400, "transaction UID")
+    assert worklist.change_state(uid, owner, "COMPLETED").status_code == 200
