@@ -138,6 +138,11 @@ def test_a_workitem_goes_through_its_whole_state_machine(
     elsewhere = f"{service.root}/v2" + ("" if partition else "/partitions/another-partition")
     _refused(Worklist(checked.session(), elsewhere).retrieve(uid), 404, uid)
 
+    # Every exchange above was validated against the version's spec.
+    operations = {entry.split()[1].removesuffix("InPartition") for entry in checked.seen}
+    transactions = {"createWorkitem", "retrieveWorkitem", "updateWorkitem", "changeWorkitemState"}
+    assert operations == transactions | {"requestWorkitemCancellation"} and len(checked.seen) >= 29
+
 
 def test_the_owner_cancels_an_in_progress_workitem(service: LiveService, checked: Validated) -> None:
     worklist = Worklist(checked.session(), f"{service.root}/v2")
