@@ -14,9 +14,19 @@ NOW = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
 S, P, C, X = State.SCHEDULED, State.IN_PROGRESS, State.COMPLETED, State.CANCELED
 
 
+PERFORMED = {
+    "00741216": {
+        "vr": "SQ",
+        "Value": [
+            {tag: {"vr": "SQ"} for tag in ("00404028", "00404050", "00404019", "00404051", "00404033")}
+        ],
+    }
+}
+
+
 def _item(state: State, owned: bool = True) -> Workitem:
     transaction = OWNER if state is not S and owned else None
-    return Workitem("1.2.9", state, transaction, {})
+    return Workitem("1.2.9", state, transaction, PERFORMED)
 
 
 def _request(transaction: str, state: str) -> dict[str, object]:
@@ -64,12 +74,22 @@ def test_state_transitions(state: State, transaction: str, wanted: str, expected
     assert outcome.workitem.state is expected and outcome.workitem.transaction_uid == OWNER
 
 
+def test_a_workitem_is_completed_only_with_its_performed_procedure() -> None:
+    unrecorded = Workitem("1.2.9", P, OWNER, {})
+    with pytest.raises(WorkitemError) as refused:
+        change_state(unrecorded, _request(OWNER, "COMPLETED"), NOW)
+    assert refused.value.status == 409 and "UnifiedProcedureStepPerformedProcedureSequence" in str(
+        refused.value
+    )
+    assert change_state(unrecorded, _request(OWNER, "CANCELED"), NOW).workitem is not None
+
+
 def test_a_workitem_canceled_by_request_has_no_owner_and_stays_canceled() -> None:
     canceled = request_cancellation(_item(S), {"00741238": {"vr": "LT", "Value": ["No show"]}}, NOW)
     assert canceled.state is X and canceled.transaction_uid is None
     progress = canceled.dataset["00741002"]["Value"][0]
     assert progress["00741238"]["Value"] == ["No show"]
-    assert progress["00404052"]["Value"] == ["20240102093000+0000"]
+    assert progress["00404052"]["Value"] == ["20240102093000+0000"] and "0074100E" in progress
     outcome = change_state(canceled, _request(STRANGER, "CANCELED"), NOW)
     assert outcome.workitem is None and outcome.warning is not None
 

@@ -115,6 +115,19 @@ ENUMERATED = {
     INPUT_READINESS: ("READY", "UNAVAILABLE", "INCOMPLETE"),
     PROCEDURE_STEP_STATE: tuple(s.value for s in State),
 }
+# PS3.4 Table CC.2.5-3 final state "P": what a COMPLETED workitem's first performed-procedure item holds.
+PERFORMED_PROCEDURE, MODIFIED, DISCONTINUATION_REASONS = tags.tags(
+    "UnifiedProcedureStepPerformedProcedureSequence",
+    "ScheduledProcedureStepModificationDateTime",
+    "ProcedureStepDiscontinuationReasonCodeSequence",
+)
+COMPLETED_REQUIRED = tags.tags(
+    "PerformedStationNameCodeSequence",
+    "PerformedProcedureStepStartDateTime",
+    "PerformedWorkitemCodeSequence",
+    "PerformedProcedureStepEndDateTime",
+    "OutputInformationSequence",
+)
 # Action Information of a cancellation request (PS3.4 Table CC.2.2-1), kept in the progress information.
 CANCEL_INFORMATION = frozenset(
     tags.tags(
@@ -126,7 +139,7 @@ CANCEL_INFORMATION = frozenset(
 )
 
 
-def create(dataset: JsonDataset, uid_from_query: str | None) -> Workitem:
+def create(dataset: JsonDataset, uid_from_query: str | None, now: dt.datetime) -> Workitem:
     """A new SCHEDULED workitem from a create request's data set; raises WorkitemError (400)."""
     in_body = _text(dataset, SOP_INSTANCE_UID)
     uid = uid_from_query or in_body
@@ -170,10 +183,11 @@ def create(dataset: JsonDataset, uid_from_query: str | None) -> Workitem:
     stored = {tag: value for tag, value in dataset.items() if tag != TRANSACTION_UID}
     stored[SOP_INSTANCE_UID] = {"vr": "UI", "Value": [uid]}
     stored[SOP_CLASS_UID] = {"vr": "UI", "Value": [UPS_PUSH_SOP_CLASS]}
+    stored.setdefault(MODIFIED, {"vr": "DT", "Value": [_date_time(now)]})
     return Workitem(uid, State.SCHEDULED, None, dict(sorted(stored.items())))
 
 
-def update(item: Workitem, changes: JsonDataset, transaction_uid: str | None) -> Workitem:
+def update(item: Workitem, changes: JsonDataset, transaction_uid: str | None, now: dt.datetime) -> Workitem:
     """`item` with the changes of an update request applied; raises WorkitemError."""
     if item.state in (State.COMPLETED, State.CANCELED):
         raise WorkitemError(
@@ -208,7 +222,8 @@ def update(item: Workitem, changes: JsonDataset, transaction_uid: str | None) ->
     problems += _enumerated_problems(changes)
     if problems:
         raise WorkitemError(400, " ".join(problems))
-    return replace(item, dataset=dict(sorted({**item.dataset, **changes}.items())))
+    modified = {MODIFIED: {"vr": "DT", "Value": [_date_time(now)]}}
+    return replace(item, dataset=dict(sorted({**item.dataset, **changes, **modified}.items())))
 
 
 def change_state(item: Workitem, request: JsonDataset, now: dt.datetime) -> StateChange:
@@ -244,8 +259,10 @@ def change_state(item: Workitem, request: JsonDataset, now: dt.datetime) -> Stat
     if item.state is State.IN_PROGRESS:
         if target is State.IN_PROGRESS:
             raise WorkitemError(409, f"The workitem '{item.uid}' is already IN PROGRESS.")
-        dataset = _with_cancellation(item.dataset, {}, now) if target is State.CANCELED else item.dataset
-        return StateChange(replace(item, state=target, dataset=dataset))
+        if target is State.COMPLETED:
+            _check_final_state(item)
+            return StateChange(replace(item, state=target))
+        return StateChange(replace(item, state=target, dataset=_with_cancellation(item.dataset, {}, now)))
     if target is item.state:
         warning = f"The UPS is already in the requested state of {item.state.value}."
         return StateChange(None, warning)
@@ -295,9 +312,33 @@ def _check_transaction(item: Workitem, transaction_uid: str) -> None:
         )
 
 
+def _check_final_state(item: Workitem) -> None:
+    """A COMPLETED workitem records what was performed (PS3.4 CC.2.5.1.3, error C304)."""
+    performed = (item.dataset.get(PERFORMED_PROCEDURE) or {}).get("Value") or []
+    if performed and isinstance(performed[0], dict):
+        missing = [
+            display(f"{PERFORMED_PROCEDURE}[0].", tag)
+            for tag in COMPLETED_REQUIRED
+            if tag not in performed[0]
+        ]
+    else:
+        missing = [f"{display('', PERFORMED_PROCEDURE)} with an item"]
+    if missing:
+        raise WorkitemError(
+            409,
+            f"The workitem '{item.uid}' has not met the final state requirements of COMPLETED: it lacks "
+            f"{', '.join(missing)}. Add them with an update (with the transaction UID) first.",
+        )
+
+
+def _date_time(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S+0000")
+
+
 def _with_cancellation(dataset: JsonDataset, information: JsonDataset, now: dt.datetime) -> JsonDataset:
     items = list((dataset.get(PROGRESS_INFORMATION) or {}).get("Value") or [{}])
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S+0000")
+    stamp = _date_time(now)
+    items[0] = {DISCONTINUATION_REASONS: {"vr": "SQ"}, **items[0]}
     items[0] = dict(
         sorted({**items[0], **information, CANCELLATION_DATE_TIME: {"vr": "DT", "Value": [stamp]}}.items())
     )

@@ -26,7 +26,7 @@ WORKITEM = "workitemInstanceUid"
 async def create(ctx: OperationContext) -> Response:
     try:
         dataset = await _first_dataset(ctx)
-        item = worklist.create(dataset, _first_query_key(ctx))
+        item = worklist.create(dataset, _first_query_key(ctx), dt.datetime.now(dt.UTC))
         await run_in_threadpool(_store(ctx).add, ctx.partition, item, utc_now())
     except DatasetError as exc:
         return error(400, str(exc))
@@ -55,7 +55,7 @@ async def update(ctx: OperationContext) -> Response:
     transaction_uid = _first_query_key(ctx)
 
     def decide(item: Workitem) -> tuple[Workitem, None]:
-        return worklist.update(item, changes, transaction_uid), None
+        return worklist.update(item, changes, transaction_uid, dt.datetime.now(dt.UTC)), None
 
     try:
         worklist.check_uid(uid)

@@ -16,6 +16,7 @@ from tests.service.worklist_data import (
     ACCEPT,
     CANCELED_AT,
     LABEL,
+    PERFORMED,
     PRIORITY,
     PROGRESS,
     REASON,
@@ -24,6 +25,7 @@ from tests.service.worklist_data import (
     SOP_INSTANCE,
     STATE,
     TRANSACTION_UID,
+    performed,
     state_change,
     value,
     workitem,
@@ -118,7 +120,14 @@ def test_a_workitem_goes_through_its_whole_state_machine(
     assert worklist.update(uid, label, owner).status_code == 200
     assert value(worklist.retrieve(uid).json(), LABEL) == "Read again"
 
-    # COMPLETED by the owner only; then final: a repeat is a warning, anything else a conflict.
+    # COMPLETED by the owner only, once it records what was performed; then final: a repeat is a warning,
+    # anything else a conflict.
+    _refused(worklist.change_state(uid, owner, "COMPLETED"), 409, "final state requirements", PERFORMED)
+    partial = performed()
+    del partial[PERFORMED]["Value"][0]["00404051"]
+    assert worklist.update(uid, partial, owner).status_code == 200
+    _refused(worklist.change_state(uid, owner, "COMPLETED"), 409, "PerformedProcedureStepEndDateTime")
+    assert worklist.update(uid, performed(), owner).status_code == 200
     _refused(worklist.change_state(uid, stranger, "COMPLETED"), 400, stranger)
     assert worklist.change_state(uid, owner, "COMPLETED").status_code == 200
     assert worklist.state(uid) == "COMPLETED"
@@ -285,6 +294,7 @@ def test_of_performers_claiming_at_once_exactly_one_gets_the_workitem(
         statuses = list(pool.map(claim, performers))
     assert sorted(statuses) == [200] + [400] * (len(performers) - 1)
     winner = performers[statuses.index(200)]
+    assert worklist.update(uid, performed(), winner).status_code == 200
     assert worklist.change_state(uid, winner, "COMPLETED").status_code == 200
 
 
@@ -296,4 +306,6 @@ def test_a_claimed_workitem_keeps_its_owner_after_a_restart(service: LiveService
     service.restart()
     assert worklist.state(uid) == "IN PROGRESS"
     _refused(worklist.change_state(uid, generate_uid(), "COMPLETED"), 400, "transaction UID")
+    assert worklist.update(uid, performed(), owner).status_code == 200
     assert worklist.change_state(uid, owner, "COMPLETED").status_code == 200
+    assert value(worklist.retrieve(uid).json()[PERFORMED]["Value"][0], "00404051") == "20240102094500"

@@ -16,6 +16,7 @@ START, PRIORITY, LABEL, READINESS = "00404005", "00741200", "00741204", "0040404
 REQUESTS, ACCESSION, PROCEDURE_ID = "0040A370", "00080050", "00401001"
 STATION_NAME, STATION_CLASS, STATION_PLACE, CODE_VALUE = "00404025", "00404026", "00404027", "00080100"
 PROGRESS, REASON, CANCELED_AT = "00741002", "00741238", "00404052"
+PERFORMED = "00741216"
 
 
 def code(value: str) -> dict[str, Any]:
@@ -85,3 +86,27 @@ def state_change(transaction_uid: str | None, state: str | None) -> list[dict[st
 
 def value(dataset: dict[str, Any], tag: str) -> Any:
     return dataset[tag]["Value"][0]
+
+
+def performed(station: str = "CT01") -> dict[str, Any]:
+    """What a performer records before completing: the Unified Procedure Step Performed Procedure Sequence."""
+    return {
+        PERFORMED: {
+            "vr": "SQ",
+            "Value": [
+                {
+                    "00404028": code(station),  # PerformedStationNameCodeSequence
+                    "00404050": {
+                        "vr": "DT",
+                        "Value": ["20240102091500"],
+                    },  # PerformedProcedureStepStartDateTime
+                    "00404019": code("READ"),  # PerformedWorkitemCodeSequence
+                    "00404051": {
+                        "vr": "DT",
+                        "Value": ["20240102094500"],
+                    },  # PerformedProcedureStepEndDateTime
+                    "00404033": {"vr": "SQ"},  # OutputInformationSequence
+                }
+            ],
+        }
+    }
