@@ -73,7 +73,7 @@ def datasets(body: bytes) -> list[JsonDataset]:
             problems.append(f"The data set {index + 1} of the body is not a JSON object.")
             continue
         try:
-            _check_dataset(item, "", problems)
+            _check_dataset(item, "", f"/{index}", problems)
         except RecursionError:
             problems.append("The request body's sequences are nested too deeply.")
     if problems:
@@ -86,28 +86,33 @@ def display(path: str, tag: str) -> str:
     return f"{path}{tag} ({tags.keyword(tag)})"
 
 
-def _check_dataset(dataset: dict[str, Any], path: str, problems: list[str]) -> None:
+def _check_dataset(dataset: dict[str, Any], path: str, pointer: str, problems: list[str]) -> None:
+    """Adds a sentence per problem of `dataset` (at `path` in tags, `pointer` as a JSON pointer)."""
     for key, attribute in dataset.items():
         if len(problems) >= _MAX_PROBLEMS:
             return
+        at = f"(at {pointer}/{_escape(key)})"
         if not _TAG.fullmatch(key):
             problems.append(
-                f"The key '{path}{key}' is not an attribute tag; tags are 8 upper-case hexadecimal digits."
+                f"The key '{path}{key}' is not an attribute tag; tags are 8 upper-case hexadecimal "
+                f"digits {at}."
             )
             continue
         name = display(path, key)
         if key.startswith(("0000", "0002")) or key[4:] == "0000":
-            problems.append(f"The attribute {name} is a command, file meta or group length element.")
+            problems.append(f"The attribute {name} is a command, file meta or group length element {at}.")
             continue
         if not isinstance(attribute, dict):
-            problems.append(f"The attribute {name} is not a JSON object with a 'vr'.")
+            problems.append(f"The attribute {name} is not a JSON object with a 'vr' {at}.")
             continue
-        problem = _attribute_problem(key, attribute, path, problems)
+        problem = _attribute_problem(key, attribute, path, f"{pointer}/{key}", problems)
         if problem:
-            problems.append(f"The attribute {name} {problem}.")
+            problems.append(f"The attribute {name} {problem} {at}.")
 
 
-def _attribute_problem(tag: str, attribute: dict[str, Any], path: str, problems: list[str]) -> str | None:
+def _attribute_problem(
+    tag: str, attribute: dict[str, Any], path: str, pointer: str, problems: list[str]
+) -> str | None:
     vr = attribute.get("vr")
     if not isinstance(vr, str) or vr not in VRS:
         return f"has the VR {json.dumps(vr)}, which is not a DICOM value representation"
@@ -137,13 +142,18 @@ def _attribute_problem(tag: str, attribute: dict[str, Any], path: str, problems:
         for number, item in enumerate(items):
             if not isinstance(item, dict):
                 return f"has item {number + 1} that is not a data set (a JSON object)"
-            _check_dataset(item, f"{path}{tag}[{number}].", problems)
+            _check_dataset(item, f"{path}{tag}[{number}].", f"{pointer}/Value/{number}", problems)
         return None
     for item in items:
         problem = _value_problem(vr, item)
         if problem:
             return f"has the value {json.dumps(item)}, which {problem}"
     return None
+
+
+def _escape(key: str) -> str:
+    """A JSON pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 @cache

@@ -65,11 +65,16 @@ BAD_BODIES = [
     (
         "a bad attribute inside a sequence",
         _with(**{"0040A370": {"vr": "SQ", "Value": [{"00080050": {"vr": "SH", "Value": ["x" * 17]}}]}}),
-        "0040A370[0].00080050 (AccessionNumber)",
+        "0040A370[0].00080050 (AccessionNumber) has the value",
     ),
     ("nested too deeply", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ("sequences nested too deeply", _nested(400), "nested too deeply"),
     ("a broken second data set", json.dumps([GOOD, {"x": 1}]).encode(), "'x' is not an attribute tag"),
+    (
+        "the JSON pointer of the fault",
+        _with(**{"0040A370": {"vr": "SQ", "Value": [{"0020000D": {"vr": "UI", "Value": ["x"]}}]}}),
+        "(at /0/0040A370/Value/0/0020000D)",
+    ),
 ]
 
 
