@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.dicomjson import JsonDataset
 from dicom_service.dicom.storage import schema as t
@@ -36,29 +37,38 @@ class WorklistStore:
         self.index = index
 
     def add(self, partition: str, item: Workitem, now: str) -> None:
-        """Store a new workitem (its partition created if needed). Raises DuplicateWorkitem."""
+        """Store a new workitem (its partition created if needed). Raises DuplicateWorkitem.
+
+        Where writers are not serialised (PostgreSQL), a concurrent create of the same workitem or partition
+        ends in a unique-constraint error: the workitem is then a duplicate, or the add is tried once more."""
+        try:
+            self._add(partition, item, now)
+        except IntegrityError:
+            if self.get(partition, item.uid) is not None:
+                raise DuplicateWorkitem(item.uid) from None
+            self._add(partition, item, now)
+
+    def _add(self, partition: str, item: Workitem, now: str) -> None:
         with self.index.write() as c:
             pid = _partition_id(c, partition)
             if pid is None:
-                pid = c.execute(insert(t.partition).values(name=partition, created=now)).inserted_primary_key[
-                    0
-                ]  # type: ignore[index]
+                created = c.execute(insert(t.partition).values(name=partition, created=now))
+                pid = created.inserted_primary_key[0]  # type: ignore[index]
             taken = c.execute(
                 select(workitem.c.id).where(workitem.c.partition_id == pid, workitem.c.uid == item.uid)
             ).first()
             if taken is not None:
                 raise DuplicateWorkitem(item.uid)
-            row_id = c.execute(
-                insert(workitem).values(
-                    partition_id=pid,
-                    uid=item.uid,
-                    state=item.state.value,
-                    transaction_uid=item.transaction_uid,
-                    attributes=_text(item),
-                    created=now,
-                    updated=now,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            row = {
+                "partition_id": pid,
+                "uid": item.uid,
+                "state": item.state.value,
+                "transaction_uid": item.transaction_uid,
+                "attributes": _text(item),
+                "created": now,
+                "updated": now,
+            }
+            row_id = c.execute(insert(workitem).values(**row)).inserted_primary_key[0]  # type: ignore[index]
             _save_keys(c, row_id, readable(item))
 
     def get(self, partition: str, uid: str) -> Workitem | None:
