@@ -38,9 +38,11 @@ _TAG = re.compile(r"[0-9A-F]{8}")
 _DT = re.compile(r"\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?)?)?)?([+-]\d{4})?")
 _TM = re.compile(r"\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?")
 _FREE_TEXT = {"ST": 1024, "LT": 10240, "UT": 2**32 - 2, "UC": 2**32 - 2, "UR": 2**32 - 2}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PN_GROUPS = frozenset({"Alphabetic", "Ideographic", "Phonetic"})
 _MAX_PROBLEMS = 10
 MAX_BODY = 4 * 1024 * 1024
+MAX_SEQUENCE_DEPTH = 32  # sequences in sequences; answers are serialised by orjson, which stops at 255 levels
 
 
 class DatasetError(ValueError):
@@ -58,7 +60,7 @@ def datasets(body: bytes) -> list[JsonDataset]:
     if len(body) > MAX_BODY:
         raise DatasetError([f"The request body is larger than {MAX_BODY} bytes."])
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, parse_constant=_not_json)
     except UnicodeDecodeError:
         raise DatasetError(["The request body is not UTF-8 text."]) from None
     except ValueError as exc:
@@ -73,7 +75,7 @@ def datasets(body: bytes) -> list[JsonDataset]:
             problems.append(f"The data set {index + 1} of the body is not a JSON object.")
             continue
         try:
-            _check_dataset(item, "", f"/{index}", problems)
+            _check_dataset(item, "", f"/{index}", problems, 0)
         except RecursionError:
             problems.append("The request body's sequences are nested too deeply.")
     if problems:
@@ -81,13 +83,20 @@ def datasets(body: bytes) -> list[JsonDataset]:
     return parsed
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def display(path: str, tag: str) -> str:
     """How a problem names an attribute: its path of tags and its keyword."""
     return f"{path}{tag} ({tags.keyword(tag)})"
 
 
-def _check_dataset(dataset: dict[str, Any], path: str, pointer: str, problems: list[str]) -> None:
+def _check_dataset(dataset: dict[str, Any], path: str, pointer: str, problems: list[str], depth: int) -> None:
     """Adds a sentence per problem of `dataset` (at `path` in tags, `pointer` as a JSON pointer)."""
+    if depth > MAX_SEQUENCE_DEPTH:
+        problems.append(f"The sequences are nested more than {MAX_SEQUENCE_DEPTH} deep (at {pointer}).")
+        return
     for key, attribute in dataset.items():
         if len(problems) >= _MAX_PROBLEMS:
             return
@@ -105,13 +114,13 @@ def _check_dataset(dataset: dict[str, Any], path: str, pointer: str, problems: l
         if not isinstance(attribute, dict):
             problems.append(f"The attribute {name} is not a JSON object with a 'vr' {at}.")
             continue
-        problem = _attribute_problem(key, attribute, path, f"{pointer}/{key}", problems)
+        problem = _attribute_problem(key, attribute, path, f"{pointer}/{key}", problems, depth)
         if problem:
             problems.append(f"The attribute {name} {problem} {at}.")
 
 
 def _attribute_problem(
-    tag: str, attribute: dict[str, Any], path: str, pointer: str, problems: list[str]
+    tag: str, attribute: dict[str, Any], path: str, pointer: str, problems: list[str], depth: int
 ) -> str | None:
     vr = attribute.get("vr")
     if not isinstance(vr, str) or vr not in VRS:
@@ -142,7 +151,7 @@ def _attribute_problem(
         for number, item in enumerate(items):
             if not isinstance(item, dict):
                 return f"has item {number + 1} that is not a data set (a JSON object)"
-            _check_dataset(item, f"{path}{tag}[{number}].", f"{pointer}/Value/{number}", problems)
+            _check_dataset(item, f"{path}{tag}[{number}].", f"{pointer}/Value/{number}", problems, depth + 1)
         return None
     for item in items:
         problem = _value_problem(vr, item)
@@ -199,6 +208,8 @@ def _value_problem(vr: str, value: Any) -> str | None:
             if vr == "DS" and isinstance(value, str) and _is_decimal(value):
                 return None
             return "is not a number"
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return "is out of range"
         return None
     if not isinstance(value, str):
         return "is not a string"
@@ -207,6 +218,8 @@ def _value_problem(vr: str, value: Any) -> str | None:
 
 def text_problem(vr: str, value: str) -> str | None:
     """Why `value` is not a valid single value of the text VR `vr`, or None."""
+    if _SURROGATE.search(value):
+        return "is not valid Unicode text (it holds a lone surrogate)"
     if vr == "DT" and not _DT.fullmatch(value):
         return "is not a date-time (YYYYMMDDHHMMSS.FFFFFF&ZZXX, later parts optional)"
     if vr == "TM" and not _TM.fullmatch(value):
@@ -230,6 +243,8 @@ def _person_name_problem(value: Any) -> str | None:
     for group in value.values():
         if not isinstance(group, str):
             return "has a person name group that is not a string"
+        if _SURROGATE.search(group):
+            return "is not valid Unicode text (it holds a lone surrogate)"
         if len(group) > 64 or group.count("^") > 4:
             return "is invalid: a person name group has more than 64 characters or 5 components"
     return None

@@ -69,6 +69,15 @@ BAD_BODIES = [
     ),
     ("nested too deeply", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ("sequences nested too deeply", _nested(400), "nested too deeply"),
+    ("sequences nested deeper than 32", _nested(40), "nested more than 32 deep"),
+    ("a huge integer", b'[{"00101030": {"vr": "DS", "Value": [' + b"9" * 30 + b"]}}]", "out of range"),
+    ("a lone surrogate", b'[{"00100020": {"vr": "LO", "Value": ["\\ud800"]}}]', "lone surrogate"),
+    (
+        "a lone surrogate in a name",
+        b'[{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "\\udc00"}]}}]',
+        "surrogate",
+    ),
+    ("NaN", _with(**{"00101030": {"vr": "DS", "Value": [float("nan")]}}), "NaN is not a JSON number"),
     ("a broken second data set", json.dumps([GOOD, {"x": 1}]).encode(), "'x' is not an attribute tag"),
     (
         "the JSON pointer of the fault",
