@@ -7,6 +7,7 @@ stores never meet a "database is locked" error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
+from dicom_service.dicom.storage import query_tags
 from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.tags import Level, Match
 
@@ -78,6 +80,10 @@ class SqlIndex:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def write_transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """One write transaction, serialised with every other writer of this index."""
+        return self._write()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -146,7 +152,7 @@ class SqlIndex:
                 )
                 study_id = self._upsert_study(c, pid, item, watermark)
                 series_id = self._upsert_series(c, study_id, item, watermark)
-                c.execute(
+                instance_id = c.execute(
                     insert(t.instance).values(
                         partition_id=pid,
                         study_id=study_id,
@@ -160,7 +166,19 @@ class SqlIndex:
                         size=size,
                         metadata=json.dumps(item.metadata, separators=(",", ":")),
                     )
-                )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                if found := query_tags.tags_to_index(c):
+                    row = query_tags.InstanceRow(
+                        instance_id,
+                        study_id,
+                        series_id,
+                        partition,
+                        item.study_uid,
+                        item.series_uid,
+                        item.sop_uid,
+                        "",
+                    )
+                    query_tags.index_instance(c, row, item.metadata, found, now)
         except IntegrityError as exc:  # a concurrent store of the same instance won the race
             raise DuplicateInstance(item.sop_uid) from exc
         return int(watermark)
@@ -425,11 +443,17 @@ def _modality(attributes: str) -> str:
 
 
 def _condition(item: Filter) -> Any:
+    if item.extended_tag is not None:
+        return query_tags.matches(item, _match)
     if item.tag == "00080061":  # ModalitiesInStudy: any series of the study
         se = t.series
         return exists(select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values)))
     table = {Level.STUDY: t.study, Level.SERIES: t.series, Level.INSTANCE: t.instance}[item.level]
-    column = table.c[item.column]
+    return _match(table.c[item.column], item)
+
+
+def _match(column: Any, item: Filter) -> Any:
+    """How `column` matches the filter's values: exact, a date range, or person-name word prefixes."""
     if item.match is Match.DATE and (item.low or item.high):
         bounds = []
         if item.low:
