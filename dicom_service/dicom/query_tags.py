@@ -18,7 +18,9 @@ from dicom_service.dicom import tags, values
 from dicom_service.dicom.tags import Level, Match
 
 MAX_TAGS = 128
-SUPPORTED_VRS = tuple(["AE", "AS", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "PN", "SH", "SL", "SS", "TM", "UI", "UL", "US"])
+# Range matching on DA, DT and TM; fuzzy matching on PN.
+SUPPORTED_VRS: tuple[str, ...] = ("AE", "AS", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "PN", "SH")
+SUPPORTED_VRS += ("SL", "SS", "TM", "UI", "UL", "US")
 _NUMBERS = {"DS", "FD", "FL", "IS", "SL", "SS", "UL", "US"}
 _INTEGER_RANGES = {"SL": (-(2**31), 2**31 - 1), "SS": (-(2**15), 2**15 - 1), "UL": (0, 2**32 - 1)}
 _INTEGER_RANGES |= {"US": (0, 2**16 - 1), "IS": (-(2**31), 2**31 - 1)}
