@@ -35,6 +35,7 @@ from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
 from dicom_service.dicom.storage import query_tags
 from dicom_service.dicom.storage import schema as t
+from dicom_service.dicom.storage.operations_schema import instance_original
 from dicom_service.dicom.tags import Level, Match
 
 
@@ -283,6 +284,12 @@ class SqlIndex:
             if not rows:
                 return []
             watermarks = [row.watermark for row in rows]
+            originals = c.execute(  # kept by bulk updates: removed with the instance
+                select(instance_original.c.blob_key)
+                .join(t.instance, t.instance.c.id == instance_original.c.instance_id)
+                .where(t.instance.c.watermark.in_(watermarks))
+            ).scalars()
+            kept = list(originals)
             c.execute(
                 insert(t.change_feed),
                 [
@@ -303,7 +310,7 @@ class SqlIndex:
             c.execute(delete(t.series).where(~exists(left)))
             left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
             c.execute(delete(t.study).where(~exists(left)))
-        return [row.blob_key for row in rows]
+        return [row.blob_key for row in rows] + kept
 
     # --- search
 

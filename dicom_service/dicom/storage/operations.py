@@ -39,6 +39,23 @@ def insert_operation(
     )
 
 
+class ActiveOperation(Exception):
+    """Another operation of the type runs, and only one may at a time; `args[0]` is its ID."""
+
+
+def start(
+    index: SqlIndex, op_type: str, partition: str, spec: Any, resources: list[str], now: str, exclusive: bool
+) -> str:
+    """A new operation; with `exclusive`, refused (ActiveOperation) while another of its type is active."""
+    op_id = ops.new_id()
+    with index.write_transaction() as c:
+        running = active_of_type(c, op_type) if exclusive else None
+        if running is not None:
+            raise ActiveOperation(running)
+        insert_operation(c, op_id, op_type, partition, spec, resources, now)
+    return op_id
+
+
 def get(index: SqlIndex, op_id: str) -> Operation | None:
     with index.engine.connect() as c:
         row = c.execute(select(table).where(table.c.id == op_id)).first()
