@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dicom_service.dicom import bulk_update_job, reindex
+from dicom_service.dicom import bulk_update_job, export, reindex
 from dicom_service.dicom import operations as ops
 from dicom_service.dicom.worker import Job, OperationWorker
 
 if TYPE_CHECKING:
     from dicom_service.dicom.service import DicomService
 
-JOBS: dict[str, Job] = {ops.REINDEX: reindex.run, ops.UPDATE: bulk_update_job.run}
+JOBS: dict[str, Job] = {ops.REINDEX: reindex.run, ops.UPDATE: bulk_update_job.run, ops.EXPORT: export.run}
 
 
 def start_worker(service: DicomService) -> OperationWorker:
