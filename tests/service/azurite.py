@@ -65,7 +65,7 @@ class Azurite:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()  # Azurite waits for open connections to close; not for long
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
