@@ -62,15 +62,28 @@ async def instances(
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
 
+    # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
+    # byte is sent, so the client gets a 406 rather than a multipart body cut short.
+    try:
+        converted = await run_in_threadpool(_transcoded, ctx, rows, target)
+    except transcode.TranscodeError as exc:
+        return error(406, str(exc))
+
     def parts() -> Iterator[tuple[str, Iterator[bytes] | bytes]]:
         for row in rows:
             part_type = f"application/dicom; transfer-syntax={_actual(row, target)}"
-            if target in (ANY, row.transfer_syntax):
-                yield part_type, blobs.stream(row.blob_key)
-            else:
-                yield part_type, transcode.transcode(blobs.read(row.blob_key), target)
+            yield part_type, converted.get(row.watermark) or blobs.stream(row.blob_key)
 
     return multipart_answer(parts(), ctx.representation.content_type)
+
+
+def _transcoded(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
+    """The instances that need another syntax, converted (watermark → bytes); the rest stream as stored."""
+    return {
+        row.watermark: transcode.transcode(ctx.dicom.blobs.read(row.blob_key), target)
+        for row in rows
+        if target not in (ANY, row.transfer_syntax)
+    }
 
 
 def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes:
