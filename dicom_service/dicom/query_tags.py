@@ -145,7 +145,7 @@ def _check_entry(entry: dict[str, Any], pointer: str) -> NewTag:
 @dataclass(frozen=True)
 class Indexed:
     value: str  # comparison form
-    original: str  # as the instance has it
+    element: dict[str, Any]  # the attribute as DICOM JSON, its first value only: what QIDO-RS returns
 
 
 def indexed_value(metadata: dict[str, Any], tag: StoredTag) -> Indexed | str | None:
@@ -170,7 +170,7 @@ def indexed_value(metadata: dict[str, Any], tag: StoredTag) -> Indexed | str | N
     reason = _problem(tag.vr, text, value)
     if reason is not None:
         return values.comment(tags.display(tag.path), tag.vr, text, reason)
-    return Indexed(comparison_form(tag.vr, text), text[:256])
+    return Indexed(comparison_form(tag.vr, text), {"vr": element.get("vr", tag.vr), "Value": [value]})
 
 
 def comparison_form(vr: str, text: str) -> str:

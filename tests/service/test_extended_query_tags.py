@@ -78,6 +78,9 @@ def test_range_matching_on_dates_and_fuzzy_matching_on_person_names(
         return {r["0020000E"]["Value"][0] for r in answer.json()} if answer.status_code == 200 else set()
 
     assert series(SeriesDate="20200101-20201231") == {early.SeriesInstanceUID}
+    # A match key is returned with each match, as the standard attributes are.
+    matched = session.get(f"{service.root}/v2/series", params={"SeriesDate": "20200105"}, headers=QIDO).json()
+    assert matched[0]["00080021"] == {"vr": "DA", "Value": ["20200105"]}
     assert series(SeriesDate="20230101-") == {late.SeriesInstanceUID}
     assert series(PerformingPhysicianName="muller^hans") == {early.SeriesInstanceUID}
     assert series(PerformingPhysicianName="ann", fuzzymatching="true") == {late.SeriesInstanceUID}

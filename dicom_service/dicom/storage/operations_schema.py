@@ -54,7 +54,7 @@ extended_tag_value = Table(
     Column("series_id", ForeignKey("series.id", ondelete=_CASCADE)),
     Column("instance_id", ForeignKey("instance.id", ondelete=_CASCADE)),
     Column("value", VALUE, nullable=False),  # the comparison form (folded text, date, canonical number)
-    Column("original", VALUE, nullable=False),  # as stored, for results
+    Column("element", Text, nullable=False),  # DICOM JSON of the attribute (first value), for results
 )
 
 extended_tag_error = Table(

@@ -153,7 +153,7 @@ def index_instance(
                     tag_id=tag.id,
                     **{owner_column.name: owner},
                     value=outcome.value,
-                    original=outcome.original,
+                    element=json.dumps(outcome.element, separators=(",", ":")),
                 )
             )
         elif isinstance(outcome, str):
@@ -260,3 +260,14 @@ def matches(item: Filter, match: Callable[[Any, Filter], Any]) -> Any:
     return exists(
         select(v.c.id).where(v.c.tag_id == item.extended_tag, column == row_id, match(v.c.value, item))
     )
+
+
+def level_elements(
+    index: SqlIndex, tag_id: int, level: Level, row_ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """Study or series id → the tag's indexed attribute (DICOM JSON), for the rows QIDO-RS returns."""
+    v = value_table
+    owner = v.c.study_id if level is Level.STUDY else v.c.series_id
+    query = select(owner, v.c.element).where(v.c.tag_id == tag_id, owner.in_(row_ids))
+    with index.engine.connect() as c:
+        return {row_id: json.loads(element) for row_id, element in c.execute(query)}
