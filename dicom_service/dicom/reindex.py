@@ -17,7 +17,7 @@ from dicom_service.dicom.worker import Outcome, Progress
 if TYPE_CHECKING:
     from dicom_service.dicom.service import DicomService
 
-BATCH = 200
+BATCH = 50  # instances per write transaction: stores wait at most for one batch
 
 
 def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:

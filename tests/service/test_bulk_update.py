@@ -49,10 +49,13 @@ def test_bulk_update_keeps_the_original_and_records_updates(service: LiveService
     # Search sees the new value; the change feed has one update entry per instance.
     found = session.get(f"{service.root}/v2/studies", params={"PatientName": "Doe^Janet"}, headers=METADATA)
     assert study in [r["0020000D"]["Value"][0] for r in found.json()]
-    feed = session.get(f"{service.root}/v1/changefeed", params={"offset": before}).json()
-    assert sorted(e["sopInstanceUid"] for e in feed if e["action"] == "update") == sorted(
-        i.SOPInstanceUID for i in instances
-    )
+    feed = session.get(f"{service.root}/v1/changefeed", params={"offset": before - 2}).json()
+    updates = [e for e in feed if e["action"] == "update"]
+    assert sorted(e["sopInstanceUid"] for e in updates) == sorted(i.SOPInstanceUID for i in instances)
+    assert {e["state"] for e in updates} == {"current"}
+    assert updates[0]["metadata"]["00100010"]["Value"] == [{"Alphabetic": "Doe^Janet"}]
+    creates = [e for e in feed if e["action"] == "create" and e["studyInstanceUid"] == study]
+    assert len(creates) == 2 and {e["state"] for e in creates} == {"replaced"}
     # Deleting the study removes both versions.
     assert session.delete(f"{service.root}/v2/studies/{study}").status_code == 204
     assert session.get(url, headers={**INSTANCE, "msdicom-request-original": "true"}).status_code == 404

@@ -381,6 +381,12 @@ class SqlIndex:
     ) -> list[Change]:
         cf, p, i = t.change_feed, t.partition, t.instance
         current = select(i.c.metadata).where(i.c.watermark == cf.c.watermark).scalar_subquery()
+        later = cf.alias("later")  # a bulk update's entry supersedes the instance's earlier ones
+        superseded = exists(
+            select(later.c.sequence).where(
+                later.c.watermark == cf.c.watermark, later.c.sequence > cf.c.sequence
+            )
+        )
         statement = select(
             cf.c.sequence,
             p.c.name,
@@ -390,6 +396,7 @@ class SqlIndex:
             cf.c.action,
             cf.c.timestamp,
             current.label("metadata"),
+            superseded.label("superseded"),
         ).join(p, cf.c.partition_id == p.c.id)
         if after_sequence is not None:
             statement = statement.where(cf.c.sequence > after_sequence)
@@ -416,11 +423,17 @@ class SqlIndex:
                 r.sop_uid,
                 r.action,
                 r.timestamp,
-                "current" if r.metadata is not None and r.action != "delete" else "deleted",
+                _state(r.action, r.metadata is not None, r.superseded),
                 r.metadata,
             )
             for r in rows
         ]
+
+
+def _state(action: str, exists_now: bool, superseded: bool) -> str:
+    if not exists_now or action == "delete":
+        return "deleted"
+    return "replaced" if superseded else "current"
 
 
 def _modality(attributes: str) -> str:

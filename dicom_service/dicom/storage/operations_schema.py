@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Connection, ForeignKey, Index, Integer, String, Table, Text
 
-from dicom_service.dicom.storage.schema import UID, VALUE, metadata
+from dicom_service.dicom.storage.schema import UID, VALUE, change_feed, metadata
 
 operation = Table(
     "operation",
@@ -87,9 +87,13 @@ Index("ix_tag_value_series", extended_tag_value.c.tag_id, extended_tag_value.c.s
 Index("ix_tag_value_instance", extended_tag_value.c.tag_id, extended_tag_value.c.instance_id)
 Index("ix_tag_error", extended_tag_error.c.tag_id, extended_tag_error.c.id)
 
+# The change feed's entries of one instance (created, then updated): which one is current.
+CHANGE_FEED_BY_INSTANCE = Index("ix_change_feed_watermark", change_feed.c.watermark)
+
 TABLES = [operation, extended_query_tag, extended_tag_value, extended_tag_error, instance_original]
 
 
 def create_tables(connection: Connection) -> None:
     """Migration step: the operation tables (idempotent; a fresh database has them from step 1)."""
     metadata.create_all(connection, tables=TABLES)
+    CHANGE_FEED_BY_INSTANCE.create(connection, checkfirst=True)
