@@ -61,6 +61,7 @@ def test_bulk_update_keeps_the_original_and_records_updates(service: LiveService
     assert session.get(url, headers={**INSTANCE, "msdicom-request-original": "true"}).status_code == 404
 
 
+@pytest.mark.behaviour_change("bulk-update-v2-only")
 def test_bulk_update_exists_in_v2_only(service: LiveService, checked: Validated) -> None:
     body = {"studyInstanceUids": ["1.2.3"], "changeDataset": NEW_NAME}
     for version in ("v1", "v1.0-prerelease"):

@@ -80,6 +80,7 @@ def test_export_by_connection_string_writes_every_instance_as_stored(
     assert [e["identifier"] for e in errors] == [missing] and errors[0]["error"] and errors[0]["timestamp"]
 
 
+@pytest.mark.behaviour_change("operation-status-succeeded")
 def test_export_in_v1_to_a_sas_container_url(
     service: LiveService, checked: Validated, azurite: Azurite
 ) -> None:

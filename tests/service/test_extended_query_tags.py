@@ -31,6 +31,7 @@ def study_uids(service: LiveService, checked: Validated, **params: str) -> set[s
     return {r["0020000D"]["Value"][0] for r in answer.json()} if answer.status_code == 200 else set()
 
 
+@pytest.mark.behaviour_change("operation-status-succeeded")
 def test_a_tag_is_reindexed_over_stored_instances_then_searchable(
     service: LiveService, checked: Validated
 ) -> None:
