@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from dicom_service.dicom import tags
 from dicom_service.dicom.behaviour import Behaviour
@@ -37,7 +38,7 @@ def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonData
     for row in rows:
         result: JsonDataset = dict(from_url)
         for level in levels:
-            source = json.loads(row[_COLUMN[level]])
+            source = orjson.loads(row[_COLUMN[level]])
             result.update({tag: source[tag] for tag in wanted[level] if tag in source})
         for tag, key, elements in extended:
             if row[key] in elements:
