@@ -123,8 +123,14 @@ def _worklist(connection: Connection) -> None:
     create_tables(connection)
 
 
+def _operations(connection: Connection) -> None:
+    from dicom_service.dicom.storage import operations_schema  # its tables need this module's `metadata`
+
+    operations_schema.create_tables(connection)
+
+
 # Append a function to add a schema version; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist]
+MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist, _operations]
 
 
 def migrate(connection: Connection, created: str) -> int:
