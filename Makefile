@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= build/data
 WORKERS ?= 1
-AZURITE := engines/node_modules/.bin/azurite-blob
 DOCS_PORT ?= 8000
 BASE ?= HEAD
+AZURITE_VERSION := 3.37.0
+AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv engines generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench clean
+.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,12 +28,6 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP) ## create .venv with the pinned dependencies
 
-$(AZURITE): engines/package.json engines/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is missing: the PostgreSQL + Azure tests will be skipped (.ci/run installs it)"; exit 0; }
-	cd engines && npm ci --no-audit --no-fund --loglevel=error
-	@if [ -e $@ ]; then touch $@; fi
-
-engines: $(AZURITE) ## install the pinned test engines from npm (Azurite); PostgreSQL is Debian's (.ci/run)
 
 generate: $(STAMP) ## render the service stubs, served specs and doc pages from specs/
 	$(PY) -m generator generate
@@ -52,11 +47,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint engines ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	$(PY) -m pytest
+test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
 
-loadtest: $(STAMP) engines ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
-	$(PY) -m tests.load
+$(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
+	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+loadtest: $(STAMP) $(AZURITE) ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
+	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m tests.load
 
 serve: $(STAMP) ## run the DICOMweb service on 127.0.0.1:$(PORT) (WORKERS processes), data under $(DATA_DIR)
 	DATA_DIR=$(DATA_DIR) WORKERS=$(WORKERS) $(PY) -m dicom_service.serve --host 127.0.0.1 --port $(PORT)
@@ -77,4 +75,4 @@ bench: $(STAMP) ## measure the service, the generator and the review engine agai
 	$(PY) -m bench
 
 clean: ## remove the virtual environment and build output
-	rm -rf $(VENV) build engines/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

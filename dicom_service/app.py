@@ -63,15 +63,19 @@ def create_app(mock: bool = False) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
-    """The service's data, where the settings say (dicom_service/dicom/settings.py)."""
+    """The service's data, where the settings say (dicom_service/dicom/settings.py), and its operation
+    worker."""
+    from dicom_service.dicom.jobs import start_worker
     from dicom_service.dicom.service import DicomService
     from dicom_service.dicom.settings import from_environment
 
     service = DicomService.from_settings(from_environment())
     app.state.dicom = service
+    worker = start_worker(service)  # runs long-running operations, resuming interrupted ones
     try:
         yield
     finally:
+        worker.stop()
         service.close()
 
 

@@ -2,8 +2,8 @@
 
 - PostgreSQL from Debian's packages: an initdb cluster of its own, run as the `postgres` user when the
   tests run as root (PostgreSQL refuses root; CI runs as root).
-- Azurite, Microsoft's Azure Storage emulator, from npm (`make engines` installs the pinned version into
-  engines/node_modules).
+- Azurite, Microsoft's Azure Storage emulator, from npm (`make test` installs the pinned version into
+  .npm/ and names it in AZURITE_BLOB).
 
 Missing engines skip the tests that need them, unless DICOMWEB_REQUIRE_ENGINES=1 (set by .ci/run).
 """
@@ -27,7 +27,7 @@ import requests
 
 from tests.fixtures import ROOT
 
-AZURITE = ROOT / "engines" / "node_modules" / ".bin" / "azurite-blob"
+AZURITE = Path(os.environ.get("AZURITE_BLOB") or ROOT / ".npm" / "node_modules" / ".bin" / "azurite-blob")
 # Azurite's documented development account (Azurite's README); it exists only in the emulator.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -58,7 +58,7 @@ def missing_engines() -> str | None:
     except EngineMissing as exc:
         return str(exc)
     if not AZURITE.exists():
-        return f"Azurite is not installed ({AZURITE.relative_to(ROOT)}: run `make engines`)"
+        return f"Azurite is not installed ({AZURITE.relative_to(ROOT)}: run `make test` once)"
     return None
 
 
@@ -120,7 +120,7 @@ class Azurite:
 
     def start(self) -> Azurite:
         if not AZURITE.exists():
-            raise EngineMissing(f"Azurite is not installed at {AZURITE}: run `make engines`")
+            raise EngineMissing(f"Azurite is not installed at {AZURITE}: run `make test` once")
         command = [str(AZURITE), "--silent", "--location", str(self.folder / "az")]
         command += ["--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--skipApiVersionCheck"]
         with (self.folder / "azurite.log").open("ab") as log:

@@ -1,8 +1,11 @@
-"""Azure Blob Storage through the Azure SDK: the one place the service builds its Azure clients.
+"""Azure Blob Storage through the Azure SDK for Python: the one place the service builds its Azure clients.
 
-`service_client(connection_string)` opens the account, `container(service, name)` a container (created
-when missing); `AzureBlobStore` keeps instance files in one. An upload is committed by the service as a
-whole (a single put, or a block list committed at the end), so a reader sees a whole blob or none.
+- `container(...)`: a container client from a connection string and a container name, or from a container
+  URL (with its SAS token, if any); used by export and by the blob store.
+- `open_container(connection_string, name)`: the same, created when missing and checked at once
+  (start-up); `AzureUnavailable` says why it cannot be used, in one line.
+- `AzureBlobStore`: instance files as block blobs, streamed both ways. An upload is committed as a whole
+  (a single put, or a block list committed at the end), so a reader sees a whole blob or none.
 """
 
 from __future__ import annotations
@@ -10,37 +13,46 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient, ContainerClient, ExponentialRetry
+from azure.storage.blob import ContainerClient, ExponentialRetry
 
 from dicom_service.dicom.storage.blobs import CHUNK, random_key
 
-CONNECT_TIMEOUT = 10  # seconds
+CONNECT_SECONDS, READ_SECONDS = 10, 60
 
 
 class AzureUnavailable(Exception):
     """The account or container cannot be used; the message is one line."""
 
 
-def service_client(connection_string: str) -> BlobServiceClient:
-    """A client of the account; raises AzureUnavailable for a malformed connection string."""
-    try:
-        return BlobServiceClient.from_connection_string(
-            connection_string,
-            connection_timeout=CONNECT_TIMEOUT,
-            # a request is retried 3 times within about 10 s (the SDK's default waits up to a minute)
-            retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, random_jitter_range=1),
-            max_chunk_get_size=CHUNK,
-            max_single_get_size=CHUNK,
-        )
-    except (ValueError, AzureError) as exc:
-        raise AzureUnavailable(f"not a usable connection string ({_first_line(exc)})") from None
+def _retry() -> ExponentialRetry:
+    """Two retries, about 3 and 5 s apart: a destination that cannot be reached fails in seconds."""
+    return ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2, random_jitter_range=1)
 
 
-def container(service: BlobServiceClient, name: str) -> ContainerClient:
-    """The container `name`, created when missing; raises AzureUnavailable when it cannot be reached."""
-    client = service.get_container_client(name)
+def container(
+    connection_string: str | None = None, name: str | None = None, url: str | None = None, **options: Any
+) -> ContainerClient:
+    """The container of `connection_string` + `name`, or at `url`; ValueError when they are malformed."""
+    settings: dict[str, Any] = {
+        "retry_policy": _retry(),
+        "connection_timeout": CONNECT_SECONDS,
+        "read_timeout": READ_SECONDS,
+        **options,
+    }
+    if url is not None:
+        return ContainerClient.from_container_url(url, **settings)
+    if connection_string is None or name is None:
+        raise ValueError("a container needs a connection string and a container name, or a container URL")
+    return ContainerClient.from_connection_string(connection_string, name, **settings)
+
+
+def open_container(connection_string: str, name: str) -> ContainerClient:
+    """The container `name` for instance files, created when missing; ValueError for a malformed
+    connection string, AzureUnavailable when the account cannot be reached."""
+    client = container(connection_string, name, max_chunk_get_size=CHUNK, max_single_get_size=CHUNK)
     try:
         client.create_container(retry_total=0)  # at start-up: fail at once, with the reason
     except ResourceExistsError:
@@ -79,11 +91,6 @@ class AzureBlobStore:
     def delete(self, key: str) -> None:
         with contextlib.suppress(ResourceNotFoundError):
             self.client.delete_blob(self._name(key), delete_snapshots="include")
-
-    def keys(self) -> Iterator[str]:
-        """Every stored key (for checks and clean-up tools)."""
-        for name in self.client.list_blob_names():
-            yield name.rsplit("/", 1)[-1].removesuffix(".dcm")
 
 
 def _first_line(exc: BaseException) -> str:

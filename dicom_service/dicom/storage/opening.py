@@ -32,13 +32,12 @@ def open_blobs(settings: Settings) -> BlobStore:
             raise SettingsError(f"DICOM_BLOB_URL: cannot use {settings.blob_folder}: {exc}") from None
     assert settings.azure_connection_string is not None
     try:
-        client = azure.service_client(settings.azure_connection_string)
-    except azure.AzureUnavailable as exc:
-        raise SettingsError(f"AZURE_STORAGE_CONNECTION_STRING: {exc}") from None
-    try:
-        return azure.AzureBlobStore(azure.container(client, settings.azure_container))
+        client = azure.open_container(settings.azure_connection_string, settings.azure_container)
+    except ValueError as exc:
+        raise SettingsError(f"AZURE_STORAGE_CONNECTION_STRING: not usable ({_first_line(exc)})") from None
     except azure.AzureUnavailable as exc:
         raise SettingsError(f"DICOM_BLOB_URL: {exc}") from None
+    return azure.AzureBlobStore(client)
 
 
 def _first_line(exc: BaseException) -> str:
