@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from dicom_service.dicom.query_tags import NewTag
 from dicom_service.dicom.service import utc_now
+from dicom_service.dicom.settings import from_environment
 from dicom_service.dicom.storage import query_tags
 from dicom_service.dicom.storage.index import SqlIndex
 from dicom_service.dicom.storage.operations_schema import operation
@@ -22,12 +23,13 @@ STORE = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"
 
 def interrupted_reindex(service: LiveService, path: str, attempts: int) -> str:
     """What a process killed in the middle of a reindex leaves: the operation `running`, half done."""
-    index = SqlIndex(f"sqlite:///{service.data_dir / 'index.sqlite'}", utc_now())
+    settings = from_environment({"DATA_DIR": str(service.data_dir), **service.storage})
+    index = SqlIndex(settings.index_url, utc_now())  # the service's index, SQLite or PostgreSQL
     try:
         op_id = query_tags.add_tags(
             index, [NewTag(path, "LO", None, Level.SERIES)], "Microsoft.Default", utc_now()
         )
-        with index.write_transaction() as c:
+        with index.write() as c:
             c.execute(
                 update(operation)
                 .where(operation.c.id == op_id)
