@@ -53,7 +53,7 @@ mock: $(STAMP) ## run the example-answering mock service on 127.0.0.1:$(PORT)
 	$(PY) -m uvicorn dicom_service.app:mock --host 127.0.0.1 --port $(PORT)
 
 docs: $(STAMP) ## build the doc site into build/site with mkdocs --strict
-	$(PY) -m mkdocs build --strict --quiet
+	$(PY) -m mkdocs build --strict
 
 docs-serve: $(STAMP) ## serve the doc site on 127.0.0.1:$(DOCS_PORT)
 	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)

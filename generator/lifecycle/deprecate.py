@@ -15,7 +15,7 @@ def parse_date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise refuse(f"{option} {text!r} is not a date (YYYY-MM-DD)", file=option) from None
+        raise refuse(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def plan_deprecate(
@@ -33,7 +33,7 @@ def plan_deprecate(
     announced = parse_date(deprecation, "--deprecation") if deprecation else today
     ends = parse_date(sunset, "--sunset")
     if ends <= announced:
-        raise refuse(f"--sunset {ends} must come after the deprecation date {announced}", file="--sunset")
+        raise refuse(f"--sunset {ends} must come after the deprecation date {announced}")
     if not any(v for v in registry.versions if v is not version and not v.deprecated):
         raise refuse(
             f"version {name} is the last version that is not deprecated; clients would have nothing to "

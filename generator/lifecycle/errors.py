@@ -6,5 +6,16 @@ from generator.diagnostics import Diagnostic, InputError
 from generator.loader import REGISTRY_FILE
 
 
-def refuse(message: str, pointer: str = "", file: str = f"specs/{REGISTRY_FILE}") -> InputError:
-    return InputError([Diagnostic(file, None, pointer, "version-command", message)])
+class Refusal(InputError):
+    """One reason a command will not run; the CLI prints it (exit 2) and nothing is written."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__([diagnostic])
+        self.args = (diagnostic.message,)
+
+    def report(self) -> str:
+        return str(self.diagnostics[0])
+
+
+def refuse(message: str, pointer: str = "", file: str = f"specs/{REGISTRY_FILE}") -> Refusal:
+    return Refusal(Diagnostic(file, None, pointer, "version-command", message))

@@ -56,7 +56,10 @@ def plan_new(root: Path, name: str, source_name: str, prerelease: bool = False) 
     segment, aliases = url_spellings(name)
     spec_file = f"{segment}.yaml"
     if (root / SPECS / spec_file).exists():
-        raise refuse(f"{SPECS}/{spec_file} exists already; move it away or pick another name", file=spec_file)
+        raise refuse(
+            f"{SPECS}/{spec_file} exists already; move it away or pick another name",
+            file=f"{SPECS}/{spec_file}",
+        )
     source_text = (root / SPECS / source.spec).read_text(encoding="utf-8")
     copy = copy_spec(source_text, source, name, segment)
     entry: dict[str, Any] = {
