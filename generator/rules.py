@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dicom_service.apiversion import ApiVersion
@@ -48,20 +49,99 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
     for pointer, message in located_defaults:
         report(pointer, "schema-default", message)
     default_messages = {message for _, message in located_defaults}
+    reported: set[str] = set()
     for error in OpenAPIV30SpecValidator(document).iter_errors():
         if isinstance(error, DuplicateOperationIDError):
             continue  # check_project_rules reports it with both locations
         path = list(getattr(error, "absolute_path", []) or [])
-        pointer = join_pointer("", *path)
-        message = getattr(error, "message", str(error))
-        if not path and message in default_messages:
+        if not path and getattr(error, "message", "") in default_messages:
             continue  # the validator's location-less report of a default located above
-        try:
-            resolve_pointer(document, pointer)
-        except (KeyError, ValueError):
-            message = f"at {'/'.join(map(str, path))}: {message}"
-            pointer = ""
+        cause = _cause(error)
+        pointer = _locate(document, list(getattr(cause, "absolute_path", []) or []), cause)
+        if pointer is None:
+            where = "/".join(map(str, getattr(cause, "absolute_path", []) or []))
+            pointer, message = "", f"at {where}: {_explain(cause)}"
+        else:
+            message = _explain(cause)
+        if (pointer, message) in reported or (pointer and pointer in {p for p, _ in reported}):
+            continue  # one problem per place: the same cause is often reached along two paths
+        reported.add((pointer, message))
         report(pointer, "openapi", _shorten(message))
+
+
+def _cause(error: Any) -> Any:
+    """The most specific reason of a validation error: for `oneOf`/`anyOf`, the failure of the alternative
+    that got furthest, skipping the `$ref` alternative every OpenAPI object has."""
+    candidates = [
+        c
+        for c in getattr(error, "context", None) or []
+        if not (c.validator == "required" and "'$ref'" in c.message)
+    ]
+    if not candidates:
+        return error
+    causes = [_cause(c) for c in candidates]
+    depth = max(len(list(c.absolute_path)) for c in causes)
+    deepest = [c for c in causes if len(list(c.absolute_path)) == depth]
+    enums = [
+        c
+        for c in deepest
+        if c.validator == "enum" and list(c.absolute_path) == list(deepest[0].absolute_path)
+    ]
+    if len(enums) > 1 and len(enums) == len(deepest):
+        allowed = sorted({repr(v) for c in enums for v in c.validator_value})
+        return _Cause(
+            "enum",
+            enums[0].instance,
+            enums[0].absolute_path,
+            f"{enums[0].instance!r} is not one of {', '.join(allowed)}",
+        )
+    return min(deepest, key=lambda c: c.validator in ("oneOf", "anyOf"))
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """Several alternatives failing on the same value, said once."""
+
+    validator: str
+    instance: Any
+    absolute_path: Any
+    message: str
+
+
+def _explain(error: Any) -> str:
+    """The failed keyword and its reason, without a dump of the whole object."""
+    keyword = getattr(error, "validator", None)
+    instance = getattr(error, "instance", None)
+    message = str(getattr(error, "message", error))
+    if keyword in ("oneOf", "anyOf"):
+        message = "matches none of the forms the OpenAPI 3.0 schema allows here"
+    elif keyword == "additionalProperties" and isinstance(instance, dict):
+        message = message[message.find("(") :] if "(" in message else message
+        message = f"unexpected field {message.strip('()')}"
+    elif isinstance(instance, (dict, list)) and message.startswith(repr(instance)):
+        message = "the value" + message[len(repr(instance)) :]
+    return f"{message} (OpenAPI schema keyword `{keyword}`)" if keyword else message
+
+
+def _locate(document: dict[str, Any], path: list[Any], error: Any) -> str | None:
+    """The pointer of an error's path, or, for a schema checked on its own (relative path), of the schema
+    in the document where that path holds the failing value."""
+    pointer = join_pointer("", *path)
+    try:
+        resolve_pointer(document, pointer)
+        if path:
+            return pointer
+    except (KeyError, ValueError):
+        pass
+    instance = getattr(error, "instance", None)
+    for schema_pointer, _ in _schemas(document, "", False):
+        candidate = schema_pointer + pointer
+        try:
+            if resolve_pointer(document, candidate) == instance:
+                return candidate
+        except (KeyError, ValueError, TypeError):
+            continue
+    return pointer if not path else None
 
 
 def invalid_defaults(document: dict[str, Any]) -> Iterator[tuple[str, str]]:

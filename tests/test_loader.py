@@ -221,8 +221,29 @@ def test_openapi_schema_errors_are_reported_with_location(tmp_path: Path) -> Non
     document = spec("2", "v2")
     document["paths"]["/export"]["post"]["responses"]["202"]["description"] = 5
     found = only(problems(write_project(tmp_path, v2=document)), "openapi")
-    assert found.pointer == "/paths/~1export/post/responses/202"
+    assert found.pointer == "/paths/~1export/post/responses/202/description"
     assert found.line is not None
+    assert found.message == "5 is not of type 'string' (OpenAPI schema keyword `type`)"
+
+
+def test_a_structural_error_names_the_failed_keyword_not_an_object_dump(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["paths"]["/studies"]["get"]["parameters"].append(
+        {"name": "PatientName", "in": "queryx", "schema": {"type": "string"}}
+    )
+    found = only(problems(write_project(tmp_path, v2=document)), "openapi")
+    assert found.pointer == "/paths/~1studies/get/parameters/1/in"
+    assert found.message == (
+        "'queryx' is not one of 'cookie', 'header', 'path', 'query' (OpenAPI schema keyword `enum`)"
+    )
+
+
+def test_a_misspelt_schema_type_is_located_at_the_type(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["components"]["schemas"]["Attribute"]["properties"]["vr"]["type"] = "strng"
+    found = only(problems(write_project(tmp_path, v2=document)), "openapi")
+    assert found.pointer == "/components/schemas/Attribute/properties/vr/type"
+    assert found.line is not None and "'strng' is not one of" in found.message
 
 
 def test_model_knows_the_versions_of_each_endpoint_and_where_they_differ(tmp_path: Path) -> None:
