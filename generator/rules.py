@@ -49,7 +49,7 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
     for pointer, message in located_defaults:
         report(pointer, "schema-default", message)
     default_messages = {message for _, message in located_defaults}
-    reported: set[str] = set()
+    reported: set[str] = set()  # pointers: one problem per place, the same cause is often reached twice
     for error in OpenAPIV30SpecValidator(document).iter_errors():
         if isinstance(error, DuplicateOperationIDError):
             continue  # check_project_rules reports it with both locations
@@ -57,16 +57,15 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
         if not path and getattr(error, "message", "") in default_messages:
             continue  # the validator's location-less report of a default located above
         cause = _cause(error)
-        pointer = _locate(document, list(getattr(cause, "absolute_path", []) or []), cause)
-        if pointer is None:
+        located = _locate(document, list(getattr(cause, "absolute_path", []) or []), cause)
+        message = _explain(cause)
+        if located is None:
             where = "/".join(map(str, getattr(cause, "absolute_path", []) or []))
-            pointer, message = "", f"at {where}: {_explain(cause)}"
-        else:
-            message = _explain(cause)
-        if (pointer, message) in reported or (pointer and pointer in {p for p, _ in reported}):
-            continue  # one problem per place: the same cause is often reached along two paths
-        reported.add((pointer, message))
-        report(pointer, "openapi", _shorten(message))
+            located, message = "", f"at {where}: {message}"
+        if located in reported and located:
+            continue
+        reported.add(located)
+        report(located, "openapi", _shorten(message))
 
 
 def _cause(error: Any) -> Any:
