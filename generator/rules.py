@@ -10,10 +10,12 @@ from typing import Any
 from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
+from generator.partition_rules import check_twins
 from generator.refs import Bundle, Resolver, resolve_pointer
 from generator.registry import Version
 
 VERSION_HEADER = "api-supported-versions"
+DEPRECATED_HEADER = "api-deprecated-versions"
 _OPERATION_ID = re.compile(r"^[a-z][A-Za-z0-9]*$")
 _TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
 _VR = re.compile(r"^[A-Z]{2}$")
@@ -248,7 +250,7 @@ def check_project_rules(bundle: Bundle, version: Version, report: Report) -> Non
                 report(pointer, "operation-doc", f"{where} has no {key}")
         _check_responses(operation, pointer, where, resolver, report)
         _check_extensions(operation, pointer, resolver, report)
-    _check_twins(document, report)
+    check_twins(document, list(iter_operations(document)), report)
 
 
 def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
@@ -267,16 +269,26 @@ def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, d
 def _check_responses(
     operation: dict[str, Any], pointer: str, where: str, resolver: Resolver, report: Report
 ) -> None:
-    for status, response in (operation.get("responses") or {}).items():
+    responses = operation.get("responses") or {}
+    if "400" not in {str(status) for status in responses}:
+        report(
+            join_pointer(pointer, "responses"),
+            "version-error",
+            f"{where} must document 400 with the version error (application/json, "
+            "#/components/schemas/ApiVersionError): the service answers it to a version without the endpoint",
+        )
+    for status, response in responses.items():
         response = resolver.deref(response)
         rpointer = join_pointer(pointer, "responses", status)
         headers = {name.lower() for name in (response.get("headers") or {})}
-        if VERSION_HEADER not in headers:
-            report(
-                rpointer,
-                "version-header",
-                f"{where} {status}: every response declares the {VERSION_HEADER} header",
-            )
+        for header in (VERSION_HEADER, DEPRECATED_HEADER):
+            if header not in headers:
+                report(
+                    rpointer,
+                    "version-header",
+                    f"{where} {status}: every response declares the {header} header "
+                    "(any version may be deprecated later without a spec change)",
+                )
         if status == "400":
             content = response.get("content") or {}
             if "application/json" not in content:
@@ -308,24 +320,6 @@ def _check_extensions(operation: dict[str, Any], pointer: str, resolver: Resolve
                 ppointer,
                 "x-dicom-attribute",
                 f"x-dicom-attribute needs tag (8 hex digits), vr and matching from {sorted(MATCHING)}",
-            )
-
-
-def _check_twins(document: dict[str, Any], report: Report) -> None:
-    operations = {(m, p): op for p, m, _, op in iter_operations(document)}
-    for (method, path), operation in operations.items():
-        if not path.startswith(PARTITION_PREFIX + "/"):
-            continue
-        base = operations.get((method, path[len(PARTITION_PREFIX) :]))
-        pointer = join_pointer("/paths", path, method)
-        if base is None:
-            report(pointer, "partition-twin", f"{method.upper()} {path} has no unpartitioned twin")
-        elif operation.get("operationId") != f"{base.get('operationId')}{PARTITION_SUFFIX}":
-            report(
-                join_pointer(pointer, "operationId"),
-                "partition-twin",
-                f"the twin of {base.get('operationId')!r} must be "
-                f"{base.get('operationId')}{PARTITION_SUFFIX}",
             )
 
 

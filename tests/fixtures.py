@@ -27,7 +27,10 @@ REGISTRY: dict[str, Any] = {
     ],
 }
 
-_HEADERS = {"api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"}}
+_HEADERS = {
+    "api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"},
+    "api-deprecated-versions": {"$ref": "#/components/headers/ApiDeprecatedVersions"},
+}
 _BAD_REQUEST = {
     "description": "The request is invalid, or the version in its URL is not supported.",
     "headers": _HEADERS,
@@ -122,7 +125,12 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         "required": True,
                         "schema": {"type": "string"},
                         "example": "1, 2",
-                    }
+                    },
+                    "ApiDeprecatedVersions": {
+                        "description": "Deprecated versions of this endpoint, when it has any.",
+                        "schema": {"type": "string"},
+                        "example": "1.0-prerelease",
+                    },
                 },
                 "parameters": {
                     "limit": {
