@@ -18,6 +18,9 @@ from generator.lifecycle.plan import apply
 from generator.lifecycle.registry_file import read_registry
 from generator.lifecycle.retire import plan_retire
 from generator.loader import load_api
+from generator.mkdocs_hook import fill_nav
+from generator.render import environment
+from generator.render.docs import render_docs
 from tests.fixtures import ROOT, write_project
 
 
@@ -143,6 +146,25 @@ def test_retire_stops_serving_the_version_and_keeps_its_entry(tmp_path: Path) ->
     assert served.resolve("v1.0-prerelease") is None  # answered 400 UnsupportedApiVersion
 
 
+def test_a_retired_version_keeps_a_short_entry_on_the_site_and_leaves_its_navigation(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    apply(root, plan_retire(root, "1.0-prerelease", today=dt.date(2027, 7, 1)))
+    model = load_api(root / "specs").model
+    trees, files = render_docs(model, environment(ROOT / "templates"))
+    versions_page = files["site/versions.md"].decode()
+    assert "**Retired** (no longer served" in versions_page
+    assert (
+        "`1.0-prerelease` (`/v1.0-prerelease/`, `/v1-prerelease/`; retired 2027-07-01, sunset 2027-06-30)"
+        in (versions_page)
+    )
+    assert "v1.0-prerelease.md" not in trees["site/conformance"]
+    nav = fill_nav([{"Conformance": []}, {"API reference": ["api/index.md"]}], model.registry.versions)
+    assert nav == [
+        {"Conformance": [{"v2": "conformance/v2.md"}, {"v1": "conformance/v1.md"}]},
+        {"API reference": ["api/index.md", {"v2": "api/v2.md"}, {"v1": "api/v1.md"}]},
+    ]
+
+
 def test_retire_refuses_before_the_sunset_and_for_a_version_never_deprecated(tmp_path: Path) -> None:
     root = project(tmp_path)
     with pytest.raises(InputError, match="has its sunset on 2027-06-30"):
@@ -210,3 +232,18 @@ def test_next_major_version_of_the_real_specs_loads_with_every_rule(tmp_path: Pa
     assert f"/{newest.segment}/" not in text and f"/v{name}/studies" in text
     operations = {op.operation_id for op in model.spec(name).operations}
     assert operations == {op.operation_id for op in model.spec(newest.name).operations}
+
+
+def test_the_site_navigation_lists_every_served_version_newest_first() -> None:
+    registry = read_registry(ROOT / "specs").registry
+    settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "generator/mkdocs_hook.py" in settings["hooks"]
+    nav = {
+        title: children
+        for item in fill_nav(settings["nav"], registry.versions)
+        for title, children in (item.items() if isinstance(item, dict) else [])
+    }
+    newest_first = [v.segment for v in reversed(registry.versions)]
+    assert [next(iter(entry)) for entry in nav["Conformance"]] == newest_first
+    assert nav["API reference"][0] == "api/index.md"
+    assert [next(iter(entry)) for entry in nav["API reference"][1:]] == newest_first
