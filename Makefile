@@ -9,6 +9,7 @@ PORT ?= 8080
 DATA_DIR ?= build/data
 DOCS_PORT ?= 8000
 BASE ?= HEAD
+FORMAT ?= text
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench clean
@@ -58,8 +59,13 @@ docs: $(STAMP) ## build the doc site into build/site with mkdocs --strict
 docs-serve: $(STAMP) ## serve the doc site on 127.0.0.1:$(DOCS_PORT)
 	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
-review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree
-	$(PY) -m generator review $(BASE) specs
+review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree (FORMAT=text|markdown|json)
+	@$(PY) -m generator review --format $(FORMAT) $(BASE) specs; code=$$?; case $$code in \
+	  0) ;; \
+	  1) echo "review: exit 1: a breaking change the versioning policy does not allow" >&2 ;; \
+	  2) echo "review: exit 2: input that cannot be read (see above)" >&2 ;; \
+	  *) echo "review: exit $$code" >&2 ;; \
+	esac; exit $$code
 
 bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
 	$(PY) -m bench
