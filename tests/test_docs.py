@@ -24,7 +24,7 @@ from tests.fixtures import REGISTRY, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
-HANDWRITTEN = ("index.md", "versioning-policy.md")
+HANDWRITTEN = ("index.md", "versioning-policy.md", "maintainers/implementing-operations.md")
 Rendered = tuple[dict[str, dict[str, bytes]], dict[str, bytes]]
 
 
@@ -55,6 +55,7 @@ def build_site(dest: Path, specs: Path = ROOT / "specs") -> subprocess.Completed
     (dest / "generator").mkdir()
     shutil.copy(ROOT / "generator" / "mkdocs_hook.py", dest / "generator" / "mkdocs_hook.py")
     for name in HANDWRITTEN:
+        (dest / "site" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "site" / name, dest / "site" / name)
     for path, data in flat(render(specs)).items():
         target = dest / path
