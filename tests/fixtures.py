@@ -216,3 +216,10 @@ def write_project(root: Path, **overrides: Any) -> Path:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def served_segments() -> list[str]:
+    """The URL segment of every version the real registry serves, oldest first (`v1.0-prerelease`, …)."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return [v.segment for v in read_registry(ROOT / "specs").registry.versions]
