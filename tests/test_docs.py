@@ -85,6 +85,9 @@ def rich_spec(
     media = search["responses"]["200"]["content"]["application/dicom+json"]
     media["x-transfer-syntaxes"] = ["*", "1.2.840.10008.1.2.1"]
     media["x-default-transfer-syntax"] = "1.2.840.10008.1.2.1"
+    twin = document["paths"]["/partitions/{partitionName}/studies"]["get"]  # the same contract (lint rule)
+    twin["parameters"].append(copy.deepcopy(search["parameters"][-1]))
+    twin["responses"]["200"] = copy.deepcopy(search["responses"]["200"])
     attributes = {"StudyDate": "00080020", "StudyTime": "00080030", "PatientID": "00100020"}
     defaults = study_defaults or tuple(attributes)
     document["x-dicom"] = {
