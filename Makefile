@@ -13,6 +13,7 @@ FORMAT ?= text
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench clean
+.PHONY: version-new version-deprecate version-retire
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,6 +67,15 @@ review: $(STAMP) ## classify spec changes between BASE (a git ref) and the worki
 	  2) echo "review: exit 2: input that cannot be read (see above)" >&2 ;; \
 	  *) echo "review: exit $$code" >&2 ;; \
 	esac; exit $$code
+
+version-new: $(STAMP) ## add API version NAME, its spec copied from FROM's (NAME=3 FROM=2 [PRERELEASE=1])
+	$(PY) -m generator version new $(NAME) --from $(FROM) $(if $(PRERELEASE),--prerelease)
+
+version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME=1 SUNSET=2028-06-30 [DEPRECATION=...])
+	$(PY) -m generator version deprecate $(NAME) --sunset $(SUNSET) $(if $(DEPRECATION),--deprecation $(DEPRECATION))
+
+version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease)
+	$(PY) -m generator version retire $(NAME)
 
 bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
 	$(PY) -m bench
