@@ -58,7 +58,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         registry = read_registry(specs).registry
     except InputError as exc:
         raise PluginError(f"the version registry cannot be read:\n{exc.report()}") from None
-    config.nav = fill_nav(config.nav or [], registry.versions)
+    if config.nav is not None:  # without a nav MkDocs lists every page itself
+        config.nav = fill_nav(config.nav, registry.versions)
     swagger = config.plugins.get(SWAGGER_PLUGIN)
     if swagger is not None:
         swagger.config["filter_files"] = api_pages(registry.versions)
