@@ -133,3 +133,20 @@ def test_newest_first_and_paging(index: tuple[DicomService, Behaviour, dict[str,
 def test_each_resource_accepts_only_its_levels(resource: Resource, key: str) -> None:
     with pytest.raises(QueryError, match="not searchable on this resource"):
         query.parse(resource, "Microsoft.Default", [(key, "1.2.3")], limit=1, offset=0, fuzzy=False)
+
+
+def test_metadata_text_keeps_its_character_set_inside_sequences(tmp_path: Path) -> None:
+    """UTF-8 names at the top level and inside a sequence item come back as written."""
+    from pydicom.dataset import Dataset
+
+    from dicom_service.dicom import instance as reading
+
+    ds = data.instance(PatientName="Müller^Zoë", SpecificCharacterSet="ISO_IR 192")
+    item = Dataset()
+    item.PatientName = "Ærø^Åse"
+    ds.OtherPatientIDsSequence = [item]
+    path = tmp_path / "utf8.dcm"
+    path.write_bytes(data.part10(ds))
+    read = reading.read(str(path), behaviour_of(versions().get("2")))
+    assert read.metadata["00100010"]["Value"] == [{"Alphabetic": "Müller^Zoë"}]
+    assert read.metadata["00101002"]["Value"][0]["00100010"]["Value"] == [{"Alphabetic": "Ærø^Åse"}]
