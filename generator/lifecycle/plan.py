@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.loader import load_api
+from generator.model import ApiModel
 from generator.validation_cache import ValidationCache
 
 SPECS = "specs"
@@ -32,7 +33,7 @@ class Plan:
         return "\n".join(lines) + "\n"
 
 
-def check(root: Path, plan: Plan) -> None:
+def check(root: Path, plan: Plan) -> ApiModel:
     """Load specs/ as the plan leaves it (raises InputError with every problem); the disk is untouched."""
     with tempfile.TemporaryDirectory(prefix="version-") as tmp:
         copy = Path(tmp) / SPECS
@@ -43,11 +44,12 @@ def check(root: Path, plan: Plan) -> None:
         for path in plan.removes:
             if path.startswith(SPECS + "/"):
                 (Path(tmp) / path).unlink()
-        load_api(copy, cache=ValidationCache(root / "build" / "cache" / "validated"))
+        return load_api(copy, cache=ValidationCache(root / "build" / "cache" / "validated")).model
 
 
-def apply(root: Path, plan: Plan) -> None:
-    check(root, plan)
+def apply(root: Path, plan: Plan) -> ApiModel:
+    """Check the plan, then write it; the model of the project as it now is."""
+    model = check(root, plan)
     for path, text in plan.writes.items():
         target = root / path
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -56,3 +58,4 @@ def apply(root: Path, plan: Plan) -> None:
         os.replace(temporary, target)
     for path in plan.removes:
         (root / path).unlink()
+    return model
