@@ -40,7 +40,7 @@ def fill_nav(nav: list[Any], versions: tuple[Version, ...]) -> list[Any]:
         if isinstance(item, dict) and len(item) == 1:
             ((title, children),) = item.items()
             if title in sections:
-                kept = [c for c in (children or []) if not isinstance(c, dict)]  # index pages
+                kept = [c for c in (children or []) if c not in sections[title]]  # index pages
                 item = {title: [*kept, *sections[title]]}
         filled.append(item)
     return filled

@@ -13,7 +13,18 @@ from generator.diagnostics import Diagnostics, join_pointer
 from generator.yamlsafe import YamlDocument
 
 STATUSES = ("prerelease", "released")
-_FIELDS = {"name", "segment", "aliases", "status", "deprecated", "deprecation", "sunset", "retired", "spec"}
+_FIELDS = {
+    "name",
+    "segment",
+    "aliases",
+    "status",
+    "released",
+    "deprecated",
+    "deprecation",
+    "sunset",
+    "retired",
+    "spec",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ class Version:
     sunset: dt.date | None
     spec: str  # empty for a retired version: it has no spec any more
     number: ApiVersion
+    released: dt.date | None = None  # the day the version became available
     retired: dt.date | None = None  # no longer served from this date; the site keeps a short entry
 
     @property
@@ -185,7 +197,7 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         problem(join_pointer(pointer, "deprecated"), "registry-field", "`deprecated` must be true or false")
         ok = False
     dates: dict[str, dt.date | None] = {}
-    for key in ("deprecation", "sunset", "retired"):
+    for key in ("released", "deprecation", "sunset", "retired"):
         raw = text(key, required=False)
         try:
             dates[key] = dt.date.fromisoformat(raw) if raw else None
@@ -222,5 +234,6 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         sunset=dates.get("sunset"),
         spec=spec or "",
         number=number,
+        released=dates.get("released"),
         retired=dates.get("retired"),
     )

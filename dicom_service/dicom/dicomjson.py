@@ -52,7 +52,7 @@ def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
             if vr in BINARY_VRS:
                 continue
             if vr in _TEXT or vr in _BINARY_NUMBERS or vr in ("IS", "DS", "PN", "AT"):
-                values = _raw_values(vr, raw.value, raw.is_little_endian, encoding)
+                values = raw_values(vr, raw.value, raw.is_little_endian, encoding)
                 out[f"{tag:08X}"] = {"vr": vr, "Value": values} if values else {"vr": vr}
                 continue
         element = ds[tag]
@@ -80,7 +80,7 @@ def _encoding(ds: Dataset, inherited: str | None) -> str | None:
     return "utf-8" if charset == "ISO_IR 192" else "latin-1"
 
 
-def _raw_values(vr: str, data: bytes | None, little: bool, encoding: str) -> list[Any]:
+def raw_values(vr: str, data: bytes | None, little: bool, encoding: str) -> list[Any]:
     if not data:
         return []
     if vr in _BINARY_NUMBERS:

@@ -15,7 +15,7 @@ import pydicom
 import pydicom.config
 from pydicom.errors import InvalidDicomError
 
-from dicom_service.dicom import tags, values
+from dicom_service.dicom import fastread, tags, values
 from dicom_service.dicom.behaviour import Behaviour
 from dicom_service.dicom.dicomjson import JsonDataset, first_value, pick, to_json
 from dicom_service.dicom.tags import Level
@@ -64,12 +64,19 @@ class Instance:
 def read(path: str, behaviour: Behaviour) -> Instance:
     """The instance in the Part 10 file at `path`, checked as `behaviour` requires."""
     size = os.path.getsize(path)
+    if size <= IN_MEMORY:
+        with open(path, "rb") as file:
+            data = file.read()
+        try:
+            fast = fastread.read(data)
+        except fastread.Truncated as exc:
+            raise Rejected(PROCESSING_FAILURE, f"The file is truncated: {exc}.") from None
+        if fast is not None:
+            return _checked(fast[1], fast[0], behaviour)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if size <= IN_MEMORY:  # one read instead of pydicom's many small ones
-                with open(path, "rb") as file:
-                    data = file.read()
                 ds = pydicom.dcmread(io.BytesIO(data))
                 _check_complete(ds, size, data[-8:])
             else:

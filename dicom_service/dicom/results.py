@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from dicom_service.dicom import tags
 from dicom_service.dicom.behaviour import Behaviour
@@ -35,7 +36,7 @@ def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonData
     for row in rows:
         result: JsonDataset = dict(from_url)
         for level in levels:
-            source = json.loads(row[_COLUMN[level]])
+            source = orjson.loads(row[_COLUMN[level]])
             result.update({tag: source[tag] for tag in wanted[level] if tag in source})
         if study_counts:
             _add_study_computed(result, wanted[Level.STUDY], study_counts[row["study_id"]])

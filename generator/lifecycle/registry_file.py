@@ -24,6 +24,7 @@ FIELD_ORDER = (
     "segment",
     "aliases",
     "status",
+    "released",
     "deprecated",
     "deprecation",
     "sunset",

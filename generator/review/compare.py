@@ -15,6 +15,7 @@ from typing import Any
 from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostic, InputError, join_pointer
 from generator.model import ApiSpec, Operation
+from generator.review.behaviour import compare_behaviour_changes
 from generator.review.contract import (
     Entry,
     headers,
@@ -33,7 +34,7 @@ from generator.review.contract import (
 from generator.review.effective import Doc
 from generator.review.extensions import compare_extensions
 from generator.review.recorder import Change, Recorder, Side
-from generator.review.schema_diff import SchemaDiff, is_reordered
+from generator.review.schema_diff import Emitted, SchemaDiff, is_reordered
 
 OpLabel = tuple[str, str]
 
@@ -42,8 +43,10 @@ def compare_specs(base: ApiSpec, head: ApiSpec, version: str = "") -> list[Chang
     """Every change from `base` to `head`, each judged by a rule of the policy table."""
     recorder = Recorder(version)
     base_doc, head_doc = Doc(base.document), Doc(head.document)
+    shared: dict[tuple[str, str, str], list[Emitted]] = {}  # schema pairs compared, for every operation
     old, new = _routes(base), _routes(head)
     compare_extensions(recorder, ("", ""), (base.document, ""), (head.document, ""))
+    compare_behaviour_changes(recorder, base, head)
     renamed = {}
     added_ids = {op.operation_id: op for key, op in new.items() if key not in old and op.operation_id}
     for key, op in old.items():
@@ -55,7 +58,7 @@ def compare_specs(base: ApiSpec, head: ApiSpec, version: str = "") -> list[Chang
             # The loader's contract has every reference inlined: equal contracts (key order included, for
             # reordering notes) cannot differ in effect.
             if not (same_security and old[key].path == op.path and _same(old[key].contract, op.contract)):
-                OperationDiff(base_doc, head_doc, recorder, old[key], op).run()
+                OperationDiff(base_doc, head_doc, recorder, old[key], op, shared).run()
         elif key in renamed:
             was = renamed[key]
             recorder.add(
@@ -125,14 +128,22 @@ def _routes(spec: ApiSpec) -> dict[tuple[str, str], Operation]:
 
 
 class OperationDiff:
-    def __init__(self, base: Doc, head: Doc, recorder: Recorder, old: Operation, new: Operation) -> None:
+    def __init__(
+        self,
+        base: Doc,
+        head: Doc,
+        recorder: Recorder,
+        old: Operation,
+        new: Operation,
+        shared: dict[tuple[str, str, str], list[Emitted]] | None = None,
+    ) -> None:
         self.base, self.head, self.recorder = base, head, recorder
         self.old, self.new = old, new
         self.label = _label(new)
         self.raw_old: dict[str, Any] = base.at(old.pointer) or {}
         self.raw_new: dict[str, Any] = head.at(new.pointer) or {}
-        self.request = SchemaDiff(base, head, recorder, self.label, "request")
-        self.response = SchemaDiff(base, head, recorder, self.label, "response")
+        self.request = SchemaDiff(base, head, recorder, self.label, "request", shared)
+        self.response = SchemaDiff(base, head, recorder, self.label, "response", shared)
 
     def add(
         self, rule_id: str, location: str, message: str, direction: str = "n/a", side: Side = "head"
@@ -231,9 +242,7 @@ class OperationDiff:
         compare_extensions(self.recorder, self.label, (old, was.pointer), (new, pointer))
         old_schema, new_schema = parameter_schema(old, was.pointer), parameter_schema(new, pointer)
         if old_schema is not None or new_schema is not None:
-            self.request.compare(
-                [old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], f"{name} $"
-            )
+            self.request.compare([old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], name)
 
     def _request_body(self) -> None:
         old, old_pointer = self._part(self.base, self.raw_old, self.old.pointer, "requestBody")
@@ -287,7 +296,7 @@ class OperationDiff:
                 diff.compare(
                     [(was.node.get("schema", {}), join_pointer(was.pointer, "schema"))],
                     [(now.node.get("schema", {}), join_pointer(now.pointer, "schema"))],
-                    f"{context} ({now.name}) $",
+                    f"{context} ({now.name})",
                 )
 
     def _responses(self) -> None:

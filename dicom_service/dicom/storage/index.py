@@ -7,13 +7,13 @@ stores never meet a "database is locked" error.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Engine,
@@ -106,7 +106,7 @@ def _new_id(result: Any) -> int:
 
 def _level_values(item: Instance, level: Level, columns: tuple[str, ...], watermark: int) -> dict[str, Any]:
     values: dict[str, Any] = {column: item.columns.get(column) for column in columns}
-    values["attributes"] = json.dumps(item.level_attributes(level), separators=(",", ":"))
+    values["attributes"] = orjson.dumps(item.level_attributes(level)).decode()
     values["watermark"] = watermark
     return values
 
@@ -195,7 +195,7 @@ class SqlIndex:
                         "frames": item.frames,
                         "blob_key": blob_key,
                         "size": size,
-                        "metadata": json.dumps(item.metadata, separators=(",", ":")),
+                        "metadata": orjson.dumps(item.metadata).decode(),
                     },
                 )
         except IntegrityError as exc:  # a concurrent store of the same instance won the race
@@ -409,7 +409,7 @@ class SqlIndex:
 
 
 def _modality(attributes: str) -> str:
-    value = json.loads(attributes).get("00080060", {}).get("Value") or [""]
+    value = orjson.loads(attributes).get("00080060", {}).get("Value") or [""]
     return str(value[0] or "")
 
 
