@@ -24,13 +24,11 @@ SECTIONS = {"Conformance": "conformance/{slug}.md", "API reference": "api/{slug}
 API_INDEX = "api/index.md"
 
 
-def version_sections(versions: tuple[Version, ...]) -> dict[str, list[dict[str, str]]]:
-    """The nav entries each per-version section gets: `{v2: conformance/v2.md}`, newest first."""
+def version_sections(versions: tuple[Version, ...]) -> dict[str, list[str]]:
+    """The nav entries each per-version section gets, newest first: `conformance/v2.md` (no nav title, so
+    the page's own title shows)."""
     newest_first = list(reversed(versions))
-    return {
-        title: [{v.segment: page.format(slug=v.slug)} for v in newest_first]
-        for title, page in SECTIONS.items()
-    }
+    return {title: [page.format(slug=v.slug) for v in newest_first] for title, page in SECTIONS.items()}
 
 
 def fill_nav(nav: list[Any], versions: tuple[Version, ...]) -> list[Any]:
