@@ -10,11 +10,13 @@ DATA_DIR ?= build/data
 WORKERS ?= 1
 DOCS_PORT ?= 8000
 BASE ?= HEAD
+FORMAT ?= text
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench clean
+.PHONY: version-new version-deprecate version-retire
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,13 +65,27 @@ mock: $(STAMP) ## run the example-answering mock service on 127.0.0.1:$(PORT)
 	$(PY) -m uvicorn dicom_service.app:mock --host 127.0.0.1 --port $(PORT)
 
 docs: $(STAMP) ## build the doc site into build/site with mkdocs --strict
-	$(PY) -m mkdocs build --strict --quiet
+	$(PY) -m mkdocs build --strict
 
 docs-serve: $(STAMP) ## serve the doc site on 127.0.0.1:$(DOCS_PORT)
 	$(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
-review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree
-	$(PY) -m generator review $(BASE) specs
+review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree (FORMAT=text|markdown|json)
+	@$(PY) -m generator review --format $(FORMAT) $(BASE) specs; code=$$?; case $$code in \
+	  0) ;; \
+	  1) echo "review: exit 1: a breaking change the versioning policy does not allow" >&2 ;; \
+	  2) echo "review: exit 2: input that cannot be read (see above)" >&2 ;; \
+	  *) echo "review: exit $$code" >&2 ;; \
+	esac; exit $$code
+
+version-new: $(STAMP) ## add API version NAME, its spec copied from FROM's (NAME=3 FROM=2 [PRERELEASE=1])
+	$(PY) -m generator version new $(NAME) --from $(FROM) $(if $(PRERELEASE),--prerelease)
+
+version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME=1 SUNSET=2028-06-30 [DEPRECATION=...])
+	$(PY) -m generator version deprecate $(NAME) --sunset $(SUNSET) $(if $(DEPRECATION),--deprecation $(DEPRECATION))
+
+version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease)
+	$(PY) -m generator version retire $(NAME)
 
 bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
 	$(PY) -m bench

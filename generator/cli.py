@@ -32,8 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     review.add_argument(
         "--waivers", type=Path, default=None, help="waiver file (default: specs/review-waivers.yaml)"
     )
+    _add_version_commands(commands)
     args = parser.parse_args(argv)
     try:
+        if args.command == "version":
+            from generator.lifecycle.command import run_version
+
+            return run_version(args)
         if args.command == "lint":
             return _lint(args.root)
         if args.command == "generate":
@@ -46,6 +51,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(exc.report(), file=sys.stderr)
         return 2
+
+
+def _add_version_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    version = commands.add_parser("version", help="add, deprecate or retire an API version")
+    steps = version.add_subparsers(dest="step", required=True)
+    new = steps.add_parser("new", help="register a version; its spec starts as a copy of --from")
+    new.add_argument("name", help="the new version (`3`; with --prerelease `3` becomes `3.0-prerelease`)")
+    new.add_argument("--from", dest="source", required=True, help="the version whose spec to start from")
+    new.add_argument("--prerelease", action="store_true", help="register it as a prerelease")
+    deprecate = steps.add_parser("deprecate", help="deprecate a version, with its sunset date")
+    deprecate.add_argument("name")
+    deprecate.add_argument("--sunset", required=True, help="YYYY-MM-DD: when it may stop answering")
+    deprecate.add_argument("--deprecation", help="YYYY-MM-DD: when it was announced (default: today)")
+    retire = steps.add_parser("retire", help="stop serving a deprecated version after its sunset")
+    retire.add_argument("name")
+    retire.add_argument(
+        "--before-sunset", action="store_true", help="retire it before its announced sunset date"
+    )
+    for step in (new, deprecate, retire):
+        step.add_argument("--dry-run", action="store_true", help="check and print the changes; write nothing")
 
 
 def _lint(root: Path) -> int:

@@ -13,7 +13,18 @@ from generator.diagnostics import Diagnostics, join_pointer
 from generator.yamlsafe import YamlDocument
 
 STATUSES = ("prerelease", "released")
-_FIELDS = {"name", "segment", "aliases", "status", "released", "deprecated", "deprecation", "sunset", "spec"}
+_FIELDS = {
+    "name",
+    "segment",
+    "aliases",
+    "status",
+    "released",
+    "deprecated",
+    "deprecation",
+    "sunset",
+    "retired",
+    "spec",
+}
 
 
 @dataclass(frozen=True)
@@ -25,9 +36,10 @@ class Version:
     deprecated: bool
     deprecation: dt.date | None
     sunset: dt.date | None
-    spec: str
+    spec: str  # empty for a retired version: it has no spec any more
     number: ApiVersion
     released: dt.date | None = None  # the day the version became available
+    retired: dt.date | None = None  # no longer served from this date; the site keeps a short entry
 
     @property
     def prerelease(self) -> bool:
@@ -45,9 +57,16 @@ class Version:
 
 @dataclass(frozen=True)
 class Registry:
-    versions: tuple[Version, ...]
+    versions: tuple[Version, ...]  # the versions the service serves, oldest first
     docs_url: str
     policy: str
+    retired: tuple[Version, ...] = ()  # versions no longer served, oldest first
+
+    @property
+    def unknown_version(self) -> str:
+        """A URL segment that is a version but names none the registry has, served or retired."""
+        newest = max(v.number.major for v in (*self.versions, *self.retired))
+        return f"v{newest + 1}"
 
     @property
     def policy_url(self) -> str:
@@ -105,9 +124,16 @@ def parse_registry(
         problem("/versions", "registry-duplicate", "two entries declare the same version")
     if [v.number.sort_key for v in versions] != sorted(v.number.sort_key for v in versions):
         problem("/versions", "registry-order", "versions must be listed oldest first")
+    if len(versions) == len(entries) and all(v.retired for v in versions):
+        problem("/versions", "registry-shape", "every version is retired; the service would serve none")
     if diagnostics.errors:
         return None
-    return Registry(tuple(versions), str(data["docs_url"]), str(data["policy"]))
+    return Registry(
+        tuple(v for v in versions if v.retired is None),
+        str(data["docs_url"]),
+        str(data["policy"]),
+        tuple(v for v in versions if v.retired is not None),
+    )
 
 
 def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> Version | None:
@@ -129,7 +155,9 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
             return None
         return value
 
-    name, segment, status, spec = text("name"), text("segment"), text("status"), text("spec")
+    retired = entry.get("retired") is not None
+    name, segment, status = text("name"), text("segment"), text("status")
+    spec = text("spec", required=not retired)
     number = ApiVersion.parse(name) if name else None
     if name and number is None:
         problem(
@@ -169,7 +197,7 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         problem(join_pointer(pointer, "deprecated"), "registry-field", "`deprecated` must be true or false")
         ok = False
     dates: dict[str, dt.date | None] = {}
-    for key in ("released", "deprecation", "sunset"):
+    for key in ("released", "deprecation", "sunset", "retired"):
         raw = text(key, required=False)
         try:
             dates[key] = dt.date.fromisoformat(raw) if raw else None
@@ -188,10 +216,13 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
             join_pointer(pointer, "sunset"), "registry-date", "the sunset must come after the deprecation"
         )
         ok = False
-    if spec and not (specs_dir / spec).is_file():
+    if retired and spec:
+        problem(join_pointer(pointer, "spec"), "registry-retired", "a retired version has no spec any more")
+        ok = False
+    if spec and not retired and not (specs_dir / spec).is_file():
         problem(join_pointer(pointer, "spec"), "registry-spec-missing", f"spec file {spec!r} does not exist")
         ok = False
-    if not ok or not (name and segment and status and spec and number):
+    if not ok or not (name and segment and status and (spec or retired) and number):
         return None
     return Version(
         name=name,
@@ -201,7 +232,8 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         deprecated=bool(deprecated),
         deprecation=dates.get("deprecation"),
         sunset=dates.get("sunset"),
-        spec=spec,
+        spec=spec or "",
         number=number,
         released=dates.get("released"),
+        retired=dates.get("retired"),
     )

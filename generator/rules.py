@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
+from generator.partition_rules import check_twins
 from generator.refs import Bundle, Resolver, resolve_pointer
 from generator.registry import Version
 
 VERSION_HEADER = "api-supported-versions"
+DEPRECATED_HEADER = "api-deprecated-versions"
 _OPERATION_ID = re.compile(r"^[a-z][A-Za-z0-9]*$")
 _TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
 _VR = re.compile(r"^[A-Z]{2}$")
@@ -48,20 +51,98 @@ def check_openapi(bundle: Bundle, report: Report) -> None:
     for pointer, message in located_defaults:
         report(pointer, "schema-default", message)
     default_messages = {message for _, message in located_defaults}
+    reported: set[str] = set()  # pointers: one problem per place, the same cause is often reached twice
     for error in OpenAPIV30SpecValidator(document).iter_errors():
         if isinstance(error, DuplicateOperationIDError):
             continue  # check_project_rules reports it with both locations
         path = list(getattr(error, "absolute_path", []) or [])
-        pointer = join_pointer("", *path)
-        message = getattr(error, "message", str(error))
-        if not path and message in default_messages:
+        if not path and getattr(error, "message", "") in default_messages:
             continue  # the validator's location-less report of a default located above
+        cause = _cause(error)
+        located = _locate(document, list(getattr(cause, "absolute_path", []) or []), cause)
+        message = _explain(cause)
+        if located is None:
+            where = "/".join(map(str, getattr(cause, "absolute_path", []) or []))
+            located, message = "", f"at {where}: {message}"
+        if located in reported and located:
+            continue
+        reported.add(located)
+        report(located, "openapi", _shorten(message))
+
+
+def _cause(error: Any) -> Any:
+    """The most specific reason of a validation error: for `oneOf`/`anyOf`, the failure of the alternative
+    that got furthest, skipping the `$ref` alternative every OpenAPI object has."""
+    candidates = [
+        c
+        for c in getattr(error, "context", None) or []
+        if not (c.validator == "required" and "'$ref'" in c.message)
+    ]
+    if not candidates:
+        return error
+    causes = [_cause(c) for c in candidates]
+    depth = max(len(list(c.absolute_path)) for c in causes)
+    deepest = [c for c in causes if len(list(c.absolute_path)) == depth]
+    enums = [
+        c
+        for c in deepest
+        if c.validator == "enum" and list(c.absolute_path) == list(deepest[0].absolute_path)
+    ]
+    if len(enums) > 1 and len(enums) == len(deepest):
+        allowed = sorted({repr(v) for c in enums for v in c.validator_value})
+        return _Cause(
+            "enum",
+            enums[0].instance,
+            enums[0].absolute_path,
+            f"{enums[0].instance!r} is not one of {', '.join(allowed)}",
+        )
+    return min(deepest, key=lambda c: c.validator in ("oneOf", "anyOf"))
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """Several alternatives failing on the same value, said once."""
+
+    validator: str
+    instance: Any
+    absolute_path: Any
+    message: str
+
+
+def _explain(error: Any) -> str:
+    """The failed keyword and its reason, without a dump of the whole object."""
+    keyword = getattr(error, "validator", None)
+    instance = getattr(error, "instance", None)
+    message = str(getattr(error, "message", error))
+    if keyword in ("oneOf", "anyOf"):
+        message = "matches none of the forms the OpenAPI 3.0 schema allows here"
+    elif keyword == "additionalProperties" and isinstance(instance, dict):
+        message = message[message.find("(") :] if "(" in message else message
+        message = f"unexpected field {message.strip('()')}"
+    elif isinstance(instance, (dict, list)) and message.startswith(repr(instance)):
+        message = "the value" + message[len(repr(instance)) :]
+    return f"{message} (OpenAPI schema keyword `{keyword}`)" if keyword else message
+
+
+def _locate(document: dict[str, Any], path: list[Any], error: Any) -> str | None:
+    """The pointer of an error's path, or, for a schema checked on its own (relative path), of the schema
+    in the document where that path holds the failing value."""
+    pointer = join_pointer("", *path)
+    try:
+        resolve_pointer(document, pointer)
+        if path:
+            return pointer
+    except (KeyError, ValueError):
+        pass
+    instance = getattr(error, "instance", None)
+    for schema_pointer, _ in _schemas(document, "", False):
+        candidate = schema_pointer + pointer
         try:
-            resolve_pointer(document, pointer)
-        except (KeyError, ValueError):
-            message = f"at {'/'.join(map(str, path))}: {message}"
-            pointer = ""
-        report(pointer, "openapi", _shorten(message))
+            if resolve_pointer(document, candidate) == instance:
+                return candidate
+        except (KeyError, ValueError, TypeError):
+            continue
+    return pointer if not path else None
 
 
 def invalid_defaults(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -169,7 +250,7 @@ def check_project_rules(bundle: Bundle, version: Version, report: Report) -> Non
                 report(pointer, "operation-doc", f"{where} has no {key}")
         _check_responses(operation, pointer, where, resolver, report)
         _check_extensions(operation, pointer, resolver, report)
-    _check_twins(document, report)
+    check_twins(document, list(iter_operations(document)), report)
 
 
 def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
@@ -188,16 +269,26 @@ def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, d
 def _check_responses(
     operation: dict[str, Any], pointer: str, where: str, resolver: Resolver, report: Report
 ) -> None:
-    for status, response in (operation.get("responses") or {}).items():
+    responses = operation.get("responses") or {}
+    if "400" not in {str(status) for status in responses}:
+        report(
+            join_pointer(pointer, "responses"),
+            "version-error",
+            f"{where} must document 400 with the version error (application/json, "
+            "#/components/schemas/ApiVersionError): the service answers it to a version without the endpoint",
+        )
+    for status, response in responses.items():
         response = resolver.deref(response)
         rpointer = join_pointer(pointer, "responses", status)
         headers = {name.lower() for name in (response.get("headers") or {})}
-        if VERSION_HEADER not in headers:
-            report(
-                rpointer,
-                "version-header",
-                f"{where} {status}: every response declares the {VERSION_HEADER} header",
-            )
+        for header in (VERSION_HEADER, DEPRECATED_HEADER):
+            if header not in headers:
+                report(
+                    rpointer,
+                    "version-header",
+                    f"{where} {status}: every response declares the {header} header "
+                    "(any version may be deprecated later without a spec change)",
+                )
         if status == "400":
             content = response.get("content") or {}
             if "application/json" not in content:
@@ -229,24 +320,6 @@ def _check_extensions(operation: dict[str, Any], pointer: str, resolver: Resolve
                 ppointer,
                 "x-dicom-attribute",
                 f"x-dicom-attribute needs tag (8 hex digits), vr and matching from {sorted(MATCHING)}",
-            )
-
-
-def _check_twins(document: dict[str, Any], report: Report) -> None:
-    operations = {(m, p): op for p, m, _, op in iter_operations(document)}
-    for (method, path), operation in operations.items():
-        if not path.startswith(PARTITION_PREFIX + "/"):
-            continue
-        base = operations.get((method, path[len(PARTITION_PREFIX) :]))
-        pointer = join_pointer("/paths", path, method)
-        if base is None:
-            report(pointer, "partition-twin", f"{method.upper()} {path} has no unpartitioned twin")
-        elif operation.get("operationId") != f"{base.get('operationId')}{PARTITION_SUFFIX}":
-            report(
-                join_pointer(pointer, "operationId"),
-                "partition-twin",
-                f"the twin of {base.get('operationId')!r} must be "
-                f"{base.get('operationId')}{PARTITION_SUFFIX}",
             )
 
 

@@ -89,7 +89,7 @@ def load_yaml(text: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlProblem("yaml-syntax", _yaml_message(exc), line) from None
+        raise YamlProblem("yaml-syntax", _tab_hint(text, mark) or _yaml_message(exc), line) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("yaml-syntax", str(exc).strip(), None) from None
     finally:
@@ -129,6 +129,20 @@ class _NotJson(Exception):
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (exc.context, exc.problem) if p]
     return "; ".join(parts) or "invalid YAML"
+
+
+def _tab_hint(text: str, mark: Any) -> str | None:
+    """PyYAML reports a tab as "a character that cannot start any token"; say what it is."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" not in line[: mark.column + 1]:
+        return None
+    return (
+        f"a tab character at column {line.index(chr(9)) + 1}: YAML indents with spaces only "
+        "(replace the tab with spaces)"
+    )
 
 
 def _count_distinct(root: Node) -> int:

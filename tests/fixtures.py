@@ -27,7 +27,10 @@ REGISTRY: dict[str, Any] = {
     ],
 }
 
-_HEADERS = {"api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"}}
+_HEADERS = {
+    "api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"},
+    "api-deprecated-versions": {"$ref": "#/components/headers/ApiDeprecatedVersions"},
+}
 _BAD_REQUEST = {
     "description": "The request is invalid, or the version in its URL is not supported.",
     "headers": _HEADERS,
@@ -122,7 +125,12 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         "required": True,
                         "schema": {"type": "string"},
                         "example": "1, 2",
-                    }
+                    },
+                    "ApiDeprecatedVersions": {
+                        "description": "Deprecated versions of this endpoint, when it has any.",
+                        "schema": {"type": "string"},
+                        "example": "1.0-prerelease",
+                    },
                 },
                 "parameters": {
                     "limit": {
@@ -208,3 +216,10 @@ def write_project(root: Path, **overrides: Any) -> Path:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def served_segments() -> list[str]:
+    """The URL segment of every version the real registry serves, oldest first (`v1.0-prerelease`, …)."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return [v.segment for v in read_registry(ROOT / "specs").registry.versions]

@@ -113,27 +113,41 @@ def test_out_of_range_parameters_are_a_documented_400(
 
 
 def test_an_unsupported_version_gets_the_documented_version_error_on_every_path(client: TestClient) -> None:
-    v2 = model().spec("2")
+    registry = model().registry
+    newest = registry.versions[-1]
+    spec = model().spec(newest.name)
+    unknown = registry.unknown_version  # a version the registry has never had
     checked = 0
-    for op in v2.operations:
-        sent = exchange(v2, op, model())
+    for op in spec.operations:
+        sent = exchange(spec, op, model())
         response = client.request(
-            sent.method, sent.url.replace("/v2/", "/v3/", 1), headers=sent.headers, content=sent.body
+            sent.method,
+            sent.url.replace(f"/{newest.segment}/", f"/{unknown}/", 1),
+            headers=sent.headers,
+            content=sent.body,
         )
         assert response.status_code == 400, op.operation_id
         assert response.json()["error"]["code"] == "UnsupportedApiVersion"
         # The body is the application/json 400 documented by the operation.
-        validator("2").validate(op, sent, 400, response.headers, response.content)
+        validator(newest.name).validate(op, sent, 400, response.headers, response.content)
         checked += 1
-    assert checked == len(v2.operations)
+    assert checked == len(spec.operations)
 
 
-def test_export_does_not_exist_in_the_prerelease(client: TestClient) -> None:
-    response = client.post("/v1.0-prerelease/export", json={})
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "UnsupportedApiVersion"
-    assert response.headers["api-supported-versions"] == "1, 2"
-    assert "api-deprecated-versions" not in response.headers
+def test_a_version_without_the_operation_answers_the_version_error(client: TestClient) -> None:
+    """Export came with version 1: the older versions (served or retired) answer it with the version error."""
+    registry = model().registry
+    export = next(e for e in model().endpoints if e.method == "post" and e.path == "/export")
+    first = model().registry.get(export.versions[0])
+    older = [v for v in (*registry.retired, *registry.versions) if v.number.sort_key < first.number.sort_key]
+    assert older, "no version before the one export came with"
+    for version in older:
+        response = client.post(f"/{version.segment}/export", json={})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "UnsupportedApiVersion"
+        headers = expected_headers(export.latest)
+        assert response.headers["api-supported-versions"] == headers.supported
+        assert response.headers.get("api-deprecated-versions", "") == headers.deprecated
 
 
 def test_a_wrong_method_is_405_on_every_path(client: TestClient) -> None:
@@ -159,9 +173,13 @@ def test_operations_that_need_an_accept_header_answer_406_without_one(client: Te
     client.headers["accept"] = "*/*"
 
 
-@pytest.mark.parametrize(
-    "segment", ["v1.0-prerelease", "v1-prerelease", "V1-PRERELEASE", "v1", "v1.0", "v2", "v2.0"]
-)
+def every_spelling() -> list[str]:
+    """Every URL segment of every served version, and each in upper case (the registry's spellings)."""
+    segments = [s for v in model().registry.versions for s in v.url_segments]
+    return [*segments, *(s.upper() for s in segments)]
+
+
+@pytest.mark.parametrize("segment", every_spelling())
 def test_each_versions_document_is_served_for_every_alias(client: TestClient, segment: str) -> None:
     registry = model().registry
     version = next(v for v in registry.versions if segment.lower() in {s.lower() for s in v.url_segments})
@@ -174,8 +192,10 @@ def test_each_versions_document_is_served_for_every_alias(client: TestClient, se
     assert served["servers"] == [{"url": f"/{version.segment}"}]  # relative: resolves against the service
 
 
-def test_an_unknown_versions_document_is_not_found(client: TestClient) -> None:
-    assert client.get("/v3/api.yaml").status_code == 404
+def test_an_unknown_or_retired_versions_document_is_not_found(client: TestClient) -> None:
+    registry = model().registry
+    for segment in [registry.unknown_version, *(v.segment for v in registry.retired)]:
+        assert client.get(f"/{segment}/api.yaml").status_code == 404
     assert client.get("/v2/api.xml").status_code == 404
 
 

@@ -221,8 +221,29 @@ def test_openapi_schema_errors_are_reported_with_location(tmp_path: Path) -> Non
     document = spec("2", "v2")
     document["paths"]["/export"]["post"]["responses"]["202"]["description"] = 5
     found = only(problems(write_project(tmp_path, v2=document)), "openapi")
-    assert found.pointer == "/paths/~1export/post/responses/202"
+    assert found.pointer == "/paths/~1export/post/responses/202/description"
     assert found.line is not None
+    assert found.message == "5 is not of type 'string' (OpenAPI schema keyword `type`)"
+
+
+def test_a_structural_error_names_the_failed_keyword_not_an_object_dump(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["paths"]["/studies"]["get"]["parameters"].append(
+        {"name": "PatientName", "in": "queryx", "schema": {"type": "string"}}
+    )
+    found = only(problems(write_project(tmp_path, v2=document)), "openapi")
+    assert found.pointer == "/paths/~1studies/get/parameters/1/in"
+    assert found.message == (
+        "'queryx' is not one of 'cookie', 'header', 'path', 'query' (OpenAPI schema keyword `enum`)"
+    )
+
+
+def test_a_misspelt_schema_type_is_located_at_the_type(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["components"]["schemas"]["Attribute"]["properties"]["vr"]["type"] = "strng"
+    found = only(problems(write_project(tmp_path, v2=document)), "openapi")
+    assert found.pointer == "/components/schemas/Attribute/properties/vr/type"
+    assert found.line is not None and "'strng' is not one of" in found.message
 
 
 def test_model_knows_the_versions_of_each_endpoint_and_where_they_differ(tmp_path: Path) -> None:
@@ -266,3 +287,37 @@ def test_a_json_spec_gets_the_same_checks_and_located_errors(tmp_path: Path) -> 
     assert found.line == text.splitlines().index('    "example": 500') + 1
     duplicated = text.replace('"openapi": "3.0.3",', '"openapi": "3.0.3", "openapi": "3.0.3",')
     assert only(problems(write_project(tmp_path, v2=duplicated)), "yaml-duplicate-key").pointer == "/openapi"
+
+
+def test_an_operation_without_the_version_error_400_fails_the_lint(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    del document["paths"]["/export"]["post"]["responses"]["400"]
+    found = only(problems(write_project(tmp_path, v2=document)), "version-error")
+    assert found.pointer == "/paths/~1export/post/responses" and found.line is not None
+    assert "must document 400 with the version error" in found.message
+
+
+def test_a_response_without_the_deprecated_versions_header_fails_the_lint(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    document["paths"]["/export"]["post"]["responses"]["202"]["headers"] = {
+        "api-supported-versions": {"$ref": "#/components/headers/ApiSupportedVersions"}
+    }
+    found = only(problems(write_project(tmp_path, v2=document)), "version-header")
+    assert found.pointer == "/paths/~1export/post/responses/202"
+    assert "api-deprecated-versions" in found.message
+
+
+def test_a_partition_twin_must_have_its_bases_contract(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    twin = document["paths"]["/partitions/{partitionName}/studies"]["get"]
+    twin["parameters"].append({"name": "sortBy", "in": "query", "schema": {"type": "string"}})
+    twin["description"] = "Described differently: allowed."
+    found = only(problems(write_project(tmp_path, v2=document)), "partition-twin-contract")
+    assert found.pointer == "/paths/~1partitions~1{partitionName}~1studies/get"
+    assert "they differ at /parameters/query sortBy" in found.message
+
+
+def test_a_tab_in_yaml_is_called_a_tab(tmp_path: Path) -> None:
+    text = yaml.safe_dump(spec("2", "v2"), sort_keys=False).replace("  title: Test API", "\ttitle: Test API")
+    found = only(problems(write_project(tmp_path, v2=text)), "yaml-syntax")
+    assert found.line == 3 and "a tab character at column 1" in found.message

@@ -7,15 +7,31 @@ from typing import Any
 
 import pytest
 
+from dicom_service.apiversion import ApiVersion
 from generator.loader import load_api
 from generator.model import ApiModel, Operation
 from tests.fixtures import ROOT
 
-ALL = ("1.0-prerelease", "1", "2")
-RELEASED = ("1", "2")
+
+@cache
+def model() -> ApiModel:
+    return load_api(ROOT / "specs").model
+
+
+def since(first: str) -> tuple[str, ...]:
+    """The served versions from `first` on (all, once `first` is retired): an endpoint stays once added."""
+    number = ApiVersion.parse(first)
+    assert number is not None
+    return tuple(v.name for v in model().registry.versions if v.number.sort_key >= number.sort_key)
+
+
+ALL = since("1.0-prerelease")
+RELEASED = since("1")
 
 # The endpoint catalogue of the service (method, path relative to the version, partition twin?, versions),
-# written from the facts about the real service, independently of the specs.
+# written from the facts about the real service, independently of the specs. The versions come from the
+# registry, so adding, deprecating or retiring a version changes nothing here. When an endpoint is added or
+# removed on purpose, add or change its row: `since("3")` for one that version 3 introduces.
 CATALOGUE: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("POST", "/studies", True, ALL),
     ("POST", "/studies/{study}", True, ALL),
@@ -58,11 +74,6 @@ CATALOGUE: list[tuple[str, str, bool, tuple[str, ...]]] = [
 ]
 
 
-@cache
-def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
-
-
 def shape(path: str) -> str:
     """A path with its parameter names erased, so the catalogue does not depend on them."""
     return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))
@@ -79,18 +90,20 @@ def expected(version: str) -> set[tuple[str, str]]:
 
 
 def op(version: str, operation_id: str) -> Operation:
+    """An operation of a version these facts are about; the test skips once that version is retired."""
+    if version not in model().specs:
+        pytest.skip(f"version {version} is no longer served")
     return model().spec(version).operation(operation_id)
 
 
-@pytest.mark.parametrize(("version", "count"), [("1.0-prerelease", 64), ("1", 66), ("2", 66)])
-def test_each_version_has_exactly_the_services_operations(version: str, count: int) -> None:
+@pytest.mark.parametrize("version", [v.name for v in model().registry.versions])
+def test_each_version_has_exactly_the_services_operations(version: str) -> None:
     actual = {(o.method.upper(), shape(o.path)) for o in model().spec(version).operations}
     assert actual == expected(version)
-    assert len(actual) == count
 
 
 def test_versions_in_the_model_follow_the_registry() -> None:
-    assert list(model().specs) == list(ALL)
+    assert list(model().specs) == [v.name for v in model().registry.versions] == list(ALL)
     export = next(e for e in model().endpoints if e.path == "/export")
     assert export.versions == RELEASED
 
@@ -180,7 +193,8 @@ def test_store_answers_202_on_warnings_in_v2_only() -> None:
 
 def test_qido_default_attributes_shrink_in_v2() -> None:
     def defaults(version: str, level: str) -> set[str]:
-        return {a["keyword"] for a in model().spec(version).dicom["queryLevels"][level]["default"]}
+        spec = op(version, "searchStudies") and model().spec(version)  # skips once the version is retired
+        return {a["keyword"] for a in spec.dicom["queryLevels"][level]["default"]}
 
     assert defaults("2", "instance") == {"SOPInstanceUID"}
     assert defaults("2", "study") == {

@@ -38,6 +38,7 @@ from generator.render.docviews import (
     SPECS_DIR,
     VERSIONS_PAGE,
     VersionView,
+    retired_views,
     version_view,
     version_views,
 )
@@ -154,6 +155,7 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
         f"{DOCS_DIR}/{VERSIONS_PAGE}": _page(
             env.get_template("docs/versions.md.j2").render(
                 versions=versions,
+                retired=retired_views(model),
                 current=current,
                 groups=header_groups(model),
                 lifecycle=lifecycle_headers(model),

@@ -96,6 +96,28 @@ def version_views(model: ApiModel) -> tuple[VersionView, ...]:
 
 
 @dataclass(frozen=True)
+class RetiredView:
+    """A version the service no longer serves: the short entry the versions page keeps."""
+
+    name: str
+    segments: tuple[str, ...]
+    sunset: str | None
+    retired: str
+
+
+def retired_views(model: ApiModel) -> tuple[RetiredView, ...]:
+    return tuple(
+        RetiredView(
+            v.name,
+            v.url_segments,
+            v.sunset.isoformat() if v.sunset else None,
+            v.retired.isoformat() if v.retired else "",
+        )
+        for v in model.registry.retired
+    )
+
+
+@dataclass(frozen=True)
 class RouteView:
     method: str  # upper case
     path: str

@@ -1,9 +1,10 @@
 """Compares the effective contract of two documents operation by operation.
 
 Endpoints are matched by method and path template with parameter names left out (`/studies/{study}` is
-`/studies/{studyInstanceUid}`); parameters by location and name (header names in any case, path parameters by
-their place in the template); responses by status; media types by their normalized form, so
-`application/json; charset=utf-8` is `application/json`.
+`/studies/{studyInstanceUid}`) and a leading version segment left out (`/v1/studies` is `/v2/studies`, so two
+versions' files written with versioned paths are compared endpoint by endpoint); parameters by location and
+name (header names in any case, path parameters by their place in the template); responses by status; media
+types by their normalized form, so `application/json; charset=utf-8` is `application/json`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dicom_service.apiversion import ApiVersion
 from generator.diagnostics import Diagnostic, InputError, join_pointer
 from generator.model import ApiSpec, Operation
 from generator.review.behaviour import compare_behaviour_changes
@@ -92,7 +94,13 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _key(op: Operation) -> tuple[str, str]:
-    return (op.method, normalize_path(op.path))
+    return (op.method, normalize_path(_unversioned(op.path)))
+
+
+def _unversioned(path: str) -> str:
+    """The path without a leading API version segment (`/v2/studies` → `/studies`)."""
+    first, slash, rest = path.lstrip("/").partition("/")
+    return "/" + rest if slash and ApiVersion.from_segment(first) is not None else path
 
 
 def _label(op: Operation) -> OpLabel:

@@ -10,6 +10,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.fixtures import served_segments
 from tests.service import data
 from tests.service.live import LiveService, Validated, client
 
@@ -17,7 +18,7 @@ EXPLICIT_LE, J2K = "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.90"
 DICOM_PART = 'multipart/related; type="application/dicom"'
 
 
-@pytest.mark.parametrize("version", ["v1.0-prerelease", "v1", "v2"])
+@pytest.mark.parametrize("version", served_segments())
 def test_a_study_comes_back_as_stored_and_as_explicit_little_endian(
     service: LiveService, checked: Validated, version: str
 ) -> None:

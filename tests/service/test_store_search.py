@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures import served_segments
 from tests.service import data
 from tests.service.live import LiveService, Validated, client
 
-VERSIONS = ["v1.0-prerelease", "v1", "v2"]
+VERSIONS = served_segments()  # every version the registry serves
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -1,0 +1,37 @@
+"""The Makefile's wrappers say what the commands they wrap say: formats, exit codes, strict docs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+from tests.fixtures import ROOT
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_make_review_takes_the_format_and_names_the_reviews_exit_code() -> None:
+    run = make("review", "BASE=HEAD", "FORMAT=json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["exit_code"] == 0
+    unreadable = make("review", "BASE=no-such-ref-anywhere")
+    assert unreadable.returncode != 0
+    assert "review: exit 2: input that cannot be read" in unreadable.stderr
+
+
+def test_make_docs_is_strict_and_not_quiet() -> None:
+    """`mkdocs build --strict --quiet` exits 0 on warnings (the quiet logger never counts them)."""
+    recipe = make("-n", "docs").stdout
+    assert (
+        re.search(r"mkdocs build --strict(\s|$)", recipe) and "--quiet" not in recipe and " -q" not in recipe
+    )
