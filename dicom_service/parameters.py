@@ -16,6 +16,9 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 
 Schema = Mapping[str, Any]
+# The range of each integer `format`: a value outside it is refused exactly as a `maximum` would refuse it.
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_INTEGER = re.compile(r"[+-]?\d{1,40}")
 
 
 class ParameterError(ValueError):
@@ -66,7 +69,7 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
     kind = schema.get("type", "string")
     value: Any
     if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
+        if not _INTEGER.fullmatch(raw.strip()):
             raise ParameterError(f"{label} is invalid: {raw!r} is not an integer.")
         value = int(raw)
     elif kind == "number":
@@ -82,6 +85,8 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
         value = raw
         check_string(value, schema, label)
     check_bounds(value, schema, label)
+    if kind == "integer":
+        check_format_range(value, schema, label)
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(str(v) for v in schema["enum"])
         raise ParameterError(f"{label} is invalid: {raw!r} is not one of {allowed}.")
@@ -107,6 +112,16 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: {value!r} is not a date (YYYY-MM-DD).")
     if form == "uuid" and not _parses(uuid.UUID, value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a GUID.")
+
+
+def check_format_range(value: int, schema: Schema, label: str) -> None:
+    limits = INTEGER_FORMATS.get(schema.get("format", ""))
+    if limits is not None and not limits[0] <= value <= limits[1]:
+        bits = schema["format"][3:]
+        raise ParameterError(
+            f"{label} is invalid: {value} is out of range for a {bits}-bit integer "
+            f"({limits[0]} to {limits[1]})."
+        )
 
 
 def check_bounds(value: Any, schema: Schema, label: str) -> None:
