@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 
 MAX_PROBLEMS = 5  # a body with many problems is reported by its first few, ordered by location
+MAX_MESSAGE = 200  # a problem quoting a large value is cut short
 
 
 class BodyError(ValueError):
@@ -44,8 +45,10 @@ class BodyValidator:
             ) from None
         if self.validator.is_valid(value):
             return value
-        problems = sorted(self.validator.iter_errors(value), key=lambda e: [str(p) for p in e.instance_path])
-        lines = [_describe(error) for error in problems[:MAX_PROBLEMS]]
+        problems = sorted(
+            self.validator.iter_errors(value), key=lambda e: [str(p) for p in instance_path(e, value)]
+        )
+        lines = [_describe(error, value) for error in problems[:MAX_PROBLEMS]]
         more = len(problems) - len(lines)
         if more > 0:
             lines.append(f"… and {more} more.")
@@ -70,6 +73,32 @@ def pointer(path: list[str | int]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def _describe(error: Any) -> str:
-    rule = next((str(p) for p in reversed(error.schema_path) if isinstance(p, str)), "schema")
-    return f"- at {pointer(list(error.instance_path))} ({rule}): {error.message}"
+def instance_path(error: Any, value: Any) -> list[str | int]:
+    """The error's path with object keys exactly as in the body.
+
+    jsonschema-rs reports an all-digit object key as an int (`"00100010"` → 100010); walking the body gives
+    the key back as written.
+    """
+    path: list[str | int] = []
+    current = value
+    for part in error.instance_path:
+        if isinstance(current, dict) and isinstance(part, int):
+            text = str(part)
+            part = (
+                text
+                if text in current
+                else next((k for k in current if k.isdigit() and int(k) == part), text)
+            )
+        path.append(part)
+        try:
+            current = current[part]
+        except (KeyError, IndexError, TypeError):
+            current = None
+    return path
+
+
+def _describe(error: Any, value: Any) -> str:
+    keywords = [str(p) for p in error.schema_path if isinstance(p, str)]
+    rule = "propertyNames" if "propertyNames" in keywords else (keywords[-1] if keywords else "schema")
+    message = error.message if len(error.message) <= MAX_MESSAGE else error.message[: MAX_MESSAGE - 1] + "…"
+    return f"- at {pointer(instance_path(error, value))} ({rule}): {message}"
