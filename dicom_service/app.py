@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import pkgutil
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -50,7 +53,22 @@ def create_app(mock: bool = False) -> Starlette:
         *versioned_routes(operations.ROUTES, versions, load_contracts(), mock=mock),
         Route("/{api_version:apiversion}/api.{ext:str}", served_spec(versions)),
     ]
-    return Starlette(routes=routes, exception_handlers={404: _not_found})
+    return Starlette(
+        routes=routes, exception_handlers={404: _not_found}, lifespan=None if mock else _open_storage
+    )
+
+
+@contextlib.asynccontextmanager
+async def _open_storage(app: Starlette) -> AsyncIterator[None]:
+    """The service's data: the index and files under DATA_DIR (default build/data)."""
+    from dicom_service.dicom.service import DicomService
+
+    service = DicomService(Path(os.environ.get("DATA_DIR", "build/data")))
+    app.state.dicom = service
+    try:
+        yield
+    finally:
+        service.close()
 
 
 def served_spec(service_versions: Versions) -> Callable[[Request], Awaitable[Response]]:

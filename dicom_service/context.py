@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from dicom_service import mock
 from dicom_service.contracts import Contract
+from dicom_service.dicom.partitions import DEFAULT_PARTITION
 from dicom_service.mediatypes import Choice
 from dicom_service.versioning import ServiceVersion
+
+if TYPE_CHECKING:
+    from dicom_service.dicom.behaviour import Behaviour
+    from dicom_service.dicom.service import DicomService
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,33 @@ class OperationContext:
         """The data partition of a partition-scoped route (`/v2/partitions/{partitionName}/...`)."""
         value = self.request.path_params.get("partitionName")
         return str(value) if value is not None else None
+
+    @property
+    def partition(self) -> str:
+        """The partition the request reads and writes: the route's, or the default one."""
+        return self.partition_name or DEFAULT_PARTITION
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """How this request's API version behaves where versions differ (dicom_service/dicom/behaviour.py)."""
+        from dicom_service.dicom.behaviour import behaviour_of
+
+        return behaviour_of(self.version)
+
+    @property
+    def dicom(self) -> DicomService:
+        """The service's storage (index and blobs), opened at start-up."""
+        service: DicomService = self.request.app.state.dicom
+        return service
+
+    def url(self, *segments: str) -> str:
+        """An absolute link in the request's own version (and partition): `url("studies", uid)`."""
+        base = (
+            f"{self.request.url.scheme}://{self.request.url.netloc}/{self.request.path_params['api_version']}"
+        )
+        if self.partition_name is not None:
+            base += f"/partitions/{self.partition_name}"
+        return "/".join([base, *segments])
 
     async def answer_from_examples(self) -> Response:
         """The mock answer: the spec's example of the documented success response."""

@@ -107,7 +107,7 @@ def _match(essence: str, params: dict[str, str], offer: Representation) -> Choic
     elif essence != offered:
         return None
     wanted_type = params.get("type")
-    if wanted_type and (offer.type_param or "").lower() != wanted_type.lower():
+    if wanted_type and not _type_matches(wanted_type.lower(), (offer.type_param or "").lower()):
         return None
     syntax = params.get("transfer-syntax")
     if syntax is None:
@@ -115,6 +115,15 @@ def _match(essence: str, params: dict[str, str], offer: Representation) -> Choic
     if offer.transfer_syntaxes and syntax not in offer.transfer_syntaxes:
         return None
     return Choice(offer, syntax)
+
+
+def _type_matches(wanted: str, offered: str) -> bool:
+    """A multipart `type=` parameter may itself be a range: `*/*` (dicomweb-client's default) or `image/*`."""
+    if wanted == "*/*":
+        return bool(offered)
+    if wanted.endswith("/*"):
+        return offered.startswith(wanted[:-1])
+    return wanted == offered
 
 
 def find_key(content_type: str, keys: Iterable[str]) -> str | None:

@@ -3,16 +3,15 @@
 Handles GET on:
     /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata
     /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/metadata
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.web.metadata import metadata
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    return await metadata(
+        ctx, ctx.params["studyInstanceUid"], ctx.params["seriesInstanceUid"], ctx.params["sopInstanceUid"]
+    )

@@ -1,18 +1,17 @@
-"""Handler of storeInstancesInStudy: Store instances in a study
+"""Handler of storeInstancesInStudy: Store instances of one study (STOW-RS)
 
 Handles POST on:
     /studies/{studyInstanceUid}
     /partitions/{partitionName}/studies/{studyInstanceUid}
 
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
+Every instance must belong to the study in the URL (FailureReason 43265 otherwise).
 """
 
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.web.store import store
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    return await store(ctx, ctx.params["studyInstanceUid"])

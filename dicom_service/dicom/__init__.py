@@ -1,0 +1,1 @@
+"""The DICOM service's domain: storage, parsing, matching, rendering; no HTTP here."""

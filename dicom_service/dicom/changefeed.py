@@ -1,0 +1,64 @@
+"""The change feed: one entry per instance created or deleted, read by sequence (v1) or time window (v2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from dicom_service.dicom.storage.index import Change, SqlIndex
+
+
+class WindowError(ValueError):
+    """A time window the feed cannot read; the message is shown to the client (400)."""
+
+
+def by_sequence(index: SqlIndex, offset: int, limit: int, include_metadata: bool) -> list[dict[str, Any]]:
+    """Entries with sequence numbers offset+1 … offset+limit (the range bounds the page, as v1 documents)."""
+    changes = index.changes(after_sequence=offset, up_to_sequence=offset + limit, limit=limit)
+    return [entry(change, include_metadata) for change in changes]
+
+
+def by_time(
+    index: SqlIndex,
+    start: str | None,
+    end: str | None,
+    offset: int,
+    limit: int,
+    include_metadata: bool,
+) -> list[dict[str, Any]]:
+    """Entries with start ≤ timestamp < end, in time order; `offset` skips entries inside the window."""
+    low, high = _utc(start), _utc(end)
+    if low is not None and high is not None and high <= low:
+        raise WindowError("The endTime must be after the startTime.")
+    changes = index.changes(start=low or "", end=high, offset=offset, limit=limit)
+    return [entry(change, include_metadata) for change in changes]
+
+
+def latest(index: SqlIndex, include_metadata: bool) -> dict[str, Any] | None:
+    changes = index.changes(newest=True)
+    return entry(changes[0], include_metadata) if changes else None
+
+
+def entry(change: Change, include_metadata: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "sequence": change.sequence,
+        "partitionName": change.partition,
+        "studyInstanceUid": change.study_uid,
+        "seriesInstanceUid": change.series_uid,
+        "sopInstanceUid": change.sop_uid,
+        "action": change.action,
+        "timestamp": change.timestamp,
+        "state": change.state,
+    }
+    if include_metadata and change.metadata is not None and change.state == "current":
+        body["metadata"] = json.loads(change.metadata)
+    return body
+
+
+def _utc(value: str | None) -> str | None:
+    """A client's date-time (with its time zone) in the index's timestamp form."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

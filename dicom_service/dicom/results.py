@@ -1,0 +1,89 @@
+"""QIDO-RS results: which attributes each match carries, by level, version defaults and includefield."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dicom_service.dicom import tags
+from dicom_service.dicom.behaviour import Behaviour
+from dicom_service.dicom.dicomjson import JsonDataset
+from dicom_service.dicom.query import Query
+from dicom_service.dicom.storage.index import SqlIndex
+from dicom_service.dicom.tags import Level
+
+_ONLINE = {"vr": "CS", "Value": ["ONLINE"]}
+_COLUMN = {Level.STUDY: "study", Level.SERIES: "series", Level.INSTANCE: "instance"}
+_STUDY_COMPUTED = {tags.MODALITIES_IN_STUDY, tags.STUDY_SERIES_COUNT, tags.STUDY_INSTANCE_COUNT}
+
+
+def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonDataset]:
+    rows = index.search(query)
+    if not rows:
+        return []
+    levels = query.resource.returned_levels
+    wanted = {level: _wanted(query, behaviour, level) for level in levels}
+    study_counts = {}
+    if Level.STUDY in levels and wanted[Level.STUDY] & _STUDY_COMPUTED:
+        study_counts = index.study_counts(sorted({row["study_id"] for row in rows}))
+    series_counts = {}
+    if Level.SERIES in levels and tags.SERIES_INSTANCE_COUNT in wanted[Level.SERIES]:
+        series_counts = index.series_counts(sorted({row["series_id"] for row in rows}))
+    from_url = _from_url(query)
+    own = query.resource.level
+    results = []
+    for row in rows:
+        result: JsonDataset = dict(from_url)
+        for level in levels:
+            source = json.loads(row[_COLUMN[level]])
+            result.update({tag: source[tag] for tag in wanted[level] if tag in source})
+        if study_counts:
+            _add_study_computed(result, wanted[Level.STUDY], study_counts[row["study_id"]])
+        if series_counts:
+            result[tags.SERIES_INSTANCE_COUNT] = {
+                "vr": "IS",
+                "Value": [series_counts.get(row["series_id"], 0)],
+            }
+        if tags.INSTANCE_AVAILABILITY in wanted[own] and own is not Level.SERIES:
+            result[tags.INSTANCE_AVAILABILITY] = _ONLINE
+        results.append(dict(sorted(result.items())))
+    return results
+
+
+def _wanted(query: Query, behaviour: Behaviour, level: Level) -> set[str]:
+    """The tags a result carries at `level`: the version's defaults, match keys and includefield."""
+    known = set(tags.LEVEL_ATTRIBUTES[level]) | set(tags.COMPUTED[level])
+    wanted = set(behaviour.qido_defaults[level])
+    wanted |= {f.tag for f in query.filters if f.level is level}
+    if query.include_all:
+        wanted |= known
+    if level is Level.INSTANCE:  # any attribute of the instance, read from its metadata
+        wanted |= query.include - _upper_level_only()
+    else:
+        wanted |= query.include & known
+    return wanted
+
+
+def _upper_level_only() -> set[str]:
+    upper = set(tags.LEVEL_ATTRIBUTES[Level.STUDY]) | set(tags.LEVEL_ATTRIBUTES[Level.SERIES])
+    return upper - set(tags.LEVEL_ATTRIBUTES[Level.INSTANCE]) | _STUDY_COMPUTED | {tags.SERIES_INSTANCE_COUNT}
+
+
+def _from_url(query: Query) -> JsonDataset:
+    """The UIDs a study- or series-scoped resource names in its URL, returned with every match."""
+    found: JsonDataset = {}
+    if query.study_uid is not None:
+        found[tags.STUDY_INSTANCE_UID] = {"vr": "UI", "Value": [query.study_uid]}
+    if query.series_uid is not None:
+        found[tags.SERIES_INSTANCE_UID] = {"vr": "UI", "Value": [query.series_uid]}
+    return found
+
+
+def _add_study_computed(result: JsonDataset, wanted: set[str], counts: tuple[int, int, list[str]]) -> None:
+    series, instances, modalities = counts
+    values: dict[str, Any] = {
+        tags.MODALITIES_IN_STUDY: {"vr": "CS", "Value": modalities} if modalities else {"vr": "CS"},
+        tags.STUDY_SERIES_COUNT: {"vr": "IS", "Value": [series]},
+        tags.STUDY_INSTANCE_COUNT: {"vr": "IS", "Value": [instances]},
+    }
+    result.update({tag: value for tag, value in values.items() if tag in wanted})

@@ -1,0 +1,59 @@
+"""The blob store of instance files: a local folder by default.
+
+A file is written under a temporary name in the same file system and renamed into place, so a reader sees
+a whole file or none. Keys are random; only the index makes a file visible to clients.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+CHUNK = 1 << 20
+
+
+class BlobStore(Protocol):
+    def new_key(self) -> str: ...
+
+    def put_file(self, key: str, source: Path) -> int:
+        """Move the finished file `source` into the store under `key`; returns its size."""
+        ...
+
+    def read(self, key: str) -> bytes: ...
+
+    def stream(self, key: str) -> Iterator[bytes]: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class FolderBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def new_key(self) -> str:
+        return uuid.uuid4().hex
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.dcm"
+
+    def put_file(self, key: str, source: Path) -> int:
+        target = self._path(key)
+        target.parent.mkdir(exist_ok=True)
+        size = source.stat().st_size
+        os.replace(source, target)  # the temporary folder is on the same file system: atomic
+        return size
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def stream(self, key: str) -> Iterator[bytes]:
+        with self._path(key).open("rb") as file:
+            while chunk := file.read(CHUNK):
+                yield chunk
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)

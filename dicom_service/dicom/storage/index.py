@@ -1,0 +1,465 @@
+"""The index database through SQLAlchemy Core: instances, their study and series rows, the change feed.
+
+Every write is one transaction: an instance is in the index with its study, series and change-feed entry,
+or not at all. SQLite (the embedded default) serialises writers with a process lock so that concurrent
+stores never meet a "database is locked" error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from dicom_service.dicom.instance import Instance
+from dicom_service.dicom.query import Filter, Query
+from dicom_service.dicom.storage import schema as t
+from dicom_service.dicom.tags import Level, Match
+
+
+class DuplicateInstance(Exception):
+    """The partition already holds an instance with this SOP Instance UID."""
+
+
+@dataclass(frozen=True)
+class StoredInstance:
+    study_uid: str
+    series_uid: str
+    sop_uid: str
+    sop_class_uid: str
+    watermark: int
+    transfer_syntax: str
+    frames: int
+    blob_key: str
+    size: int
+    metadata: str  # DICOM JSON text
+
+
+@dataclass(frozen=True)
+class Change:
+    sequence: int
+    partition: str
+    study_uid: str
+    series_uid: str
+    sop_uid: str
+    action: str
+    timestamp: str
+    state: str
+    metadata: str | None
+
+
+class SqlIndex:
+    def __init__(self, url: str, now: str) -> None:
+        self.engine: Engine = create_engine(url)
+        self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self.engine.begin() as connection:
+            t.migrate(connection, now)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._writer is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._writer, self.engine.begin() as connection:
+            yield connection
+
+    # --- partitions
+
+    def partitions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(t.partition).order_by(t.partition.c.id)).all()
+        return [{"partitionKey": r.id, "partitionName": r.name, "createdDate": r.created} for r in rows]
+
+    def _partition_id(self, c: Connection, name: str) -> int | None:
+        return c.execute(select(t.partition.c.id).where(t.partition.c.name == name)).scalar()
+
+    # --- store
+
+    def has_instance(self, partition: str, sop_uid: str) -> bool:
+        with self.engine.connect() as c:
+            pid = self._partition_id(c, partition)
+            if pid is None:
+                return False
+            found = c.execute(
+                select(t.instance.c.id).where(
+                    t.instance.c.partition_id == pid, t.instance.c.sop_uid == sop_uid
+                )
+            ).first()
+        return found is not None
+
+    def add(self, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
+        """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
+        try:
+            with self._write() as c:
+                pid = self._partition_id(c, partition)
+                if pid is None:
+                    pid = c.execute(
+                        insert(t.partition).values(name=partition, created=now)
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                taken = c.execute(
+                    select(t.instance.c.id).where(
+                        t.instance.c.partition_id == pid, t.instance.c.sop_uid == item.sop_uid
+                    )
+                ).first()
+                if taken is not None:
+                    raise DuplicateInstance(item.sop_uid)
+                watermark = c.execute(
+                    insert(t.change_feed).values(
+                        partition_id=pid,
+                        study_uid=item.study_uid,
+                        series_uid=item.series_uid,
+                        sop_uid=item.sop_uid,
+                        action="create",
+                        timestamp=now,
+                        watermark=0,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                c.execute(
+                    update(t.change_feed)
+                    .where(t.change_feed.c.sequence == watermark)
+                    .values(watermark=watermark)
+                )
+                study_id = self._upsert_study(c, pid, item, watermark)
+                series_id = self._upsert_series(c, study_id, item, watermark)
+                c.execute(
+                    insert(t.instance).values(
+                        partition_id=pid,
+                        study_id=study_id,
+                        series_id=series_id,
+                        sop_uid=item.sop_uid,
+                        sop_class_uid=item.sop_class_uid,
+                        watermark=watermark,
+                        transfer_syntax=item.transfer_syntax,
+                        frames=item.frames,
+                        blob_key=blob_key,
+                        size=size,
+                        metadata=json.dumps(item.metadata, separators=(",", ":")),
+                    )
+                )
+        except IntegrityError as exc:  # a concurrent store of the same instance won the race
+            raise DuplicateInstance(item.sop_uid) from exc
+        return int(watermark)
+
+    def _upsert_study(self, c: Connection, pid: int, item: Instance, watermark: int) -> int:
+        values: dict[str, Any] = {
+            column: item.columns.get(column)
+            for column in (
+                "patient_id",
+                "patient_name",
+                "patient_birth_date",
+                "accession_number",
+                "referring_physician_name",
+                "study_date",
+                "study_description",
+            )
+        }
+        values["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
+        values["watermark"] = watermark
+        found = c.execute(
+            select(t.study.c.id).where(t.study.c.partition_id == pid, t.study.c.study_uid == item.study_uid)
+        ).scalar()
+        if found is not None:
+            c.execute(update(t.study).where(t.study.c.id == found).values(**values))
+            return int(found)
+        return int(
+            c.execute(
+                insert(t.study).values(partition_id=pid, study_uid=item.study_uid, **values)
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+
+    def _upsert_series(self, c: Connection, study_id: int, item: Instance, watermark: int) -> int:
+        values: dict[str, Any] = {
+            column: item.columns.get(column)
+            for column in ("modality", "pps_start_date", "manufacturer_model_name")
+        }
+        values["attributes"] = json.dumps(item.level_attributes(Level.SERIES), separators=(",", ":"))
+        values["watermark"] = watermark
+        found = c.execute(
+            select(t.series.c.id).where(
+                t.series.c.study_id == study_id, t.series.c.series_uid == item.series_uid
+            )
+        ).scalar()
+        if found is not None:
+            c.execute(update(t.series).where(t.series.c.id == found).values(**values))
+            return int(found)
+        return int(
+            c.execute(
+                insert(t.series).values(study_id=study_id, series_uid=item.series_uid, **values)
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+
+    # --- retrieve
+
+    def instances(
+        self, partition: str, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
+    ) -> list[StoredInstance]:
+        """The instances of a study, series or one instance, in the order they were stored."""
+        with self.engine.connect() as c:
+            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+        return [StoredInstance(*row) for row in rows]
+
+    def _select_instances(
+        self, partition: str, study_uid: str, series_uid: str | None, sop_uid: str | None
+    ) -> Any:
+        i, se, st, p = t.instance, t.series, t.study, t.partition
+        query = (
+            select(
+                st.c.study_uid,
+                se.c.series_uid,
+                i.c.sop_uid,
+                i.c.sop_class_uid,
+                i.c.watermark,
+                i.c.transfer_syntax,
+                i.c.frames,
+                i.c.blob_key,
+                i.c.size,
+                i.c.metadata,
+            )
+            .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
+            .join(p, i.c.partition_id == p.c.id)
+            .where(p.c.name == partition, st.c.study_uid == study_uid)
+            .order_by(i.c.watermark)
+        )
+        if series_uid is not None:
+            query = query.where(se.c.series_uid == series_uid)
+        if sop_uid is not None:
+            query = query.where(i.c.sop_uid == sop_uid)
+        return query
+
+    # --- delete
+
+    def delete(
+        self, partition: str, study_uid: str, series_uid: str | None, sop_uid: str | None, now: str
+    ) -> list[str]:
+        """Remove the instances (and emptied series and study rows); returns their blob keys."""
+        with self._write() as c:
+            pid = self._partition_id(c, partition)
+            if pid is None:
+                return []
+            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+            if not rows:
+                return []
+            watermarks = [row.watermark for row in rows]
+            c.execute(
+                insert(t.change_feed),
+                [
+                    {
+                        "partition_id": pid,
+                        "study_uid": row.study_uid,
+                        "series_uid": row.series_uid,
+                        "sop_uid": row.sop_uid,
+                        "action": "delete",
+                        "timestamp": now,
+                        "watermark": row.watermark,
+                    }
+                    for row in rows
+                ],
+            )
+            c.execute(delete(t.instance).where(t.instance.c.watermark.in_(watermarks)))
+            left = select(t.instance.c.id).where(t.instance.c.series_id == t.series.c.id)
+            c.execute(delete(t.series).where(~exists(left)))
+            left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
+            c.execute(delete(t.study).where(~exists(left)))
+        return [row.blob_key for row in rows]
+
+    # --- search
+
+    def search(self, query: Query) -> list[dict[str, Any]]:
+        """Rows of the resource's level: each a dict of attribute JSON texts and counts."""
+        st, se, i, p = t.study, t.series, t.instance, t.partition
+        level = query.resource.level
+        if level is Level.STUDY:
+            columns = [st.c.id.label("study_id"), st.c.attributes.label("study")]
+            source: Any = st
+            order = st.c.watermark
+        elif level is Level.SERIES:
+            columns = [
+                st.c.id.label("study_id"),
+                se.c.id.label("series_id"),
+                st.c.attributes.label("study"),
+                se.c.attributes.label("series"),
+            ]
+            source = se.join(st, se.c.study_id == st.c.id)
+            order = se.c.watermark
+        else:
+            columns = [
+                st.c.id.label("study_id"),
+                se.c.id.label("series_id"),
+                st.c.attributes.label("study"),
+                se.c.attributes.label("series"),
+                i.c.metadata.label("instance"),
+            ]
+            source = i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id)
+            order = i.c.watermark
+        statement = (
+            select(*columns)
+            .select_from(source.join(p, st.c.partition_id == p.c.id))
+            .where(p.c.name == query.partition)
+        )
+        if query.study_uid is not None:
+            statement = statement.where(st.c.study_uid == query.study_uid)
+        if query.series_uid is not None:
+            statement = statement.where(se.c.series_uid == query.series_uid)
+        for item in query.filters:
+            statement = statement.where(_condition(item))
+        statement = statement.order_by(order.desc()).limit(query.limit).offset(query.offset)
+        with self.engine.connect() as c:
+            return [dict(row._mapping) for row in c.execute(statement)]
+
+    def study_counts(self, study_ids: list[int]) -> dict[int, tuple[int, int, list[str]]]:
+        """study id → (series count, instance count, modalities)."""
+        if not study_ids:
+            return {}
+        se, i = t.series, t.instance
+        with self.engine.connect() as c:
+            series_rows = c.execute(
+                select(se.c.study_id, se.c.modality, se.c.attributes).where(se.c.study_id.in_(study_ids))
+            ).all()
+            instance_rows = c.execute(
+                select(i.c.study_id, func.count()).where(i.c.study_id.in_(study_ids)).group_by(i.c.study_id)
+            ).all()
+        counts = {sid: n for sid, n in instance_rows}
+        result: dict[int, tuple[int, int, list[str]]] = {}
+        for sid in study_ids:
+            rows = [r for r in series_rows if r.study_id == sid]
+            modalities = sorted({_modality(r.attributes) for r in rows} - {""})
+            result[sid] = (len(rows), counts.get(sid, 0), modalities)
+        return result
+
+    def series_counts(self, series_ids: list[int]) -> dict[int, int]:
+        if not series_ids:
+            return {}
+        i = t.instance
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(i.c.series_id, func.count())
+                .where(i.c.series_id.in_(series_ids))
+                .group_by(i.c.series_id)
+            ).all()
+        return {sid: n for sid, n in rows}
+
+    # --- change feed
+
+    def changes(
+        self,
+        after_sequence: int | None = None,
+        up_to_sequence: int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+        newest: bool = False,
+    ) -> list[Change]:
+        cf, p, i = t.change_feed, t.partition, t.instance
+        current = select(i.c.metadata).where(i.c.watermark == cf.c.watermark).scalar_subquery()
+        statement = select(
+            cf.c.sequence,
+            p.c.name,
+            cf.c.study_uid,
+            cf.c.series_uid,
+            cf.c.sop_uid,
+            cf.c.action,
+            cf.c.timestamp,
+            current.label("metadata"),
+        ).join(p, cf.c.partition_id == p.c.id)
+        if after_sequence is not None:
+            statement = statement.where(cf.c.sequence > after_sequence)
+        if up_to_sequence is not None:
+            statement = statement.where(cf.c.sequence <= up_to_sequence)
+        if start is not None:
+            statement = statement.where(cf.c.timestamp >= start)
+        if end is not None:
+            statement = statement.where(cf.c.timestamp < end)
+        if newest:
+            statement = statement.order_by(cf.c.sequence.desc()).limit(1)
+        elif start is not None or end is not None:
+            statement = statement.order_by(cf.c.timestamp, cf.c.sequence).offset(offset).limit(limit)
+        else:
+            statement = statement.order_by(cf.c.sequence).offset(offset).limit(limit)
+        with self.engine.connect() as c:
+            rows = c.execute(statement).all()
+        return [
+            Change(
+                r.sequence,
+                r.name,
+                r.study_uid,
+                r.series_uid,
+                r.sop_uid,
+                r.action,
+                r.timestamp,
+                "current" if r.metadata is not None and r.action != "delete" else "deleted",
+                r.metadata,
+            )
+            for r in rows
+        ]
+
+
+def _modality(attributes: str) -> str:
+    value = json.loads(attributes).get("00080060", {}).get("Value") or [""]
+    return str(value[0] or "")
+
+
+def _condition(item: Filter) -> Any:
+    if item.tag == "00080061":  # ModalitiesInStudy: any series of the study
+        se = t.series
+        return exists(select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values)))
+    table = {Level.STUDY: t.study, Level.SERIES: t.series, Level.INSTANCE: t.instance}[item.level]
+    column = table.c[item.column]
+    if item.match is Match.DATE and (item.low or item.high):
+        bounds = []
+        if item.low:
+            bounds.append(column >= item.low)
+        if item.high:
+            bounds.append(column <= item.high)
+        return and_(*bounds)
+    if item.words:
+        return and_(
+            *(
+                or_(
+                    column.like(_escape(word) + "%", escape="\\"),
+                    column.like("% " + _escape(word) + "%", escape="\\"),
+                )
+                for word in item.words
+            )
+        )
+    if len(item.values) == 1:
+        return column == item.values[0]
+    return column.in_(item.values)
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash; fast commits
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""HTTP glue shared by the handlers: reading DICOMweb requests and writing DICOMweb answers."""
