@@ -9,9 +9,10 @@ PORT ?= 8080
 DATA_DIR ?= build/data
 DOCS_PORT ?= 8000
 BASE ?= HEAD
+EXAMPLES ?= 30
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench clean
+.PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,6 +61,9 @@ docs-serve: $(STAMP) ## serve the doc site on 127.0.0.1:$(DOCS_PORT)
 
 review: $(STAMP) ## classify spec changes between BASE (a git ref) and the working tree
 	$(PY) -m generator review $(BASE) specs
+
+fuzz: $(STAMP) ## schemathesis against the mock and the service, every version (EXAMPLES=30 per operation)
+	$(PY) -m tests.fuzz_run --examples $(EXAMPLES)
 
 bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
 	$(PY) -m bench

@@ -7,7 +7,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ("bench.service", "bench.generate", "bench.review")
+SECTIONS = ("bench.service", "bench.validation", "bench.generate", "bench.review")
 
 
 def main() -> int:

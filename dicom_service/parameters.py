@@ -112,6 +112,11 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: {value!r} is not a date (YYYY-MM-DD).")
     if form == "uuid" and not _parses(uuid.UUID, value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a GUID.")
+    if form == "dicom-date-range" and not _is_date_range(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a date (YYYYMMDD) or a date range "
+            "(YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD)."
+        )
 
 
 def check_format_range(value: int, schema: Schema, label: str) -> None:
@@ -151,6 +156,20 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?
 def _is_date_time(value: str) -> bool:
     """RFC 3339 date-time: the time zone is mandatory, so `2024-01-01T00:00:00` is refused."""
     return bool(_DATE_TIME.fullmatch(value)) and _parses(dt.datetime.fromisoformat, value.replace("z", "Z"))
+
+
+def _is_date_range(value: str) -> bool:
+    """A DICOM date (DA) or an inclusive range of them, each a real calendar date (`20240101-`)."""
+    start, dash, end = value.partition("-")
+    dates = [d for d in (start, end) if d] if dash else [value]
+    return bool(dates) and all(_DA.fullmatch(d) and _parses(_da, d) for d in dates)
+
+
+_DA = re.compile(r"[0-9]{8}")
+
+
+def _da(value: str) -> dt.date:
+    return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
 
 
 def _parses(parse: Any, value: str) -> bool:

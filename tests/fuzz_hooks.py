@@ -5,6 +5,7 @@ Imported by the in-process fuzz test, and by `make fuzz` through `SCHEMATHESIS_H
 - `x-property-names` (the DICOM JSON tag-key rule, which OpenAPI 3.0 cannot state) becomes the draft-4
   form schemathesis reads OpenAPI 3.0 schemas as: `patternProperties` with the pattern, and no other
   properties. Generated data sets then have tag keys, and negative ones break the rule the service checks.
+- `format: dicom-date-range` (a DICOM date or an inclusive range of them) draws real calendar dates.
 - `application/dicom` and `multipart/related; type="application/dicom"` bodies are built from a real DICOM
   Part 10 file and from broken variants of it (truncated, not DICOM, empty parts); the generated value only
   picks the variant, so the choice is as deterministic as the generation.
@@ -12,11 +13,13 @@ Imported by the in-process fuzz test, and by `make fuzz` through `SCHEMATHESIS_H
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
 
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.transport import SerializationContext, register_serializer
 
 INSTANCE = (Path(__file__).resolve().parent.parent / "specs" / "examples" / "instance.dcm").read_bytes()
@@ -87,3 +90,36 @@ def translate_extensions(node: Any) -> None:
 @schemathesis.hook
 def before_load_schema(context: schemathesis.HookContext, raw_schema: dict[str, Any]) -> None:
     translate_extensions(raw_schema)
+
+
+def _dicom_date(day: dt.date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+_DATES = st.dates().map(_dicom_date)
+schemathesis.openapi.format(
+    "dicom-date-range",
+    st.one_of(
+        _DATES,
+        st.tuples(_DATES, _DATES).map("-".join),
+        _DATES.map(lambda d: d + "-"),
+        _DATES.map(lambda d: "-" + d),
+    ),
+)
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+@schemathesis.hook("filter_query")
+def changefeed_window(context: schemathesis.HookContext, query: dict[str, Any] | None) -> bool:
+    """The change feed's window rule, which the spec states in prose: `endTime` later than `startTime`."""
+    if context.operation is None or "changefeed" not in context.operation.path or not query:
+        return True
+    start, end = _instant(query.get("startTime")), _instant(query.get("endTime"))
+    return start is None or end is None or end > start

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "data" / "schemathesis.toml"
 REPORTS = ROOT / "build" / "fuzz"
 TARGETS = {"mock": "dicom_service.app:mock", "service": "dicom_service.app:app"}
+# The mock answers from the spec's examples and keeps no state, so a deleted resource is still "there".
+EXCLUDED_CHECKS = {"mock": ["use_after_free"], "service": []}
 SUMMARY = re.compile(r"(\d+) generated, (.*?)$", re.M)
 
 
@@ -47,7 +49,7 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"no answer from {url} within {timeout:.0f} s")
 
 
-def run_one(base: str, segment: str, examples: int, report: Path) -> tuple[bool, str]:
+def run_one(base: str, segment: str, examples: int, report: Path, excluded: list[str]) -> tuple[bool, str]:
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz_hooks", "PYTHONPATH": str(ROOT)}
     command = [
         sys.executable,
@@ -62,6 +64,7 @@ def run_one(base: str, segment: str, examples: int, report: Path) -> tuple[bool,
         "--workers",
         "1",
         "--no-color",
+        *(["--exclude-checks", ",".join(excluded)] if excluded else []),
     ]
     started = time.monotonic()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
@@ -98,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
                 wait_until_up(f"{base}/{segments[0]}/api.json", server)
                 for segment in segments:
                     report = REPORTS / f"{target}-{segment}.txt"
-                    ok, line = run_one(base, segment, args.examples, report)
+                    ok, line = run_one(base, segment, args.examples, report, EXCLUDED_CHECKS[target])
                     clean &= ok
                     verdict = "ok  " if ok else "FAIL"
-                    print(f"{verdict} {target:8} {segment:16} {line}  ({report.relative_to(ROOT)})", flush=True)
+                    where = report.relative_to(ROOT)
+                    print(f"{verdict} {target:8} {segment:16} {line}  ({where})", flush=True)
             finally:
                 server.terminate()
                 server.wait(timeout=30)

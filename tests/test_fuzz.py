@@ -1,8 +1,9 @@
 """The service keeps its own spec: schemathesis fuzzes every operation of every version's served document.
 
 Bounded and deterministic (fixed seed, a few examples per operation, every check on), in process through
-ASGI, against the mock (every operation answers from the spec's examples) and the real service (an empty
-data folder). `make fuzz` runs the same hooks and settings deeper, against running servers.
+ASGI, against the mock (every operation answers from the spec's examples, after the same request checks as
+the service). The explicit examples and the generated cases run here; `make fuzz` adds the coverage and
+stateful phases, more examples, and the real service, with the same hooks and settings.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from dicom_service.app import create_app
 from dicom_service.generated import manifest
 
 CONFIG = Path(__file__).resolve().parent / "data" / "schemathesis.toml"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 SEGMENTS = [v.segments[0] for v in manifest.VERSIONS]
 
 
 def config() -> SchemathesisConfig:
     loaded = SchemathesisConfig.from_path(CONFIG)
     loaded.projects.default.generation.update(max_examples=EXAMPLES)
+    # The coverage phase (thousands of boundary cases per version) is `make fuzz`'s; the rules it probes are
+    # pinned by tests/test_request_checks.py.
+    loaded.projects.default.phases.update(phases=["examples", "fuzzing"])
     return loaded
 
 

@@ -62,6 +62,22 @@ def test_a_19_digit_int64_change_feed_offset_is_accepted(mock: TestClient) -> No
     assert refused.status_code == 400 and "64-bit integer" in refused.text
 
 
+def test_a_date_attribute_takes_real_calendar_dates_or_ranges(mock: TestClient) -> None:
+    headers = {"Accept": DICOM_JSON}
+    for good in ("20240229", "20240101-20241231", "20240101-", "-20241231"):
+        assert mock.get("/v2/studies", params={"StudyDate": good}, headers=headers).status_code == 200, good
+    for bad in ("20230229", "2024-01-01", "-", "20241301-"):
+        response = mock.get("/v2/studies", params={"StudyDate": bad}, headers=headers)
+        assert response.status_code == 400 and "'StudyDate'" in response.text, bad
+
+
+def test_a_query_with_an_angle_bracket_is_a_400_on_every_operation(mock: TestClient) -> None:
+    for path in ("/v2/studies?PatientID=a%3Cb", "/v2/changefeed?x=<", "/v2/operations/" + "0" * 32 + "?a<b"):
+        response = mock.get(path, headers={"Accept": DICOM_JSON})
+        assert response.status_code == 400, path
+        assert response.text == "The query string contains '<', which is not allowed."
+
+
 # --- JSON bodies: checked against the schema, faults named by JSON pointer and rule ----------------
 
 
