@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydicom.datadict import tag_for_keyword
 from starlette.datastructures import Headers, QueryParams
 
 Schema = Mapping[str, Any]
@@ -112,6 +113,13 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: {value!r} is not a date (YYYY-MM-DD).")
     if form == "uuid" and not _parses(uuid.UUID, value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a GUID.")
+    if form == "dicom-uid-list" and not _is_uid_list(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a UID (digits and dots, at most 64 characters) "
+            "or a comma-separated list of them."
+        )
+    if form == "dicom-attribute-id" and not _is_attribute_id(value):
+        raise ParameterError(f"{label} is invalid: {value!r} is not a known attribute keyword or tag.")
     if form == "dicom-date-range" and not _is_date_range(value):
         raise ParameterError(
             f"{label} is invalid: {value!r} is not a date (YYYYMMDD) or a date range "
@@ -166,6 +174,19 @@ def _is_date_range(value: str) -> bool:
 
 
 _DA = re.compile(r"[0-9]{8}")
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+_TAG = re.compile(r"[0-9A-Fa-f]{8}")
+
+
+def _is_uid_list(value: str) -> bool:
+    """UIDs separated by `,` (or DICOM's `\\`), each digits and dots, at most 64 characters."""
+    uids = [uid for uid in re.split(r"[,\\]", value) if uid]
+    return all(len(uid) <= 64 and _UID.fullmatch(uid) for uid in uids)
+
+
+def _is_attribute_id(value: str) -> bool:
+    """`all`, an 8-hex-digit tag, or a keyword of the DICOM dictionary."""
+    return value.lower() == "all" or bool(_TAG.fullmatch(value)) or tag_for_keyword(value) is not None
 
 
 def _da(value: str) -> dt.date:

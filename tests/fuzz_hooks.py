@@ -5,7 +5,9 @@ Imported by the in-process fuzz test, and by `make fuzz` through `SCHEMATHESIS_H
 - `x-property-names` (the DICOM JSON tag-key rule, which OpenAPI 3.0 cannot state) becomes the draft-4
   form schemathesis reads OpenAPI 3.0 schemas as: `patternProperties` with the pattern, and no other
   properties. Generated data sets then have tag keys, and negative ones break the rule the service checks.
-- `format: dicom-date-range` (a DICOM date or an inclusive range of them) draws real calendar dates.
+- The DICOM string formats the specs use draw real values: `dicom-date-range` (a date or an inclusive range
+  of real calendar dates), `dicom-uid-list` (UIDs, comma-separated), `dicom-attribute-id` (`all`, a keyword
+  of the DICOM dictionary or a tag).
 - `application/dicom` and `multipart/related; type="application/dicom"` bodies are built from a real DICOM
   Part 10 file and from broken variants of it (truncated, not DICOM, empty parts); the generated value only
   picks the variant, so the choice is as deterministic as the generation.
@@ -123,3 +125,11 @@ def changefeed_window(context: schemathesis.HookContext, query: dict[str, Any] |
         return True
     start, end = _instant(query.get("startTime")), _instant(query.get("endTime"))
     return start is None or end is None or end > start
+
+
+_UID = st.lists(st.integers(0, 99999).map(str), min_size=2, max_size=8).map(".".join)
+schemathesis.openapi.format("dicom-uid-list", st.lists(_UID, min_size=1, max_size=3).map(",".join))
+schemathesis.openapi.format(
+    "dicom-attribute-id",
+    st.sampled_from(["all", "StudyTime", "00080030", "PatientAge", "0020000d", "PatientSex"]),
+)
