@@ -96,13 +96,13 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
 
 def check_string(value: str, schema: Schema, label: str) -> None:
     if "minLength" in schema and len(value) < schema["minLength"]:
+        if value == "":
+            raise ParameterError(f"{label} has an empty value; give a value to match.")
         raise ParameterError(
             f"{label} is invalid: it must be at least {schema['minLength']} characters long."
         )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        raise ParameterError(f"{label} is invalid: it must be at most {schema['maxLength']} characters long.")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
-        raise ParameterError(f"{label} is invalid: {value!r} does not have the expected form.")
+        raise ParameterError(f"{label} is invalid: it is longer than {schema['maxLength']} characters.")
     form = schema.get("format")
     if form == "date-time" and not _is_date_time(value):
         raise ParameterError(
@@ -115,7 +115,7 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: {value!r} is not a GUID.")
     if form == "dicom-uid-list" and not _is_uid_list(value):
         raise ParameterError(
-            f"{label} is invalid: {value!r} is not a UID (digits and dots, at most 64 characters) "
+            f"{label} is invalid: {value!r} is not a valid UID (digits and dots, at most 64 characters) "
             "or a comma-separated list of them."
         )
     if form == "dicom-attribute-id" and not _is_attribute_id(value):
@@ -125,6 +125,8 @@ def check_string(value: str, schema: Schema, label: str) -> None:
             f"{label} is invalid: {value!r} is not a date (YYYYMMDD) or a date range "
             "(YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD)."
         )
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise ParameterError(f"{label} is invalid: {value!r} does not have the expected form.")
 
 
 def check_format_range(value: int, schema: Schema, label: str) -> None:
