@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dicom_service.apiversion import ApiVersion
+from generator.behaviour import check_behaviour_changes, read_behaviour_changes
 from generator.diagnostics import Diagnostic, Diagnostics, InputError, join_pointer
 from generator.model import (
     ApiModel,
@@ -127,6 +128,7 @@ def _load_version(
     # The project's rules assume a structurally valid document, so they wait for one.
     if strict and len(diagnostics.errors) == before:
         check_project_rules(result, version, report)
+        check_behaviour_changes(result.document, report)
         if not known_good:
             ExampleChecker(result, report).check()
     if len(diagnostics.errors) > before:
@@ -216,6 +218,7 @@ def build_spec(result: Bundle, version: Version) -> ApiSpec:
         operations=tuple(operations),
         dicom=resolver.inline(document.get("x-dicom") or {}),
         source_text=None if result.origins else result.files.text(result.file),
+        behaviour_changes=read_behaviour_changes(document),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicom_service.mediatypes import parse_media_type
+from generator.behaviour import BehaviourChange
 from generator.registry import Registry, Version
 
 PARTITION_PREFIX = "/partitions/{partitionName}"
@@ -150,6 +151,7 @@ class ApiSpec:
     operations: tuple[Operation, ...]
     dicom: dict[str, Any]  # the top-level x-dicom conformance data
     source_text: str | None = None  # the file as written, when it is self-contained (nothing was bundled)
+    behaviour_changes: tuple[BehaviourChange, ...] = ()  # x-behaviour-changes, declared up to this version
 
     def operation(self, operation_id: str) -> Operation:
         for op in self.operations:

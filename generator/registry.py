@@ -13,7 +13,7 @@ from generator.diagnostics import Diagnostics, join_pointer
 from generator.yamlsafe import YamlDocument
 
 STATUSES = ("prerelease", "released")
-_FIELDS = {"name", "segment", "aliases", "status", "deprecated", "deprecation", "sunset", "spec"}
+_FIELDS = {"name", "segment", "aliases", "status", "released", "deprecated", "deprecation", "sunset", "spec"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Version:
     sunset: dt.date | None
     spec: str
     number: ApiVersion
+    released: dt.date | None = None  # the day the version became available
 
     @property
     def prerelease(self) -> bool:
@@ -168,7 +169,7 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         problem(join_pointer(pointer, "deprecated"), "registry-field", "`deprecated` must be true or false")
         ok = False
     dates: dict[str, dt.date | None] = {}
-    for key in ("deprecation", "sunset"):
+    for key in ("released", "deprecation", "sunset"):
         raw = text(key, required=False)
         try:
             dates[key] = dt.date.fromisoformat(raw) if raw else None
@@ -202,4 +203,5 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
         sunset=dates.get("sunset"),
         spec=spec,
         number=number,
+        released=dates.get("released"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -104,6 +106,7 @@ def test_home_and_every_api_reference_render_offline(site_url: str) -> None:
                 seen[version.slug] = operations.count()
                 ui.locator(".opblock-summary-control").first.click()
                 expect(ui.locator(".opblock-body").first).to_be_visible(timeout=10_000)
+                assert ui.locator(".try-out__btn").count() == 0  # never sends requests to the docs host
         finally:
             browser.close()
 
@@ -112,3 +115,72 @@ def test_home_and_every_api_reference_render_offline(site_url: str) -> None:
     outside = [url for url in requests if not url.startswith((site_url, *LOCAL_SCHEMES))]
     assert not outside, outside
     assert any(url.endswith("/specs/v2.yaml") for url in requests)
+
+
+OVERFLOWING_TABLES = """() => [...document.querySelectorAll('article .md-typeset__scrollwrap')]
+    .filter(wrap => wrap.scrollWidth > wrap.clientWidth + 1).length"""
+
+
+def test_conformance_tables_fit_at_1440_px_and_the_migration_guide_flags_behaviour_changes(
+    site_url: str,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    model = load_api(ROOT / "specs").model
+    declared = {
+        c.id for older, newer in itertools.pairwise(model.specs.values()) for c in newer.behaviour_changes
+    }
+    overflowing: dict[tuple[int, str], int] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            for version in model.registry.versions:  # every statement at 1440 px, the current one at 390 px
+                page.goto(f"{site_url}/conformance/{version.slug}.html", wait_until="domcontentloaded")
+                assert (
+                    page.locator("h1")
+                    .first.inner_text()
+                    .startswith(f"{version.segment} conformance statement")
+                )
+                overflowing[(1440, version.slug)] = page.evaluate(OVERFLOWING_TABLES)
+            page.set_viewport_size({"width": 390, "height": 900})
+            overflowing[(390, "v2")] = page.evaluate(OVERFLOWING_TABLES)  # the last page loaded: v2
+            page.close()
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(f"{site_url}/migration.html")
+            rows = page.locator("article table tr").all_inner_texts()
+            flagged = {
+                name
+                for name in declared
+                for row in rows
+                if name in row and row.split("\t")[0].startswith("Breaking")
+            }
+        finally:
+            browser.close()
+    assert {k: n for k, n in overflowing.items() if k[0] == 1440 and n} == {}  # nothing scrolls sideways
+    assert all(n <= 3 for n in overflowing.values()), overflowing  # at 390 px at most a few tables scroll
+    assert declared and flagged == declared  # every declared behaviour change is a breaking row
+
+
+def test_search_finds_migration_words_with_the_current_version_first(site_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    def results(page: Any, words: str) -> list[str]:
+        page.goto(f"{site_url}/index.html")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        box = page.locator("input.md-search__input")
+        box.press_sequentially(words, delay=20)
+        links = page.locator(".md-search-result__item > .md-search-result__link")
+        expect(links.first).to_be_visible(timeout=10_000)
+        return [str(href) for href in links.evaluate_all("(as) => as.map(a => a.getAttribute('href'))")]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            found = {words: results(page, words) for words in ("migrate", "sunset", "breaking", "45070")}
+        finally:
+            browser.close()
+    assert any("migration.html" in href for href in found["migrate"]), found["migrate"]
+    assert found["sunset"] and found["breaking"]
+    assert "conformance/v2.html" in found["45070"][0], found["45070"]  # the current version ranks first

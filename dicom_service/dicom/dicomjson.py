@@ -37,13 +37,11 @@ def _dictionary_vr(tag: int) -> str | None:
         return None
 
 
-def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
-    """`ds` as DICOM JSON; binary VRs and the tags in `drop` (top level only) are left out."""
-    encoding = _encoding(ds)
+def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
+    """`ds` as DICOM JSON, binary VRs left out; a sequence item inherits its parent's character set."""
+    encoding = _encoding(ds, inherited)
     out: JsonDataset = {}
     for tag in ds._dict:
-        if tag in drop:
-            continue
         raw = ds._dict[tag]
         if (
             isinstance(raw, RawDataElement)
@@ -54,7 +52,7 @@ def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
             if vr in BINARY_VRS:
                 continue
             if vr in _TEXT or vr in _BINARY_NUMBERS or vr in ("IS", "DS", "PN", "AT"):
-                values = _raw_values(vr, raw.value, raw.is_little_endian, encoding)
+                values = raw_values(vr, raw.value, raw.is_little_endian, encoding)
                 out[f"{tag:08X}"] = {"vr": vr, "Value": values} if values else {"vr": vr}
                 continue
         element = ds[tag]
@@ -62,7 +60,7 @@ def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
         if vr in BINARY_VRS:
             continue
         if vr == "SQ":
-            items = [to_json(item) for item in element.value]
+            items = [to_json(item, encoding) for item in element.value]
             out[f"{tag:08X}"] = {"vr": vr, "Value": items} if items else {"vr": vr}
             continue
         values = _values(vr, element.value)
@@ -70,11 +68,11 @@ def to_json(ds: Dataset, drop: frozenset[int] = frozenset()) -> JsonDataset:
     return out
 
 
-def _encoding(ds: Dataset) -> str | None:
+def _encoding(ds: Dataset, inherited: str | None) -> str | None:
     """The codec for raw text, or None when pydicom must decode (a non-default character set)."""
     raw = ds._dict.get(Tag(_SPECIFIC_CHARACTER_SET))
     if raw is None:
-        return "latin-1"
+        return inherited
     value = ds[_SPECIFIC_CHARACTER_SET].value
     charset = value[0] if isinstance(value, MultiValue | list) and value else value
     if charset not in _DEFAULT_CHARSETS or (isinstance(value, MultiValue) and len(value) > 1):
@@ -82,7 +80,7 @@ def _encoding(ds: Dataset) -> str | None:
     return "utf-8" if charset == "ISO_IR 192" else "latin-1"
 
 
-def _raw_values(vr: str, data: bytes | None, little: bool, encoding: str) -> list[Any]:
+def raw_values(vr: str, data: bytes | None, little: bool, encoding: str) -> list[Any]:
     if not data:
         return []
     if vr in _BINARY_NUMBERS:

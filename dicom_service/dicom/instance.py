@@ -5,6 +5,7 @@ A broken or invalid instance raises `Rejected` with its failure reason; nothing 
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import pydicom
 import pydicom.config
 from pydicom.errors import InvalidDicomError
 
-from dicom_service.dicom import tags, values
+from dicom_service.dicom import fastread, tags, values
 from dicom_service.dicom.behaviour import Behaviour
 from dicom_service.dicom.dicomjson import JsonDataset, first_value, pick, to_json
 from dicom_service.dicom.tags import Level
@@ -28,6 +29,7 @@ DUPLICATE = 45070
 WARNING_VALIDATION = 1
 
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+IN_MEMORY = 16 << 20  # files up to this size are parsed from memory
 
 
 class Rejected(Exception):
@@ -61,11 +63,25 @@ class Instance:
 
 def read(path: str, behaviour: Behaviour) -> Instance:
     """The instance in the Part 10 file at `path`, checked as `behaviour` requires."""
+    size = os.path.getsize(path)
+    if size <= IN_MEMORY:
+        with open(path, "rb") as file:
+            data = file.read()
+        try:
+            fast = fastread.read(data)
+        except fastread.Truncated as exc:
+            raise Rejected(PROCESSING_FAILURE, f"The file is truncated: {exc}.") from None
+        if fast is not None:
+            return _checked(fast[1], fast[0], behaviour)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(path, defer_size=1024)
-            _check_complete(ds, path)
+            if size <= IN_MEMORY:  # one read instead of pydicom's many small ones
+                ds = pydicom.dcmread(io.BytesIO(data))
+                _check_complete(ds, size, data[-8:])
+            else:
+                ds = pydicom.dcmread(path, defer_size=1024)
+                _check_complete(ds, size, _tail(path))
             metadata = to_json(ds)
             transfer_syntax = str(ds.file_meta.get("TransferSyntaxUID", ""))
     except Rejected:
@@ -85,22 +101,25 @@ def read(path: str, behaviour: Behaviour) -> Instance:
     return _checked(metadata, transfer_syntax, behaviour)
 
 
-def _check_complete(ds: pydicom.Dataset, path: str) -> None:
+def _tail(path: str) -> bytes:
+    with open(path, "rb") as file:
+        file.seek(max(os.path.getsize(path) - 8, 0))
+        return file.read(8)
+
+
+def _check_complete(ds: pydicom.Dataset, size: int, tail: bytes) -> None:
     """pydicom reads a cut-off file without complaint; the last element must end where the file ends."""
     if not ds._dict:
         raise Rejected(
             PROCESSING_FAILURE, "The file is truncated: it holds file meta information but no data set."
         )
-    size = os.path.getsize(path)
     last = ds._dict[list(ds._dict)[-1]]
     tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
     if tell is None or length is None:
         return
     if length == 0xFFFFFFFF:
-        with open(path, "rb") as file:
-            file.seek(max(size - 8, 0))
-            if file.read(8) != _SEQUENCE_DELIMITER:
-                raise Rejected(PROCESSING_FAILURE, "The file is truncated: its last element has no end.")
+        if tail != _SEQUENCE_DELIMITER:
+            raise Rejected(PROCESSING_FAILURE, "The file is truncated: its last element has no end.")
     elif tell + length != size:
         raise Rejected(
             PROCESSING_FAILURE,

@@ -57,8 +57,6 @@ def _store_one(
     duplicate = Rejected(
         reading.DUPLICATE, f"The instance {item.sop_uid} is already stored.", item.sop_class_uid, item.sop_uid
     )
-    if service.index.has_instance(partition, item.sop_uid):
-        raise duplicate
     _zero_preamble(path)
     key = service.blobs.new_key()
     size = service.blobs.put_file(key, path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool
@@ -29,12 +29,17 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
 
 
 def multipart_answer(
-    parts: Iterable[tuple[str, Iterator[bytes] | bytes]],
+    parts: Sequence[tuple[str, Iterator[bytes] | bytes]],
     content_type: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A multipart/related answer streamed part by part; each part is (Content-Type, body or chunks)."""
+    """A multipart/related answer; each part is (Content-Type, body or chunks). Streamed part by part when
+    a body is still to be read, sent in one piece when every body is already in memory."""
     boundary = multipart.new_boundary()
+    media_type = f"{content_type}; boundary={boundary}"
+    if all(isinstance(body, bytes) for _, body in parts):
+        built = [multipart.Part(part_type, body) for part_type, body in parts if isinstance(body, bytes)]
+        return Response(multipart.build(built, boundary), 200, headers, media_type)
 
     def chunks() -> Iterator[bytes]:
         for part_type, body in parts:
@@ -50,4 +55,4 @@ def multipart_answer(
         async for chunk in iterate_in_threadpool(chunks()):
             yield chunk
 
-    return StreamingResponse(stream(), 200, headers, f"{content_type}; boundary={boundary}")
+    return StreamingResponse(stream(), 200, headers, media_type)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,26 +25,41 @@ class BodyError(ValueError):
         self.status = status
 
 
-async def instance_files(request: Request, folder: Path) -> list[Path]:
-    """The request's instances as files in `folder`: one for application/dicom, one per multipart part."""
+@asynccontextmanager
+async def instance_files(request: Request, folder: Path) -> AsyncIterator[list[Path]]:
+    """The request's instances as files in `folder`: one for application/dicom, one per multipart part.
+
+    Files still there on exit (not moved into the blob store) are removed. Raises BodyError.
+    """
+    writer = _PartWriter(folder, uuid.uuid4().hex)
+    try:
+        yield await _receive(request, writer)
+    finally:
+        writer.close()
+        for path in writer.files:
+            path.unlink(missing_ok=True)
+
+
+async def _receive(request: Request, writer: _PartWriter) -> list[Path]:
     essence, params = parse_media_type(request.headers.get("content-type", ""))
     if essence == DICOM:
-        path = folder / "0.dcm"
-        with path.open("wb") as file:
-            async for chunk in request.stream():
-                file.write(chunk)
-        return [path] if path.stat().st_size else []
+        writer.headers_finished()
+        async for chunk in request.stream():
+            writer.data(chunk, 0, len(chunk))
+        writer.close()
+        return writer.files if writer.files[0].stat().st_size else []
     boundary = params.get("boundary")
     if not boundary:
         raise BodyError(400, "The multipart/related Content-Type has no boundary parameter.")
-    return await _parts(request, folder, boundary)
+    return await _parts(request, writer, boundary)
 
 
 class _PartWriter:
     """python-multipart callbacks that write each part to its own file."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, prefix: str) -> None:
         self.folder = folder
+        self.prefix = prefix  # unique per request: requests share the folder
         self.files: list[Path] = []
         self.file: BinaryIO | None = None
         self.ended = False
@@ -84,7 +101,7 @@ class _PartWriter:
                 f"Part {len(self.files) + 1} has Content-Type '{part_type}'; "
                 "only application/dicom parts are accepted.",
             )
-        path = self.folder / f"{len(self.files)}.dcm"
+        path = self.folder / f"{self.prefix}-{len(self.files)}.dcm"
         self.files.append(path)
         self.file = path.open("wb")
 
@@ -104,8 +121,7 @@ class _PartWriter:
             self.file = None
 
 
-async def _parts(request: Request, folder: Path, boundary: str) -> list[Path]:
-    writer = _PartWriter(folder)
+async def _parts(request: Request, writer: _PartWriter, boundary: str) -> list[Path]:
     parser = MultipartParser(boundary, writer.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
@@ -118,7 +134,3 @@ async def _parts(request: Request, folder: Path, boundary: str) -> list[Path]:
     if not writer.ended:
         raise BodyError(400, "The multipart/related body is incomplete: its closing boundary is missing.")
     return writer.files
-
-
-def temporary_folder(root: Path) -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(dir=root, prefix="stow-")

@@ -62,15 +62,36 @@ async def instances(
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
 
-    def parts() -> Iterator[tuple[str, Iterator[bytes] | bytes]]:
-        for row in rows:
-            part_type = f"application/dicom; transfer-syntax={_actual(row, target)}"
-            if target in (ANY, row.transfer_syntax):
-                yield part_type, blobs.stream(row.blob_key)
-            else:
-                yield part_type, transcode.transcode(blobs.read(row.blob_key), target)
+    # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
+    # byte is sent, so the client gets a 406 rather than a multipart body cut short.
+    try:
+        ready = await run_in_threadpool(_prepared, ctx, rows, target)
+    except transcode.TranscodeError as exc:
+        return error(406, str(exc))
+    parts: list[tuple[str, Iterator[bytes] | bytes]] = [
+        (
+            f"application/dicom; transfer-syntax={_actual(row, target)}",
+            ready.get(row.watermark) or blobs.stream(row.blob_key),
+        )
+        for row in rows
+    ]
+    return multipart_answer(parts, ctx.representation.content_type)
 
-    return multipart_answer(parts(), ctx.representation.content_type)
+
+IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
+
+
+def _prepared(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
+    """Bodies ready before answering (watermark → bytes): every transcoded instance, and all the stored
+    files when they are small together; what is not here is streamed from the blob store."""
+    small = sum(row.size for row in rows) <= IN_MEMORY
+    ready = {}
+    for row in rows:
+        if target not in (ANY, row.transfer_syntax):
+            ready[row.watermark] = transcode.transcode(ctx.dicom.blobs.read(row.blob_key), target)
+        elif small:
+            ready[row.watermark] = ctx.dicom.blobs.read(row.blob_key)
+    return ready
 
 
 def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes:
@@ -95,8 +116,9 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     if single and len(numbers) > 1:
         return error(400, "A single-part application/octet-stream answer holds one frame; ask for one frame.")
     try:
-        data = await run_in_threadpool(ctx.dicom.blobs.read, row.blob_key)
-        pieces = await run_in_threadpool(framing.frames, data, numbers, target)
+        pieces = await run_in_threadpool(
+            lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target)
+        )
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -108,7 +130,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
         return Response(pieces[0], media_type=f"application/octet-stream; transfer-syntax={syntax}")
     part_type = f"{representation.type_param}; transfer-syntax={syntax}"
     content_type = f"{representation.key}; transfer-syntax={syntax if target == ANY else target}"
-    return multipart_answer(((part_type, piece) for piece in pieces), content_type)
+    return multipart_answer([(part_type, piece) for piece in pieces], content_type)
 
 
 async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
@@ -122,8 +144,9 @@ async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     if frame > rows[0].frames:
         return error(404, f"Frame {frame} does not exist: the instance has {rows[0].frames} frame(s).")
     try:
-        data = await run_in_threadpool(ctx.dicom.blobs.read, rows[0].blob_key)
-        image = await run_in_threadpool(rendering.render, data, frame, media_type, p["quality"])
+        image = await run_in_threadpool(
+            lambda: rendering.render(ctx.dicom.blobs.read(rows[0].blob_key), frame, media_type, p["quality"])
+        )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))
     except transcode.TranscodeError as exc:

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
 from dicom_service.dicom import stow
 from dicom_service.web.answers import dicom_json, error
-from dicom_service.web.receive import BodyError, instance_files, temporary_folder
+from dicom_service.web.receive import BodyError, instance_files
 
 
 async def store(ctx: OperationContext, study_uid: str | None = None) -> Response:
     service = ctx.dicom
     behaviour = ctx.behaviour
-    with temporary_folder(service.tmp) as folder:
-        try:
-            files = await instance_files(ctx.request, Path(folder))
-        except BodyError as exc:
-            return error(exc.status, str(exc))
-        outcome = await run_in_threadpool(
-            stow.store_files, service, ctx.partition, files, behaviour, study_uid
-        )
+    try:
+        async with instance_files(ctx.request, service.tmp) as files:
+            outcome = await run_in_threadpool(
+                stow.store_files, service, ctx.partition, files, behaviour, study_uid
+            )
+    except BodyError as exc:
+        return error(exc.status, str(exc))
     status = stow.status(outcome, behaviour)
     if status == 204:
         return Response(status_code=204)

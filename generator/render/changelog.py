@@ -8,10 +8,12 @@ x-dicom conformance data with its migration notes. Everything it returns is plai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator.behaviour import BehaviourChange, newly_declared
 from generator.loader import diff_pointers
 from generator.model import ApiModel, ApiSpec, Endpoint
 from generator.refs import resolve_pointer
@@ -54,6 +56,17 @@ class MovedAttributes:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One contract difference the review found inside an operation of both versions."""
+
+    verdict: str  # breaking, non-breaking or warning
+    rule: str
+    title: str  # the rule's title: "response enum widened"
+    route: RouteView
+    text: str
+
+
+@dataclass(frozen=True)
 class VersionChanges:
     older: VersionView
     newer: VersionView
@@ -62,6 +75,8 @@ class VersionChanges:
     changed: tuple[OperationChange, ...]
     dicom: tuple[DicomChange, ...]
     moved: tuple[MovedAttributes, ...]
+    findings: tuple[Finding, ...] = ()
+    declared: tuple[BehaviourChange, ...] = ()  # behaviour changes `newer` declares and `older` does not
 
     @property
     def anchor(self) -> str:
@@ -80,13 +95,18 @@ def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
     added = tuple(route_view(op) for key, op in new_routes.items() if key not in old_routes)
     removed = tuple(route_view(op) for key, op in old_routes.items() if key not in new_routes)
     per_route: dict[tuple[str, str], list[ChangeLine]] = {}
+    findings: list[Finding] = []
     for change in changes_between(old_spec, new_spec):
         if not change.operation or change.rule.id in ROUTE_LISTS:
             continue  # document-level notes are the x-dicom section; route lists come from the model
         method, path = change.operation.split(" ", 1)
+        text = readable(change.message)
         per_route.setdefault((method.lower(), path), []).append(
-            ChangeLine(change.severity, change.rule.id, change.message)
+            ChangeLine(change.severity, change.rule.id, text)
         )
+        if (method.lower(), path) in new_routes:
+            route = route_view(new_routes[(method.lower(), path)])
+            findings.append(Finding(change.severity, change.rule.id, change.rule.title, route, text))
     for endpoint in model.endpoints:
         if older in endpoint.operations and newer in endpoint.operations:
             notes = documentation_lines(endpoint, older, newer)
@@ -100,7 +120,18 @@ def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
         changed=_merge_twins(new_spec, {k: tuple(v) for k, v in per_route.items()}),
         dicom=tuple(dicom_changes(old_spec.dicom, new_spec.dicom)),
         moved=tuple(moved_attributes(old_spec.dicom, new_spec.dicom)),
+        findings=tuple(findings),
+        declared=newly_declared(old_spec.behaviour_changes, new_spec.behaviour_changes),
     )
+
+
+_SCHEMA_ROOT = re.compile(r" \$: ")
+_SCHEMA_PATH = re.compile(r" \$\.(\S+?):")
+
+
+def readable(message: str) -> str:
+    """A review message for client pages: the review's schema paths (`$`, `$.status`) in words."""
+    return _SCHEMA_PATH.sub(r" property \1:", _SCHEMA_ROOT.sub(": ", message))
 
 
 # Reported by the review but shown from the model: the added and removed operations are listed on their own.
@@ -123,8 +154,7 @@ def documentation_lines(endpoint: Endpoint, older: str, newer: str) -> tuple[Cha
         elif after is _MISSING:
             text = f"{where} removed"
         else:
-            was, now = text_change(str(before), str(after))
-            text = f"{where}: “{was}” → “{now}”"
+            text = f"{where} changed"  # the statements show the whole text; a cut quote helps nobody
         lines.append(ChangeLine("documentation", "description", text))
     return tuple(lines)
 
@@ -146,29 +176,6 @@ def _pairwise_pointers(endpoint: Endpoint, older: str, newer: str) -> tuple[str,
     if names.index(newer) - names.index(older) == 1:
         return endpoint.differences.get((older, newer), ())
     return tuple(diff_pointers(endpoint.operations[older].contract, endpoint.operations[newer].contract))
-
-
-def text_change(old: str, new: str, context: int = 24, limit: int = 80) -> tuple[str, str]:
-    """The part of two texts that differs, with a little context: what a reader needs to spot the change."""
-    old, new = " ".join(old.split()), " ".join(new.split())
-    if len(old) <= limit and len(new) <= limit:
-        return old, new
-    prefix = 0
-    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    start = max(0, prefix - context)
-
-    def cut(text: str) -> str:
-        end = min(len(text), len(text) - suffix + context)
-        middle = text[start:end]
-        if len(middle) > limit - 2:
-            middle = middle[: limit - 3] + "…"
-        return ("…" if start else "") + middle + ("…" if end < len(text) and not middle.endswith("…") else "")
-
-    return cut(old), cut(new)
 
 
 def _place(parts: list[str]) -> tuple[str, str, list[str]]:

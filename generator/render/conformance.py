@@ -8,6 +8,7 @@ appears in its transaction's route table. Spec text stays unescaped here; the te
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +18,16 @@ from generator.render.docviews import (
     RouteView,
     VersionView,
     anchor,
+    current_version,
     dicom_tag,
     literal,
     operation_anchor,
+    public_text,
     route_view,
     version_view,
+    version_views,
 )
+from generator.render.statement import StatementText, shared_entries, statement_text, words
 
 NON_STANDARD = "Non-standard APIs"
 VERSIONING_HEADERS = {"api-supported-versions", "api-deprecated-versions"}
@@ -54,6 +59,14 @@ class MediaView:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A link to an entry described once for the whole statement."""
+
+    label: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class ParameterView:
     name: str
     location: str
@@ -64,12 +77,30 @@ class ParameterView:
     enum: tuple[str, ...]
     description: str
 
+    @property
+    def anchor(self) -> str:
+        return "param-" + anchor(f"{self.location}-{self.name}")
+
 
 @dataclass(frozen=True)
 class StatusView:
     status: str
     meaning: str
     media_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SharedParameter:
+    anchor: str
+    parameter: ParameterView
+    operations: int
+
+
+@dataclass(frozen=True)
+class SharedStatus:
+    anchor: str
+    status: StatusView
+    operations: int  # how many operations answer with it
 
 
 @dataclass(frozen=True)
@@ -92,12 +123,14 @@ class OperationView:
     body_description: str
     request_media: tuple[MediaView, ...]
     response_media: tuple[MediaView, ...]
-    parameters: tuple[ParameterView, ...]
+    parameters: tuple[ParameterView, ...]  # the ones described only here
     attribute_count: (
         int  # query parameters that filter on a DICOM attribute (listed in the transaction's matrix)
     )
-    statuses: tuple[StatusView, ...]
+    statuses: tuple[StatusView, ...]  # the ones described only here
     headers: tuple[HeaderView, ...]
+    shared_parameters: tuple[Ref, ...] = ()
+    shared_statuses: tuple[Ref, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +138,8 @@ class AttributeRow:
     keyword: str
     tag: str
     vr: str
-    matching: tuple[str, ...]  # per column of the matrix: `exact, fuzzy`, or empty when not searchable there
+    matching: str  # `exact, fuzzy`; per resource (`GET /studies: exact`) when the resources differ
+    resources: tuple[RouteView, ...]  # the search resources that accept the attribute
 
 
 @dataclass(frozen=True)
@@ -135,6 +169,11 @@ class TransactionView:
     @property
     def standard(self) -> bool:
         return self.service != NON_STANDARD
+
+    @property
+    def base_routes(self) -> tuple[RouteView, ...]:
+        """The routes without their partition-scoped twins."""
+        return tuple(r for r in self.routes if not r.path.startswith("/partitions/"))
 
 
 @dataclass(frozen=True)
@@ -166,7 +205,8 @@ class Coded:
 @dataclass(frozen=True)
 class ConformanceView:
     version: VersionView
-    versions: tuple[VersionView, ...]  # every version, for the cross links
+    versions: tuple[VersionView, ...]  # every version, newest first, for the cross links
+    current: VersionView | None  # the version new clients should use
     title: str
     description: str
     services: tuple[ServiceView, ...]
@@ -181,9 +221,17 @@ class ConformanceView:
     other: tuple[tuple[str, str], ...]  # x-dicom keys this page has no section for, flattened
     previous: VersionView | None
     changes: VersionChanges | None
+    statement: StatementText
+    shared_statuses: tuple[SharedStatus, ...]
+    shared_parameters: tuple[SharedParameter, ...]
+
+    @property
+    def standard_transactions(self) -> tuple[TransactionView, ...]:
+        return tuple(t for t in self.transactions if t.standard)
 
 
 _KNOWN_DICOM = {
+    "statement",
     "queryLevels",
     "storeFailureReasons",
     "storeWarningReasons",
@@ -199,18 +247,30 @@ def conformance_view(
     """The page of one version; `changes` from its previous version, when the caller already has them."""
     spec = model.spec(version_name)
     names = _syntax_names(spec)
-    transactions = tuple(_transaction(spec, tag, names) for tag in _tag_order(spec))
+    bases = [op for op in spec.operations if not _is_twin(op, spec)]
+    statuses = shared_entries(
+        Counter(_status(r) for op in bases for r in op.responses if r.status[:1] in "45"),
+        lambda st: f"status-{st.status}",
+    )
+    parameters = shared_entries(
+        Counter(_parameter(p) for op in bases for p in op.parameters if not p.dicom_attribute),
+        lambda p: p.anchor,
+    )
+    shared = Shared(statuses, parameters)
+    transactions = tuple(_transaction(spec, tag, names, shared) for tag in _tag_order(spec))
     previous = model.registry.previous(spec.version)
+    current = current_version(model)
     services: dict[str, list[TransactionView]] = {}
     for transaction in transactions:
         services.setdefault(transaction.service, []).append(transaction)
     ordered = sorted(services.items(), key=lambda item: item[0] == NON_STANDARD)  # stable: standard first
     dicom = spec.dicom
     return ConformanceView(
-        version=version_view(spec.version),
-        versions=tuple(version_view(v) for v in model.registry.versions),
+        version=version_view(spec.version, current),
+        versions=version_views(model),
+        current=version_view(current, current) if current else None,
         title=spec.title,
-        description=spec.description,
+        description=public_text(spec.description),
         services=tuple(ServiceView(name, tuple(items)) for name, items in ordered),
         transactions=transactions,
         operation_count=len(spec.operations),
@@ -223,10 +283,35 @@ def conformance_view(
             if isinstance(e, dict)
         ),
         excluded_vrs=tuple(str(v) for v in dicom.get("metadataExcludedVRs") or []),
-        limits=tuple(flatten(dicom.get("limits"))),
+        limits=tuple((words(k), v) for k, v in flatten(dicom.get("limits"))),
         other=tuple(pair for key in dicom if key not in _KNOWN_DICOM for pair in flatten(dicom[key], key)),
         previous=version_view(previous) if previous else None,
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
+        statement=statement_text(dicom.get("statement")),
+        shared_statuses=tuple(SharedStatus(key, status, count) for status, (key, count) in statuses.items()),
+        shared_parameters=tuple(
+            SharedParameter(key, parameter, count) for parameter, (key, count) in parameters.items()
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the statement describes once: entry → (anchor, number of operations)."""
+
+    statuses: dict[StatusView, tuple[str, int]]
+    parameters: dict[ParameterView, tuple[str, int]]
+
+
+def _is_twin(op: Operation, spec: ApiSpec) -> bool:
+    return op.base_operation_id != op.operation_id and any(
+        o.operation_id == op.base_operation_id for o in spec.operations
+    )
+
+
+def _status(response: Any) -> StatusView:
+    return StatusView(
+        response.status, public_text(response.description), tuple(m.name for m in response.content)
     )
 
 
@@ -250,7 +335,7 @@ def _syntax_names(spec: ApiSpec) -> dict[str, str]:
     return names
 
 
-def _transaction(spec: ApiSpec, tag: str, names: dict[str, str]) -> TransactionView:
+def _transaction(spec: ApiSpec, tag: str, names: dict[str, str], shared: Shared) -> TransactionView:
     declared = next((t for t in spec.tags if t.name == tag), None)
     ops = [op for op in spec.operations if op.tag == tag]
     by_id = {op.operation_id: op for op in ops}
@@ -259,13 +344,13 @@ def _transaction(spec: ApiSpec, tag: str, names: dict[str, str]) -> TransactionV
     for op in ops:
         if op not in bases:
             twins.setdefault(op.base_operation_id, []).append(op)
-    operations = tuple(_operation(op, tuple(twins.get(op.operation_id, ())), names) for op in bases)
+    operations = tuple(_operation(op, tuple(twins.get(op.operation_id, ())), names, shared) for op in bases)
     searchable = [op for op in bases if any(p.dicom_attribute for p in op.parameters)]
     return TransactionView(
         name=tag,
         anchor="tx-" + anchor(tag),
         service=service_name(declared.service if declared else ""),
-        description=declared.description if declared else "",
+        description=public_text(declared.description) if declared else "",
         routes=tuple(route_view(op) for op in ops),
         operations=operations,
         search=_matrix(searchable) if searchable else None,
@@ -279,31 +364,47 @@ def _transaction(spec: ApiSpec, tag: str, names: dict[str, str]) -> TransactionV
     )
 
 
-def _operation(op: Operation, twins: tuple[Operation, ...], names: dict[str, str]) -> OperationView:
+def _operation(
+    op: Operation, twins: tuple[Operation, ...], names: dict[str, str], shared: Shared
+) -> OperationView:
+    parameters = [_parameter(p) for p in op.parameters if not p.dicom_attribute]
+    statuses = [_status(r) for r in op.responses]
     return OperationView(
         anchor=operation_anchor(op.operation_id),
         route=route_view(op),
         twins=tuple(route_view(t) for t in twins),
-        description=op.description,
+        description=public_text(op.description),
         deprecated=op.deprecated,
         accept_required=bool(op.extensions.get("x-accept-required", False)),
         body_required=bool(op.request_body and op.request_body.required),
-        body_description=op.request_body.description if op.request_body else "",
+        body_description=public_text(op.request_body.description) if op.request_body else "",
         request_media=tuple(_media("", m, names) for m in op.request_body.content) if op.request_body else (),
         response_media=tuple(
             _media(r.status, m, names) for r in op.responses if r.status.startswith("2") for m in r.content
         ),
-        parameters=tuple(_parameter(p) for p in op.parameters if not p.dicom_attribute),
+        parameters=tuple(p for p in parameters if p not in shared.parameters),
         attribute_count=sum(1 for p in op.parameters if p.dicom_attribute),
-        statuses=tuple(
-            StatusView(r.status, r.description, tuple(m.name for m in r.content)) for r in op.responses
+        statuses=tuple(st for st in statuses if st not in shared.statuses),
+        headers=_headers(op),
+        shared_parameters=tuple(
+            Ref(p.name, shared.parameters[p][0]) for p in parameters if p in shared.parameters
         ),
-        headers=tuple(
-            HeaderView(r.status, h.name, h.required, h.description)
-            for r in op.responses
-            for h in r.headers
-            if h.name.lower() not in VERSIONING_HEADERS
+        shared_statuses=tuple(
+            Ref(st.status, shared.statuses[st][0]) for st in statuses if st in shared.statuses
         ),
+    )
+
+
+def _headers(op: Operation) -> tuple[HeaderView, ...]:
+    """Response headers besides the versioning ones; one entry per header, with the statuses it comes with."""
+    merged: dict[tuple[str, bool, str], list[str]] = {}
+    for r in op.responses:
+        for h in r.headers:
+            if h.name.lower() not in VERSIONING_HEADERS:
+                merged.setdefault((h.name, h.required, public_text(h.description)), []).append(r.status)
+    return tuple(
+        HeaderView(", ".join(statuses), name, required, description)
+        for (name, required, description), statuses in merged.items()
     )
 
 
@@ -327,9 +428,11 @@ def _parameter(param: Parameter) -> ParameterView:
         type=schema_type(schema),
         required=param.required,
         default=literal(schema["default"]) if "default" in schema else None,
-        bounds=tuple(f"{sign} {literal(schema[key])}" for key, sign in _BOUND_KEYS if key in schema),
+        bounds=tuple(
+            f"{sign} {literal(schema[key], limit=10_000)}" for key, sign in _BOUND_KEYS if key in schema
+        ),
         enum=tuple(literal(v) for v in schema.get("enum") or (schema.get("items") or {}).get("enum") or []),
-        description=param.description,
+        description=public_text(param.description),
     )
 
 
@@ -345,6 +448,7 @@ def schema_type(schema: dict[str, Any]) -> str:
 
 
 def _matrix(ops: list[Operation]) -> SearchMatrix:
+    """One row per attribute: its matching and the resources that accept it (a narrow table)."""
     rows: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {}
     for op in ops:
         for param in op.parameters:
@@ -355,13 +459,17 @@ def _matrix(ops: list[Operation]) -> SearchMatrix:
                 param.name, (dicom_tag(str(attribute.get("tag", ""))), str(attribute.get("vr", "")), {})
             )
             cells[op.operation_id] = tuple(str(m) for m in attribute.get("matching") or [])
-    return SearchMatrix(
-        columns=tuple(route_view(op) for op in ops),
-        rows=tuple(
-            AttributeRow(keyword, tag, vr, tuple(", ".join(cells.get(op.operation_id, ())) for op in ops))
-            for keyword, (tag, vr, cells) in rows.items()
-        ),
-    )
+    views = {op.operation_id: route_view(op) for op in ops}
+    result = []
+    for keyword, (tag, vr, cells) in rows.items():
+        kinds = set(cells.values())
+        matching = (
+            ", ".join(next(iter(kinds)))
+            if len(kinds) == 1
+            else "; ".join(f"{views[i].route}: {', '.join(m)}" for i, m in cells.items())
+        )
+        result.append(AttributeRow(keyword, tag, vr, matching, tuple(views[i] for i in cells)))
+    return SearchMatrix(columns=tuple(views.values()), rows=tuple(result))
 
 
 def _levels(levels: Any) -> tuple[LevelView, ...]:

@@ -4,7 +4,7 @@
 - `site/api/<slug>.md` and `site/api/index.md`: the interactive API reference (mkdocs-swagger-ui-tag)
 - `site/specs/<slug>.yaml|json`: each version's bundled OpenAPI document, served by the site
 - `site/versions.md`: the registry as a table, with the versioning headers clients see
-- `site/changelog.md`: what changed between consecutive versions (generator/render/changelog.py)
+- `site/migration.md`: the migration guide of each version step (generator/render/migration.py)
 - `site/snippets/`: fragments the hand-written policy page includes (supported versions, a real response)
 - `site/overrides/main.html`: the announcement bar for the nearest sunset
 - `site/review-rules.md`: the spec review's rules, when the review engine provides them
@@ -31,8 +31,8 @@ from generator.render.changelog import VersionChanges, version_changes
 from generator.render.conformance import conformance_view
 from generator.render.docviews import (
     API_DIR,
-    CHANGELOG_PAGE,
     CONFORMANCE_DIR,
+    MIGRATION_PAGE,
     REVIEW_PAGE,
     SNIPPETS_DIR,
     SPECS_DIR,
@@ -41,9 +41,11 @@ from generator.render.docviews import (
     version_view,
     version_views,
 )
+from generator.render.migration import migration_step
 from generator.render.service import served_json, served_yaml
 
 DOCS_DIR = "site"
+MOCK_URL = "http://127.0.0.1:8080"  # where `make mock` and `make serve` listen by default (Makefile PORT)
 OVERRIDES_DIR = "overrides"
 
 
@@ -92,6 +94,7 @@ class NearestSunset:
 def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, bytes]], dict[str, bytes]]:
     """(owned folders → {path inside: content}, owned single files → content); paths from the repo root."""
     versions = version_views(model)
+    current = next((v for v in versions if v.current), None)
     review = review_markdown()
     pairs = [
         version_changes(model, older.name, newer.name)
@@ -108,8 +111,15 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
             for v in versions
         },
         f"{DOCS_DIR}/{API_DIR}": {
-            **{f"{v.slug}.md": _page(api.render(version=v, root="../")) for v in versions},
-            "index.md": _page(env.get_template("docs/api-index.md.j2").render(versions=versions, root="../")),
+            **{
+                f"{v.slug}.md": _page(api.render(version=v, current=current, mock_url=MOCK_URL, root="../"))
+                for v in versions
+            },
+            "index.md": _page(
+                env.get_template("docs/api-index.md.j2").render(
+                    versions=versions, current=current, root="../"
+                )
+            ),
         },
         f"{DOCS_DIR}/{SPECS_DIR}": spec_files(model),
         f"{DOCS_DIR}/{SNIPPETS_DIR}": {
@@ -125,6 +135,11 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
             "conformance-links.md": _page(
                 env.get_template("docs/conformance-links.md.j2").render(versions=versions)
             ),
+            "current-version.md": _page(
+                env.get_template("docs/current-version.md.j2").render(
+                    current=current, versions=versions, root=""
+                )
+            ),
             "review-link.md": _page(
                 env.get_template("docs/review-link.md.j2").render(present=review is not None)
             ),
@@ -139,14 +154,17 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
         f"{DOCS_DIR}/{VERSIONS_PAGE}": _page(
             env.get_template("docs/versions.md.j2").render(
                 versions=versions,
+                current=current,
                 groups=header_groups(model),
                 lifecycle=lifecycle_headers(model),
                 policy_url=model.registry.policy_url,
                 root="",
             )
         ),
-        f"{DOCS_DIR}/{CHANGELOG_PAGE}": _page(
-            env.get_template("docs/changelog.md.j2").render(pairs=list(reversed(pairs)), root="")
+        f"{DOCS_DIR}/{MIGRATION_PAGE}": _page(
+            env.get_template("docs/migration.md.j2").render(
+                steps=[migration_step(c) for c in reversed(pairs)], current=current, root=""
+            )
         ),
     }
     if review is not None:
@@ -157,8 +175,10 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
 
 
 def _page(text: str) -> bytes:
-    """A page's bytes; its first line is a comment (HTML; Jinja for a theme file) with GENERATED_MARK."""
-    first = text.split("\n", 1)[0]
+    """A page's bytes; its first line (after the front matter, if any) is a comment (HTML; Jinja for a theme
+    file) with GENERATED_MARK."""
+    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") and "\n---\n" in text else text
+    first = body.split("\n", 1)[0]
     if GENERATED_MARK not in first or not first.startswith(("<!--", "{#")):
         raise ValueError(
             f"a generated page must start with a comment carrying GENERATED_MARK: {first[:80]!r}"

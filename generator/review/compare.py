@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, InputError, join_pointer
 from generator.model import ApiSpec, Operation
+from generator.review.behaviour import compare_behaviour_changes
 from generator.review.contract import (
     Entry,
     headers,
@@ -42,6 +43,7 @@ def compare_specs(base: ApiSpec, head: ApiSpec, version: str = "") -> list[Chang
     base_doc, head_doc = Doc(base.document), Doc(head.document)
     old, new = _routes(base), _routes(head)
     compare_extensions(recorder, ("", ""), (base.document, ""), (head.document, ""))
+    compare_behaviour_changes(recorder, base, head)
     renamed = {}
     added_ids = {op.operation_id: op for key, op in new.items() if key not in old and op.operation_id}
     for key, op in old.items():

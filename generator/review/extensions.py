@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.behaviour import KEY as BEHAVIOUR_KEY
 from generator.diagnostics import join_pointer, split_pointer
 from generator.loader import diff_pointers
 from generator.review.effective import canonical
@@ -26,6 +27,8 @@ def compare_extensions(
         k for k in after if k.startswith("x-") and k not in before
     ]
     for key in keys:
+        if key == BEHAVIOUR_KEY:
+            continue  # judged by generator/review/behaviour.py
         was, now = before.get(key, _MISSING), after.get(key, _MISSING)
         if canonical(was) == canonical(now):
             continue

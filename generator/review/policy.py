@@ -103,6 +103,9 @@ RULES: tuple[Rule, ...] = (
                   + ") that no machine can judge; it is reported for the reviewer, who adds a version or a "
                   "waiver when the behaviour change breaks clients."),
          "`x-dicom.queryLevels.study.default` lists another attribute"),
+    Rule("behaviour-change-declared", True, "n/a", "behaviour change declared",
+         BEHAVIOUR,
+         "`x-behaviour-changes` lists `stow-202-on-warnings`, which the base does not"),
     Rule("reordered", False, "both", "reordered",
          ORDER,
          "properties, parameters, enum values or responses listed in another order"),

@@ -29,3 +29,26 @@ def test_a_stored_study_is_found_by_its_attributes_and_paged_to_the_end(
     every = dicomweb.search_for_instances(study_instance_uid=study_uid, limit=2, get_remaining=True)
     assert sorted(i["00080018"]["Value"][0] for i in every) == sorted(ds.SOPInstanceUID for ds in instances)
     assert "200" in " ".join(checked.seen) and "204" in " ".join(checked.seen)
+
+
+def test_an_indexed_attribute_with_several_values_is_stored_with_a_warning_header(
+    service: LiveService, checked: Validated
+) -> None:
+    ds = data.instance(PatientID="MULTI", ModalitiesInStudy=["CT", "PT"])
+    ds.Modality = "CT"
+    ds.ReferringPhysicianName = ["Smith^John", "Jones^Ann"]
+    answer = checked.session().post(
+        f"{service.root}/v2/studies",
+        data=data.part10(ds),
+        headers={"Content-Type": "application/dicom", "Accept": "application/dicom+json"},
+    )
+    assert answer.status_code == 200
+    assert (
+        answer.headers["Warning"].startswith("299 ") and "ReferringPhysicianName" in answer.headers["Warning"]
+    )
+    found = checked.session().get(
+        f"{service.root}/v2/studies",
+        params={"ReferringPhysicianName": "smith^john"},
+        headers={"Accept": "application/dicom+json"},
+    )
+    assert found.status_code == 200 and found.json()[0]["00100020"]["Value"] == ["MULTI"]

@@ -33,6 +33,7 @@ class FolderBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        self._folders = {p.name for p in root.iterdir() if p.is_dir()}  # 256 at most: skip mkdir per file
 
     def new_key(self) -> str:
         return uuid.uuid4().hex
@@ -42,7 +43,9 @@ class FolderBlobStore:
 
     def put_file(self, key: str, source: Path) -> int:
         target = self._path(key)
-        target.parent.mkdir(exist_ok=True)
+        if key[:2] not in self._folders:
+            target.parent.mkdir(exist_ok=True)
+            self._folders.add(key[:2])
         size = source.stat().st_size
         os.replace(source, target)  # the temporary folder is on the same file system: atomic
         return size

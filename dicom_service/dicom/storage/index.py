@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -67,6 +68,49 @@ class Change:
     metadata: str | None
 
 
+_STUDY_COLUMNS = (
+    "patient_id",
+    "patient_name",
+    "patient_birth_date",
+    "accession_number",
+    "referring_physician_name",
+    "study_date",
+    "study_description",
+)
+_SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
+
+# The store path's statements, built once: only their parameters change per instance.
+_PARTITION_ID = select(t.partition.c.id).where(t.partition.c.name == bindparam("b_name"))
+_INSERT_PARTITION = insert(t.partition)
+_INSTANCE_ID = select(t.instance.c.id).where(
+    t.instance.c.partition_id == bindparam("b_pid"), t.instance.c.sop_uid == bindparam("b_sop")
+)
+_INSERT_CHANGE = insert(t.change_feed)
+_SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
+_INSERT_INSTANCE = insert(t.instance)
+
+
+def _upsert(dialect: str, table: Any, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE … RETURNING id: the study or series row, its indexed values
+    replaced by the newest instance's, in one statement (SQLite and PostgreSQL spell it the same)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    replaced = {name: statement.excluded[name] for name in (*columns, "attributes", "watermark")}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=replaced).returning(table.c.id)
+
+
+def _new_id(result: Any) -> int:
+    return int(result.inserted_primary_key[0])
+
+
+def _level_values(item: Instance, level: Level, columns: tuple[str, ...], watermark: int) -> dict[str, Any]:
+    values: dict[str, Any] = {column: item.columns.get(column) for column in columns}
+    values["attributes"] = json.dumps(item.level_attributes(level), separators=(",", ":"))
+    values["watermark"] = watermark
+    return values
+
+
 class SqlIndex:
     def __init__(self, url: str, now: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -75,6 +119,13 @@ class SqlIndex:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as connection:
             t.migrate(connection, now)
+        self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
+        self._upsert_study = _upsert(
+            self.engine.dialect.name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS
+        )
+        self._upsert_series = _upsert(
+            self.engine.dialect.name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,21 +147,14 @@ class SqlIndex:
         return [{"partitionKey": r.id, "partitionName": r.name, "createdDate": r.created} for r in rows]
 
     def _partition_id(self, c: Connection, name: str) -> int | None:
-        return c.execute(select(t.partition.c.id).where(t.partition.c.name == name)).scalar()
+        found = self._partition_ids.get(name)
+        if found is None:
+            found = c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+            if found is not None:
+                self._partition_ids[name] = found
+        return found
 
     # --- store
-
-    def has_instance(self, partition: str, sop_uid: str) -> bool:
-        with self.engine.connect() as c:
-            pid = self._partition_id(c, partition)
-            if pid is None:
-                return False
-            found = c.execute(
-                select(t.instance.c.id).where(
-                    t.instance.c.partition_id == pid, t.instance.c.sop_uid == sop_uid
-                )
-            ).first()
-        return found is not None
 
     def add(self, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
         """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
@@ -118,100 +162,45 @@ class SqlIndex:
             with self._write() as c:
                 pid = self._partition_id(c, partition)
                 if pid is None:
-                    pid = c.execute(
-                        insert(t.partition).values(name=partition, created=now)
-                    ).inserted_primary_key[0]  # type: ignore[index]
-                taken = c.execute(
-                    select(t.instance.c.id).where(
-                        t.instance.c.partition_id == pid, t.instance.c.sop_uid == item.sop_uid
-                    )
-                ).first()
-                if taken is not None:
+                    pid = _new_id(c.execute(_INSERT_PARTITION, {"name": partition, "created": now}))
+                if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
                     raise DuplicateInstance(item.sop_uid)
-                watermark = c.execute(
-                    insert(t.change_feed).values(
-                        partition_id=pid,
-                        study_uid=item.study_uid,
-                        series_uid=item.series_uid,
-                        sop_uid=item.sop_uid,
-                        action="create",
-                        timestamp=now,
-                        watermark=0,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
+                change = {
+                    "partition_id": pid,
+                    "study_uid": item.study_uid,
+                    "series_uid": item.series_uid,
+                    "sop_uid": item.sop_uid,
+                    "action": "create",
+                    "timestamp": now,
+                    "watermark": 0,
+                }
+                watermark = _new_id(c.execute(_INSERT_CHANGE, change))
+                c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
+                study = {"partition_id": pid, "study_uid": item.study_uid}
+                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark)
+                study_id = int(c.execute(self._upsert_study, study).scalar_one())
+                series = {"study_id": study_id, "series_uid": item.series_uid}
+                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark)
+                series_id = int(c.execute(self._upsert_series, series).scalar_one())
                 c.execute(
-                    update(t.change_feed)
-                    .where(t.change_feed.c.sequence == watermark)
-                    .values(watermark=watermark)
-                )
-                study_id = self._upsert_study(c, pid, item, watermark)
-                series_id = self._upsert_series(c, study_id, item, watermark)
-                c.execute(
-                    insert(t.instance).values(
-                        partition_id=pid,
-                        study_id=study_id,
-                        series_id=series_id,
-                        sop_uid=item.sop_uid,
-                        sop_class_uid=item.sop_class_uid,
-                        watermark=watermark,
-                        transfer_syntax=item.transfer_syntax,
-                        frames=item.frames,
-                        blob_key=blob_key,
-                        size=size,
-                        metadata=json.dumps(item.metadata, separators=(",", ":")),
-                    )
+                    _INSERT_INSTANCE,
+                    {
+                        "partition_id": pid,
+                        "study_id": study_id,
+                        "series_id": series_id,
+                        "sop_uid": item.sop_uid,
+                        "sop_class_uid": item.sop_class_uid,
+                        "watermark": watermark,
+                        "transfer_syntax": item.transfer_syntax,
+                        "frames": item.frames,
+                        "blob_key": blob_key,
+                        "size": size,
+                        "metadata": json.dumps(item.metadata, separators=(",", ":")),
+                    },
                 )
         except IntegrityError as exc:  # a concurrent store of the same instance won the race
             raise DuplicateInstance(item.sop_uid) from exc
-        return int(watermark)
-
-    def _upsert_study(self, c: Connection, pid: int, item: Instance, watermark: int) -> int:
-        values: dict[str, Any] = {
-            column: item.columns.get(column)
-            for column in (
-                "patient_id",
-                "patient_name",
-                "patient_birth_date",
-                "accession_number",
-                "referring_physician_name",
-                "study_date",
-                "study_description",
-            )
-        }
-        values["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
-        values["watermark"] = watermark
-        found = c.execute(
-            select(t.study.c.id).where(t.study.c.partition_id == pid, t.study.c.study_uid == item.study_uid)
-        ).scalar()
-        if found is not None:
-            c.execute(update(t.study).where(t.study.c.id == found).values(**values))
-            return int(found)
-        return int(
-            c.execute(
-                insert(t.study).values(partition_id=pid, study_uid=item.study_uid, **values)
-            ).inserted_primary_key[0]  # type: ignore[index]
-        )
-
-    def _upsert_series(self, c: Connection, study_id: int, item: Instance, watermark: int) -> int:
-        values: dict[str, Any] = {
-            column: item.columns.get(column)
-            for column in ("modality", "pps_start_date", "manufacturer_model_name")
-        }
-        values["attributes"] = json.dumps(item.level_attributes(Level.SERIES), separators=(",", ":"))
-        values["watermark"] = watermark
-        found = c.execute(
-            select(t.series.c.id).where(
-                t.series.c.study_id == study_id, t.series.c.series_uid == item.series_uid
-            )
-        ).scalar()
-        if found is not None:
-            c.execute(update(t.series).where(t.series.c.id == found).values(**values))
-            return int(found)
-        return int(
-            c.execute(
-                insert(t.series).values(study_id=study_id, series_uid=item.series_uid, **values)
-            ).inserted_primary_key[0]  # type: ignore[index]
-        )
+        return watermark
 
     # --- retrieve
 
