@@ -10,6 +10,8 @@ DATA_DIR ?= build/data
 DOCS_PORT ?= 8000
 BASE ?= HEAD
 EXAMPLES ?= 30
+AZURITE_VERSION := 3.37.0
+AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test serve mock docs docs-serve review bench fuzz clean
@@ -44,8 +46,11 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	$(PY) -m pytest
+test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
+
+$(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
+	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
 
 serve: $(STAMP) ## run the DICOMweb service on 127.0.0.1:$(PORT), data under $(DATA_DIR)
 	DATA_DIR=$(DATA_DIR) $(PY) -m uvicorn dicom_service.app:app --host 127.0.0.1 --port $(PORT)

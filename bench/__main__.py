@@ -1,5 +1,9 @@
-"""Runs every bench and prints its figures; tools the peers need are installed under .bench/, never as project
-dependencies."""
+"""Runs every bench and prints its figures; tools the peers need are installed under .bench/ (Orthanc with
+apt), never as project dependencies.
+
+    python -m bench                    # every part
+    python -m bench dicomweb review    # only the parts named
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,22 @@ import importlib
 import sys
 import time
 
-SECTIONS = ("bench.service", "bench.validation", "bench.generate", "bench.review")
+SECTIONS = ("bench.service", "bench.validation", "bench.dicomweb", "bench.generate", "bench.review")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    names = {name.split(".")[-1]: name for name in SECTIONS}
+    unknown = [arg for arg in argv if arg not in names]
+    if unknown:
+        print(f"unknown part(s) {', '.join(unknown)}; the parts are: {', '.join(names)}", file=sys.stderr)
+        return 2
     failed = 0
-    for name in SECTIONS:
+    for short, name in names.items():
+        if argv and short not in argv:
+            continue
         started = time.perf_counter()
-        print(f"== {name.split('.')[-1]}")
+        print(f"== {short}")
+        sys.stdout.flush()
         try:
             lines = importlib.import_module(name).run()
         except Exception as exc:  # one failing bench must not hide the others' figures
@@ -28,4 +40,4 @@ def main() -> int:
     return 1 if failed else 0
 
 
-sys.exit(main())
+sys.exit(main(sys.argv[1:]))

@@ -1,31 +1,32 @@
 """`make review` on large spec pairs against Redocly CLI's `redocly diff`, both reading the same two files.
 
 Pairs: synthetic documents of 1,000, 2,000 and 4,000 operations (a change of one of eight kinds planted in
-every tenth resource, descriptions edited in every third), and a real pair: GitHub's REST API description as
-the npm package @octokit/openapi ships it (api.github.com.json, 23.0.0 → 23.0.2, 1,100+ operations).
-Ours: `run_review` in this process (read and check both files, compare, render JSON); the first run with an
-empty validation cache, then the median of 3 runs with the cache warm (as after `make lint-specs`).
-Peer: `redocly diff BASE HEAD --format json` in a fresh Node process, median of 3. Redocly CLI and the real
-documents are fetched from npm into .bench/ at run time, never as project dependencies.
-Counts differ by design: Redocly also lists documentation edits (patch), which the review ignores, and the
-review reports a change in a shared schema once for each operation that uses it.
+every tenth resource, descriptions edited in every third), and two real pairs: GitHub's REST API description
+as the npm package @octokit/openapi ships it (api.github.com.json, 11-13 MB, 1,100+ operations), 22.0.0 →
+23.0.0 (a new major version; 22.0.0 publishes a `default` outside its `enum`) and 23.0.0 → 23.0.2.
+Ours: `python -m generator review BASE HEAD --format json` in a fresh process, as a pull request's CI job
+runs it (no cache to warm: every run reads both documents), median of 3; then one run in this process split
+into reading both documents and the review's own work. Peer: `redocly diff BASE HEAD --format json` in a fresh
+Node process, median of 3. Redocly CLI and the real documents are fetched from npm into .bench/ at run time,
+never as project dependencies.
+Counts differ by design: Redocly lists every place a change shows (and documentation edits); the review
+reports one finding per change, with every operation and part of the call it affects (its occurrences).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
+import gc
 import json
 import shutil
 import statistics
 import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import InputError
-from generator.review.command import run_review
 from generator.review.report import render
 from generator.review.sources import open_source
 from generator.review.verdict import review
@@ -35,8 +36,7 @@ WORK = ROOT / ".bench" / "review"
 NPM = ROOT / ".bench" / "npm"
 PEER = "@redocly/cli@2.77.0"  # the current release when this bench was written; `diff` is experimental there
 REAL_PACKAGE = "@octokit/openapi"
-# 22.0.0 and older declare `make_latest` a string enum with `default: true`; the review refuses them.
-REAL_VERSIONS = ("23.0.0", "23.0.2")
+REAL_PAIRS = (("22.0.0", "23.0.0"), ("23.0.0", "23.0.2"))
 REAL_MEMBER = "package/generated/api.github.com.json"
 SIZES = (1000, 2000, 4000)
 RUNS = 3
@@ -46,86 +46,72 @@ def run() -> list[str]:
     WORK.mkdir(parents=True, exist_ok=True)
     peer, note = _peer_cli()
     lines = [note]
-    per_operation = []
     for operations in SIZES:
         base, head = _synthetic_pair(operations)
-        found, warm, judging = _compare(f"{operations} ops", base, head, peer)
-        lines.extend(found)
-        per_operation.append((operations, warm / operations, judging / operations))
-    first = per_operation[0][0]
-    lines.append(
-        "linearity (ours, warm, per operation): "
-        + ", ".join(
-            f"{n // first}x {t * 1000:.3f} ms (compare {c * 1000:.3f} ms)" for n, t, c in per_operation
-        )
-    )
-    try:
-        base, head = _real_pair()
-    except (OSError, RuntimeError, subprocess.SubprocessError, tarfile.TarError) as exc:
-        lines.append(f"real pair skipped: {exc}")
-        return lines
-    label = (
-        f"{REAL_PACKAGE} {REAL_VERSIONS[0]}→{REAL_VERSIONS[1]} api.github.com ({_count_operations(head)} ops)"
-    )
-    try:
-        lines.extend(_compare(label, base, head, peer)[0])
-    except InputError as exc:
-        lines.append(f"review {label}: refused as invalid input: {exc.diagnostics[0]}")
+        lines.extend(_compare(f"{operations} ops", base, head, peer))
+    for old, new in REAL_PAIRS:
+        try:
+            base, head = _real_pair(old, new)
+        except (OSError, RuntimeError, subprocess.SubprocessError, tarfile.TarError) as exc:
+            lines.append(f"real pair {old}→{new} skipped: {exc}")
+            continue
+        label = f"{REAL_PACKAGE} {old}→{new} api.github.com ({_count_operations(head)} ops)"
+        lines.extend(_compare(label, base, head, peer))
     return lines
 
 
-def _compare(label: str, base: Path, head: Path, peer: Path | None) -> tuple[list[str], float, float]:
-    cold, warm, found, breaking = _ours(base, head)
+def _compare(label: str, base: Path, head: Path, peer: Path | None) -> list[str]:
+    cold, code, found, occurrences, breaking = _ours(base, head)
+    if code == 2:
+        return [f"review {label}: refused (exit 2) in {cold:.2f} s; redocly diff not compared"]
     loading, judging = _phases(base, head)
-    split = f"load {loading:.2f} s + compare and report {judging:.2f} s"
+    split = f"read both {loading:.2f} s + compare and report {judging:.2f} s (in process)"
+    counts = f"ours {found} findings ({breaking} breaking, {occurrences} occurrences)"
     if peer is None:
-        return (
-            [f"review {label}: ours {warm:.2f} s ({split}), cold {cold:.2f} s; redocly diff not run"],
-            warm,
-            judging,
-        )
+        return [
+            f"review {label}: ours cold {cold:.2f} s ({split}); redocly diff not run",
+            f"  found: {counts}",
+        ]
     theirs, their_changes, major = _theirs(peer, base, head)
-    ratio = theirs / warm
+    ratio = theirs / cold
     speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
-    return (
-        [
-            f"review {label}: ours {warm:.2f} s, redocly diff {theirs:.2f} s ({speed})",
-            f"  ours: {split}; cold {cold:.2f} s (first run validates both documents)",
-            f"  found: ours {found} changes ({breaking} breaking); redocly {their_changes} ({major} major)",
-        ],
-        warm,
-        judging,
-    )
+    return [
+        f"review {label}: ours cold {cold:.2f} s, redocly diff {theirs:.2f} s (ours {speed})",
+        f"  ours: fresh process, exit {code}; {split}",
+        f"  found: {counts}; redocly {their_changes} changes ({major} major)",
+    ]
 
 
 def _phases(base: Path, head: Path) -> tuple[float, float]:
-    """One warm run split into reading both documents (generator.loader) and the review's own work."""
+    """One run in this process split into reading both documents and the review's own work (the collector
+    paused, as `run_review` pauses it)."""
+    gc.disable()
     with contextlib.ExitStack() as stack:
+        stack.callback(gc.enable)
         started = time.perf_counter()
-        old = open_source(str(base), WORK / "root", stack, "BASE")
-        new = open_source(str(head), WORK / "root", stack, "HEAD")
+        old = open_source(str(base), WORK, stack, "BASE")
+        new = open_source(str(head), WORK, stack, "HEAD")
         loaded = time.perf_counter()
         render(review(old, new, []), "json")
         return loaded - started, time.perf_counter() - loaded
 
 
-def _ours(base: Path, head: Path) -> tuple[float, float, int, int]:
-    root = WORK / "root"  # the validation cache lives under root/build
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+def _ours(base: Path, head: Path) -> tuple[float, int, int, int, int]:
+    """Median seconds of a fresh `python -m generator review`, exit code, findings, occurrences, breaking."""
+    command = [sys.executable, "-m", "generator", "--root", str(WORK), "review", str(base), str(head)]
     times = []
-    output = ""
-    for _ in range(RUNS + 1):
-        out = io.StringIO()
+    done = None
+    for _ in range(RUNS):
         started = time.perf_counter()
-        with contextlib.redirect_stdout(out):
-            code = run_review(str(base), str(head), "json", None, root)
+        done = subprocess.run(
+            [*command, "--format", "json"], capture_output=True, text=True, timeout=900, check=False, cwd=ROOT
+        )
         times.append(time.perf_counter() - started)
-        if code == 2:
-            raise RuntimeError(f"our review refused {base.name} → {head.name}")
-        output = out.getvalue()
-    changes = json.loads(output)["changes"]
-    return times[0], statistics.median(times[1:]), len(changes), sum(1 for c in changes if c["breaking"])
+    assert done is not None
+    changes = json.loads(done.stdout)["changes"] if done.stdout else []
+    occurrences = sum(len(c["operations"]) for c in changes)
+    breaking = sum(1 for c in changes if c["breaking"])
+    return statistics.median(times), done.returncode, len(changes), occurrences, breaking
 
 
 def _peer_cli() -> tuple[Path | None, str]:
@@ -191,14 +177,14 @@ def _theirs(cli: Path, base: Path, head: Path) -> tuple[float, int, int]:
     )
 
 
-def _real_pair() -> tuple[Path, Path]:
+def _real_pair(*versions: str) -> tuple[Path, Path]:
     """api.github.com.json of two @octokit/openapi releases, unpacked from the npm tarballs."""
     if shutil.which("npm") is None:
         raise RuntimeError("npm is not installed")
     packages = WORK / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     files = []
-    for version in REAL_VERSIONS:
+    for version in versions:
         target = packages / f"api.github.com-{version}.json"
         if not target.exists():
             tarball = packages / f"octokit-openapi-{version}.tgz"

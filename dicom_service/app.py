@@ -60,14 +60,17 @@ def create_app(mock: bool = False) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
-    """The service's data: the index and files under DATA_DIR (default build/data)."""
+    """The service's data (index and files under DATA_DIR, default build/data) and its operation worker."""
+    from dicom_service.dicom.jobs import start_worker
     from dicom_service.dicom.service import DicomService
 
     service = DicomService(Path(os.environ.get("DATA_DIR", "build/data")))
     app.state.dicom = service
+    worker = start_worker(service)  # runs long-running operations, resuming interrupted ones
     try:
         yield
     finally:
+        worker.stop()
         service.close()
 
 

@@ -111,5 +111,9 @@ _BY_MAJOR = {1: _V1, 2: _V2}
 
 def behaviour_of(version: ServiceVersion) -> Behaviour:
     """The behaviour of an API version; a major version newer than any entry behaves as the latest."""
-    major = version.number.major
+    return behaviour_of_major(version.number.major)
+
+
+def behaviour_of_major(major: int) -> Behaviour:
+    """The behaviour of a major version (a long-running operation keeps the major of its request)."""
     return _BY_MAJOR.get(major) or _BY_MAJOR[max(_BY_MAJOR)]

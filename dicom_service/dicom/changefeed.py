@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
+
+import orjson
 
 from dicom_service.dicom.storage.index import Change, SqlIndex
 
@@ -52,7 +53,7 @@ def entry(change: Change, include_metadata: bool) -> dict[str, Any]:
         "state": change.state,
     }
     if include_metadata and change.metadata is not None and change.state == "current":
-        body["metadata"] = json.loads(change.metadata)
+        body["metadata"] = orjson.loads(change.metadata)
     return body
 
 

@@ -6,11 +6,13 @@ sentence for the client. The index turns a `Query` into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 
 from dicom_service.dicom import tags, values
+from dicom_service.dicom.query_tags import StoredTag, comparison_form
 from dicom_service.dicom.tags import Level, Match
 
 
@@ -60,6 +62,7 @@ class Filter:
     low: str | None = None  # date range bounds, inclusive
     high: str | None = None
     words: tuple[str, ...] = ()  # fuzzy person-name match: each word prefixes a name word
+    extended_tag: int | None = None  # the id of the extended query tag it searches on
 
 
 @dataclass
@@ -90,7 +93,9 @@ def parse(
     fuzzy: bool,
     study_uid: str | None = None,
     series_uid: str | None = None,
+    extended: Mapping[str, StoredTag] | None = None,
 ) -> Query:
+    """The query; `extended` holds the extended query tags by path, searchable when ready and enabled."""
     query = Query(resource, partition, study_uid, series_uid, limit=limit, offset=offset)
     seen: set[str] = set()
     for key, value in pairs:
@@ -106,7 +111,10 @@ def parse(
         if tag in seen:
             raise QueryError(f"The attribute '{key}' is given more than once; each may appear at most once.")
         seen.add(tag)
-        query.filters.append(_filter(resource, key, tag, value, fuzzy))
+        if tag not in tags.SEARCHABLE and extended and tag in extended:
+            query.filters.append(_extended_filter(resource, key, extended[tag], value, fuzzy))
+        else:
+            query.filters.append(_filter(resource, key, tag, value, fuzzy))
     return query
 
 
@@ -155,3 +163,42 @@ def _filter(resource: Resource, key: str, tag: str, value: str, fuzzy: bool) -> 
             return Filter(tag, level, column, match, words=tuple(folded.split()))
         return Filter(tag, level, column, match, values=(folded,))
     return Filter(tag, level, column, match, values=(values.fold_text(value),))
+
+
+def _extended_filter(resource: Resource, key: str, tag: StoredTag, value: str, fuzzy: bool) -> Filter:
+    if tag.level not in resource.filter_levels:
+        raise QueryError(f"The attribute '{key}' is not searchable on this resource.")
+    if not tag.searchable:
+        raise QueryError(
+            f"The extended query tag '{key}' cannot be searched now: its status is {tag.status} and "
+            f"querying on it is {tag.query_status}."
+        )
+    if value == "":
+        raise QueryError(f"The attribute '{key}' has an empty value; give a value to match.")
+    match, made = tag.match, partial(Filter, tag.path, tag.level, "value", tag.match, extended_tag=tag.id)
+    if match is Match.DATE:
+        if tag.vr == "DA" and not values.is_date_query(value):
+            raise QueryError(
+                f"The attribute '{key}' value '{value}' is not a date (YYYYMMDD) or a date range."
+            )
+        start, dash, end = value.partition("-") if tag.vr != "DT" else _dt_range(value)
+        if dash:
+            return made(low=start or None, high=end or None)
+        return made(values=(value,))
+    if match is Match.PERSON_NAME:
+        folded = values.fold_name(value)
+        return made(words=tuple(folded.split())) if fuzzy else made(values=(folded,))
+    try:
+        return made(values=(comparison_form(tag.vr, value),))
+    except ValueError:
+        raise QueryError(f"The attribute '{key}' value '{value}' is not a number.") from None
+
+
+def _dt_range(value: str) -> tuple[str, str, str]:
+    """A date-time range splits at the `-` that is not a time zone offset (one after 14+ digits is)."""
+    for position, char in enumerate(value):
+        if char == "-" and (
+            position == 0 or not value[:position].replace(".", "").isdigit() or position < 14
+        ):
+            return value[:position], "-", value[position + 1 :]
+    return value, "", ""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from dicom_service.dicom import tags
 from dicom_service.dicom.behaviour import Behaviour
 from dicom_service.dicom.dicomjson import JsonDataset
 from dicom_service.dicom.query import Query
+from dicom_service.dicom.storage import query_tags
 from dicom_service.dicom.storage.index import SqlIndex
 from dicom_service.dicom.tags import Level
 
@@ -29,14 +31,18 @@ def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonData
     series_counts = {}
     if Level.SERIES in levels and tags.SERIES_INSTANCE_COUNT in wanted[Level.SERIES]:
         series_counts = index.series_counts(sorted({row["series_id"] for row in rows}))
+    extended = _extended_match_keys(index, query, rows)
     from_url = _from_url(query)
     own = query.resource.level
     results = []
     for row in rows:
         result: JsonDataset = dict(from_url)
         for level in levels:
-            source = json.loads(row[_COLUMN[level]])
+            source = orjson.loads(row[_COLUMN[level]])
             result.update({tag: source[tag] for tag in wanted[level] if tag in source})
+        for tag, key, elements in extended:
+            if row[key] in elements:
+                result[tag] = elements[row[key]]
         if study_counts:
             _add_study_computed(result, wanted[Level.STUDY], study_counts[row["study_id"]])
         if series_counts:
@@ -62,6 +68,21 @@ def _wanted(query: Query, behaviour: Behaviour, level: Level) -> set[str]:
     else:
         wanted |= query.include & known
     return wanted
+
+
+def _extended_match_keys(
+    index: SqlIndex, query: Query, rows: list[dict[str, Any]]
+) -> list[tuple[str, str, dict[int, JsonDataset]]]:
+    """The study- and series-level extended query tags searched on, with their values by row (instance-level
+    ones are in the instance's metadata): (tag, row key, row id → attribute)."""
+    found = []
+    for item in query.filters:
+        if item.extended_tag is None or item.level is Level.INSTANCE:
+            continue
+        key = "study_id" if item.level is Level.STUDY else "series_id"
+        ids = sorted({row[key] for row in rows})
+        found.append((item.tag, key, query_tags.level_elements(index, item.extended_tag, item.level, ids)))
+    return found
 
 
 def _upper_level_only() -> set[str]:

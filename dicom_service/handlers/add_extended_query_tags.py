@@ -2,16 +2,29 @@
 
 Handles POST on:
     /extendedquerytags
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom.query_tags import TagError, check_new
+from dicom_service.dicom.service import utc_now
+from dicom_service.dicom.storage import query_tags as store
+from dicom_service.web.answers import error
+from dicom_service.web.json_body import BodyError, read_json
+from dicom_service.web.operations import started
+from dicom_service.web.query_tags import check_add_body
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    try:
+        new = check_new(check_add_body(await read_json(ctx.request)))
+        op_id = await run_in_threadpool(store.add_tags, ctx.dicom.index, new, ctx.partition, utc_now())
+    except (BodyError, TagError) as exc:
+        return error(400, str(exc))
+    except store.Conflict as exc:
+        return error(409, str(exc))
+    return started(ctx, op_id)

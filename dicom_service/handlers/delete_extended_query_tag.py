@@ -2,16 +2,21 @@
 
 Handles DELETE on:
     /extendedquerytags/{tagPath}
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom.storage import query_tags as store
+from dicom_service.web.query_tags import named_tag
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    tag = await named_tag(ctx)
+    if isinstance(tag, Response):
+        return tag
+    await run_in_threadpool(store.delete_tag, ctx.dicom.index, tag.path)
+    return Response(status_code=204)

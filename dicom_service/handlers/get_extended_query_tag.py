@@ -2,16 +2,16 @@
 
 Handles GET on:
     /extendedquerytags/{tagPath}
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
+
+from __future__ import annotations
 
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.web.query_tags import answer, named_tag
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    tag = await named_tag(ctx)
+    return tag if isinstance(tag, Response) else answer(ctx, tag)

@@ -2,16 +2,23 @@
 
 Handles GET on:
     /operations/{operationId}
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
-from starlette.responses import Response
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom import operations as ops
+from dicom_service.dicom.storage import operations as records
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    op = await run_in_threadpool(records.get, ctx.dicom.index, ops.normal_id(ctx.params["operationId"]))
+    if op is None:
+        return Response(status_code=404)
+    body = ops.state(op, ctx.behaviour.operation_succeeded_status, ctx.url)
+    if op.active:
+        return JSONResponse(body, 202, {"Location": ctx.url("operations", op.id)})
+    return JSONResponse(body)

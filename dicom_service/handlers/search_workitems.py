@@ -3,16 +3,13 @@
 Handles GET on:
     /workitems
     /partitions/{partitionName}/workitems
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.web import worklist
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    return await worklist.search(ctx)

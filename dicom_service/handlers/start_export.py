@@ -3,16 +3,44 @@
 Handles POST on:
     /export
     /partitions/{partitionName}/export
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom import export
+from dicom_service.dicom import operations as ops
+from dicom_service.dicom.service import utc_now
+from dicom_service.dicom.storage import operations as records
+from dicom_service.web.answers import error
+from dicom_service.web.json_body import BodyError, array, expect, member, read_json
+from dicom_service.web.operations import started
+
+SETTINGS = ("blobContainerUri", "connectionString", "blobContainerName")
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    try:
+        body = expect(await read_json(ctx.request), dict, "")
+        source = member(body, "source", dict, "")
+        member(source, "type", str, "/source", choices=("identifiers",))
+        listed = member(member(source, "settings", dict, "/source"), "values", list, "/source/settings")
+        identifiers = array(listed, "/source/settings/values", min_items=1)
+        for number, identifier in enumerate(identifiers):
+            expect(identifier, str, f"/source/settings/values/{number}")
+        destination = member(body, "destination", dict, "")
+        member(destination, "type", str, "/destination", choices=("azureBlob",))
+        settings = member(destination, "settings", dict, "/destination")
+        for name in SETTINGS:
+            member(settings, name, str, "/destination/settings", required=False)
+        member(settings, "useManagedIdentity", bool, "/destination/settings", required=False)
+        spec = export.check(identifiers, settings)
+    except (BodyError, export.ExportError) as exc:
+        return error(400, str(exc))
+    op_id = await run_in_threadpool(
+        records.start, ctx.dicom.index, ops.EXPORT, ctx.partition, spec, [], utc_now(), False
+    )
+    return started(ctx, op_id)

@@ -2,16 +2,30 @@
 
 Handles PATCH on:
     /extendedquerytags/{tagPath}
-
-Written once by `make generate`; this file is yours and is never overwritten. Until you implement it,
-it answers from the examples in the spec (the mock service). `ctx` carries the request, the resolved
-API version, the checked parameters and the negotiated response format.
 """
 
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom.storage import query_tags as store
+from dicom_service.web.answers import error
+from dicom_service.web.json_body import BodyError, expect, member, read_json
+from dicom_service.web.query_tags import QUERY_STATUSES, answer, named_tag
 
 
 async def handle(ctx: OperationContext) -> Response:
-    return await ctx.answer_from_examples()
+    try:
+        body = expect(await read_json(ctx.request), dict, "")
+        status = member(body, "queryStatus", str, "", choices=QUERY_STATUSES)
+    except BodyError as exc:
+        return error(400, str(exc))
+    tag = await named_tag(ctx)
+    if isinstance(tag, Response):
+        return tag
+    updated = await run_in_threadpool(store.set_query_status, ctx.dicom.index, tag.path, status)
+    if updated is None:  # deleted meanwhile
+        return error(404, f"The specified extended query tag with tag path {tag.path} cannot be found.")
+    return answer(ctx, updated)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+import orjson
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
@@ -15,7 +15,7 @@ DICOM_JSON = "application/dicom+json"
 
 
 def dicom_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")).encode(), status, headers, DICOM_JSON)
+    return Response(orjson.dumps(body), status, headers, DICOM_JSON)
 
 
 def json_text(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:

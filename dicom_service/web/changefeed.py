@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -13,7 +12,7 @@ from dicom_service.web.answers import error
 
 
 def _json(body: object) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")).encode(), media_type="application/json")
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 async def feed(ctx: OperationContext) -> Response:

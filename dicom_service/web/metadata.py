@@ -8,20 +8,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.context import OperationContext
+from dicom_service.dicom.storage import versions
 from dicom_service.dicom.storage.index import StoredInstance
 from dicom_service.web.answers import error, json_text
 
 
 def etag(rows: list[StoredInstance]) -> str:
-    """Changes whenever an instance of the resource is added, replaced or deleted."""
-    digest = hashlib.sha256(",".join(str(row.watermark) for row in rows).encode()).hexdigest()[:32]
+    """Changes whenever an instance of the resource is added, replaced, updated or deleted."""
+    digest = hashlib.sha256(",".join(f"{row.watermark}:{row.blob_key}" for row in rows).encode()).hexdigest()[
+        :32
+    ]
     return f'"{digest}"'
 
 
 async def stored_instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> list[StoredInstance]:
-    return await run_in_threadpool(ctx.dicom.index.instances, ctx.partition, study, series, sop)
+    rows = await run_in_threadpool(ctx.dicom.index.instances, ctx.partition, study, series, sop)
+    if rows and ctx.params.get("msdicom-request-original"):  # the versions before a bulk update
+        rows = await run_in_threadpool(versions.as_original, ctx.dicom.index, rows)
+    return rows
 
 
 def not_found(study: str, series: str | None = None, sop: str | None = None) -> Response:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -14,4 +13,4 @@ async def partitions(ctx: OperationContext) -> Response:
     found = await run_in_threadpool(ctx.dicom.index.partitions)
     if not found:
         return Response(status_code=204)
-    return Response(json.dumps(found, separators=(",", ":")).encode(), media_type="application/json")
+    return Response(orjson.dumps(found), media_type="application/json")

@@ -8,10 +8,12 @@ from starlette.responses import Response
 from dicom_service.context import OperationContext
 from dicom_service.dicom import query, results
 from dicom_service.dicom.query import QueryError, Resource
+from dicom_service.dicom.storage import query_tags
 from dicom_service.web.answers import dicom_json, error
 
 
 async def search(ctx: OperationContext, resource: Resource) -> Response:
+    extended = {tag.path: tag for tag in await run_in_threadpool(query_tags.list_tags, ctx.dicom.index)}
     try:
         parsed = query.parse(
             resource,
@@ -22,10 +24,16 @@ async def search(ctx: OperationContext, resource: Resource) -> Response:
             fuzzy=ctx.params.get("fuzzymatching", False),
             study_uid=ctx.params.get("studyInstanceUid"),
             series_uid=ctx.params.get("seriesInstanceUid"),
+            extended=extended,
         )
     except QueryError as exc:
         return error(400, str(exc))
     found = await run_in_threadpool(results.search, ctx.dicom.index, parsed, ctx.behaviour)
+    # Extended query tags searched on although some instances could not be indexed for them.
+    erroneous = [
+        extended[f.tag].name for f in parsed.filters if f.tag in extended and extended[f.tag].error_count
+    ]
+    headers = {"erroneous-dicom-attributes": ",".join(erroneous)} if erroneous else None
     if not found:
-        return Response(status_code=204)
-    return dicom_json(found)
+        return Response(status_code=204, headers=headers)
+    return dicom_json(found, headers=headers)

@@ -7,18 +7,34 @@ policy_markdown()                                   # the rule table as a docume
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from generator.model import ApiModel, ApiSpec
 from generator.review.compare import compare_specs
 from generator.review.policy import IGNORED, RULES, Rule
-from generator.review.recorder import Change
+from generator.review.recorder import Change, in_context
 
 __all__ = ["Change", "Rule", "changes_across", "changes_between", "policy_markdown", "policy_rules"]
 
 
 def changes_between(old: ApiSpec, new: ApiSpec) -> list[Change]:
-    """Every change from `old` to `new`, judged by the policy table; labelled with `new`'s version."""
-    return compare_specs(old, new, new.version.name)
+    """Every change from `old` to `new`, judged by the policy table; labelled with `new`'s version.
+
+    A change found in several parts of one operation (a shared schema in two responses) is one change whose
+    message names every part."""
+    grouped: dict[tuple[str, str, str, str, str], list[Change]] = {}
+    for change in compare_specs(old, new, new.version.name):
+        key = (change.operation, change.rule.id, change.location, change.side, change.detail)
+        grouped.setdefault(key, []).append(change)
+    return [_merged(changes) for changes in grouped.values()]
+
+
+def _merged(changes: list[Change]) -> Change:
+    first = changes[0]
+    contexts = list(dict.fromkeys(c.context for c in changes if c.context))
+    if len(contexts) < 2:
+        return first
+    return replace(first, message=in_context(", ".join(contexts), first.detail))
 
 
 def changes_across(model: ApiModel) -> list[tuple[ApiSpec, ApiSpec, list[Change]]]:
@@ -38,6 +54,19 @@ ALLOWED = (
     "Never inside a released version: a breaking change to version N needs a new version (the next major"
     " after the newest one) with its own spec and registry entry, or a waiver with its reason.",
     "A version may be removed when it was a prerelease, or deprecated with its sunset date passed.",
+)
+READING = (
+    "OpenAPI 3.0 and 3.1 documents, leniently: `make lint-specs` holds the project's specs to every rule, the"
+    " review compares any document whose contract it can read.",
+    "What does not change the contract is a warning in the report, not a refusal: a number as"
+    " `info.version`, a `default` outside its `enum`, path parameters used but not declared, fields OpenAPI"
+    " does not define, a `$ref` inside an example value (literal data, never resolved).",
+    "A document that cannot be read (YAML that does not parse, not OpenAPI 3, a `$ref` that leads nowhere,"
+    " paths or operations without OpenAPI's shape) exits 2 with every problem of both sides, each with its"
+    " file, line and JSON pointer, in the format asked for.",
+    "A change to a shared schema is one finding listing every operation, direction, status and media type"
+    " it affects; a widening (`int32` → `int64`, a removed bound, `anyOf` around the previous schema, an"
+    " added enum value) is one change, judged by the direction it is used in.",
 )
 _SEVERITY = {"breaking": "**breaking**", "non-breaking": "non-breaking", "warning": "warning"}
 
@@ -77,6 +106,10 @@ def policy_markdown() -> str:
         "## Not reported, because no call changes",
         "",
         *(f"- {item}" for item in IGNORED),
+        "",
+        "## What the review reads",
+        "",
+        *(f"- {item}" for item in READING),
         "",
     ]
     return "\n".join(lines)

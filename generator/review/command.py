@@ -1,17 +1,20 @@
 """`python -m generator review BASE HEAD`: read both sides, compare, apply the versioning rule, report.
 
 Exit 0 when nothing breaks or every breaking change is allowed (prerelease, new major version, waiver);
-1 on a policy violation; 2 on bad input (the CLI prints the InputError).
+1 on a policy violation; 2 on input that cannot be read, with every problem of both sides: on stderr, and for
+`--format json` or `markdown` also as that report on stdout.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, InputError
-from generator.review.report import render
+from generator.review.report import render, render_refusal
 from generator.review.sources import WAIVERS_FILE, Source, open_source
 from generator.review.verdict import review
 from generator.review.waivers import Waiver, load_waivers
@@ -20,17 +23,59 @@ FORMATS = ("text", "markdown", "json")
 
 
 def run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:
+    with _paused_gc():
+        return _run_review(base, head, fmt, waivers_path, root)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """The documents become large trees of plain data without cycles, which the cyclic collector would
+    rescan again and again (measured on GitHub's 12 MB description: 8.3 s → 1.7 s to compare)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:
     if fmt not in FORMATS:
         raise InputError(
             [Diagnostic("--format", None, "", "review-input", f"format must be one of {', '.join(FORMATS)}")]
         )
     with ExitStack() as stack:
-        old = open_source(base, root, stack, "BASE")
-        new = open_source(head, root, stack, "HEAD")
-        waivers = _waivers(waivers_path, new)
-        result = review(old, new, waivers)
+        problems: dict[str, list[Diagnostic]] = {}
+        sides: dict[str, Source] = {}
+        for role, arg in (("BASE", base), ("HEAD", head)):
+            try:
+                sides[role] = open_source(arg, root, stack, role)
+            except InputError as exc:
+                problems[role] = exc.diagnostics
+        if problems:
+            return _refuse(base, head, problems, fmt)
+        old, new = sides["BASE"], sides["HEAD"]
+        try:
+            waivers = _waivers(waivers_path, new)
+        except InputError as exc:
+            return _refuse(base, head, {"waivers": exc.diagnostics}, fmt)
+        try:
+            result = review(old, new, waivers)
+        except InputError as exc:  # what only a comparison finds (two paths that differ in parameter names)
+            return _refuse(base, head, {"documents": exc.diagnostics}, fmt)
     sys.stdout.write(render(result, fmt))
     return result.exit_code
+
+
+def _refuse(base: str, head: str, problems: dict[str, list[Diagnostic]], fmt: str) -> int:
+    """Exit 2 with every problem of both sides: on stderr, and as the report asked for (JSON, Markdown)."""
+    everything = [d for found in problems.values() for d in found]
+    if fmt == "text":
+        raise InputError(everything)
+    print(InputError(everything).report(), file=sys.stderr)
+    sys.stdout.write(render_refusal(base, head, problems, fmt))
+    return 2
 
 
 def _waivers(path: Path | None, head: Source) -> list[Waiver]:

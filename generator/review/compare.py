@@ -32,7 +32,7 @@ from generator.review.contract import (
 from generator.review.effective import Doc
 from generator.review.extensions import compare_extensions
 from generator.review.recorder import Change, Recorder, Side
-from generator.review.schema_diff import SchemaDiff, is_reordered
+from generator.review.schema_diff import Emitted, SchemaDiff, is_reordered
 
 OpLabel = tuple[str, str]
 
@@ -41,6 +41,7 @@ def compare_specs(base: ApiSpec, head: ApiSpec, version: str = "") -> list[Chang
     """Every change from `base` to `head`, each judged by a rule of the policy table."""
     recorder = Recorder(version)
     base_doc, head_doc = Doc(base.document), Doc(head.document)
+    shared: dict[tuple[str, str, str], list[Emitted]] = {}  # schema pairs compared, for every operation
     old, new = _routes(base), _routes(head)
     compare_extensions(recorder, ("", ""), (base.document, ""), (head.document, ""))
     compare_behaviour_changes(recorder, base, head)
@@ -55,7 +56,7 @@ def compare_specs(base: ApiSpec, head: ApiSpec, version: str = "") -> list[Chang
             # The loader's contract has every reference inlined: equal contracts (key order included, for
             # reordering notes) cannot differ in effect.
             if not (same_security and old[key].path == op.path and _same(old[key].contract, op.contract)):
-                OperationDiff(base_doc, head_doc, recorder, old[key], op).run()
+                OperationDiff(base_doc, head_doc, recorder, old[key], op, shared).run()
         elif key in renamed:
             was = renamed[key]
             recorder.add(
@@ -119,14 +120,22 @@ def _routes(spec: ApiSpec) -> dict[tuple[str, str], Operation]:
 
 
 class OperationDiff:
-    def __init__(self, base: Doc, head: Doc, recorder: Recorder, old: Operation, new: Operation) -> None:
+    def __init__(
+        self,
+        base: Doc,
+        head: Doc,
+        recorder: Recorder,
+        old: Operation,
+        new: Operation,
+        shared: dict[tuple[str, str, str], list[Emitted]] | None = None,
+    ) -> None:
         self.base, self.head, self.recorder = base, head, recorder
         self.old, self.new = old, new
         self.label = _label(new)
         self.raw_old: dict[str, Any] = base.at(old.pointer) or {}
         self.raw_new: dict[str, Any] = head.at(new.pointer) or {}
-        self.request = SchemaDiff(base, head, recorder, self.label, "request")
-        self.response = SchemaDiff(base, head, recorder, self.label, "response")
+        self.request = SchemaDiff(base, head, recorder, self.label, "request", shared)
+        self.response = SchemaDiff(base, head, recorder, self.label, "response", shared)
 
     def add(
         self, rule_id: str, location: str, message: str, direction: str = "n/a", side: Side = "head"
@@ -225,9 +234,7 @@ class OperationDiff:
         compare_extensions(self.recorder, self.label, (old, was.pointer), (new, pointer))
         old_schema, new_schema = parameter_schema(old, was.pointer), parameter_schema(new, pointer)
         if old_schema is not None or new_schema is not None:
-            self.request.compare(
-                [old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], f"{name} $"
-            )
+            self.request.compare([old_schema or ({}, was.pointer)], [new_schema or ({}, pointer)], name)
 
     def _request_body(self) -> None:
         old, old_pointer = self._part(self.base, self.raw_old, self.old.pointer, "requestBody")
@@ -281,7 +288,7 @@ class OperationDiff:
                 diff.compare(
                     [(was.node.get("schema", {}), join_pointer(was.pointer, "schema"))],
                     [(now.node.get("schema", {}), join_pointer(now.pointer, "schema"))],
-                    f"{context} ({now.name}) $",
+                    f"{context} ({now.name})",
                 )
 
     def _responses(self) -> None:

@@ -25,6 +25,7 @@ ZERO_IS_NONE = ("minLength", "minItems", "minProperties")
 OTHER_KEYWORDS = (
     "format",
     "enum",
+    "const",
     "default",
     "pattern",
     "multipleOf",

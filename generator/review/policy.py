@@ -19,10 +19,9 @@ DERIVED = "Derived: "
 ENDPOINTS = "Renaming or removing endpoints."
 PARAMETERS = "Removing parameters or adding mandatory parameters."
 STATUS = "Changing status code."
-RESPONSE = (
-    "Deleting a property in a response, or altering a response type at all. "
-    "It's okay to add properties to the response."
-)
+# The policy's bullet goes on "It's okay to add properties to the response.": that half is about additions,
+# so the rules that find a response growing or changing quote only the first sentence.
+RESPONSE = "Deleting a property in a response, or altering a response type at all."
 PROPERTY_TYPE = "Changing the type of a property."
 BEHAVIOUR = (
     "Behavior when an API changes such as changes in business logic used to do foo, but it now does bar."
@@ -201,7 +200,7 @@ RULES: tuple[Rule, ...] = (
          PROPERTY_TYPE,
          "`nullable: true` removed from `reason`"),
     Rule("request-nullable-added", False, "request", "request property became nullable",
-         NULLABLE_OR_DEFAULT,
+         _derived("every value clients send is still accepted, and null is too."),
          "`nullable: true` added to `reason`"),
     Rule("request-constraint-tightened", True, "request", "request constraint tightened",
          PROPERTY_TYPE,

@@ -20,8 +20,10 @@ class Change:
     operation_id: str
     location: str  # JSON pointer into the document named by `side`
     side: Side  # head for what HEAD has, base for what HEAD no longer has
-    message: str
+    message: str  # what changed, with where in the call (the changelog shows it per operation)
     version: str = ""
+    context: str = ""  # where in the call: "response 200 (application/json)", "query parameter limit"
+    detail: str = ""  # what changed, the same wherever it is found (a report lists the places apart)
 
     @property
     def breaking(self) -> bool:
@@ -40,11 +42,12 @@ class Change:
 
 @dataclass
 class Recorder:
-    """Collects the changes of one pair of documents; the same rule at the same place is reported once."""
+    """Collects the changes of one pair of documents; the same change at the same place and in the same
+    part of an operation is recorded once."""
 
     version: str = ""
     changes: list[Change] = field(default_factory=list)
-    _seen: set[tuple[str, str, str, str]] = field(default_factory=set)
+    _seen: set[tuple[str, str, str, str, str, str]] = field(default_factory=set)
 
     def add(
         self,
@@ -55,15 +58,36 @@ class Recorder:
         side: Side,
         message: str,
         direction: str = "n/a",
+        context: str = "",
     ) -> None:
         judged = rule(rule_id)  # KeyError: the checker found something the policy table does not name
         allowed = ("request", "response") if judged.direction == "both" else (judged.direction,)
         if direction not in allowed:
             raise ValueError(f"rule {rule_id} is for {judged.direction}, reported for {direction}")
-        key = (rule_id, operation[0], location, side)
+        key = (rule_id, operation[0], location, side, message, context)
         if key in self._seen:
             return
         self._seen.add(key)
+        text = in_context(context, message)
         self.changes.append(
-            Change(judged, direction, operation[0], operation[1], location, side, message, self.version)
+            Change(
+                judged,
+                direction,
+                operation[0],
+                operation[1],
+                location,
+                side,
+                text,
+                self.version,
+                context,
+                message,
+            )
         )
+
+
+def in_context(context: str, detail: str) -> str:
+    """A change with where in the call: "query parameter limit $: maximum 100 → 200" (`$` is the value
+    itself), "response 200 (application/json): OperationStatus: enum value(s) "x" added"."""
+    if not context:
+        return detail
+    return f"{context} {detail}" if detail.startswith("$") else f"{context}: {detail}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.review.policy import Rule
+from generator.diagnostics import Diagnostic
 from generator.review.verdict import Finding, Review
 
 COMMENT_MARKER = "<!-- spec-review -->"  # the workflow finds and updates its own comment by it
@@ -59,6 +59,7 @@ def as_json(review: Review) -> dict[str, Any]:
             for v in review.versions
         ],
         "changes": [_change_json(f) for f in review.findings],
+        "warnings": [diagnostic_json(w) for w in review.warnings],
         "stale_waivers": [
             {
                 "rule": w.rule,
@@ -79,17 +80,41 @@ def _change_json(finding: Finding) -> dict[str, Any]:
         "breaking": change.breaking,
         "severity": change.severity,
         "direction": change.direction,
+        "directions": finding.directions,
         "operation": change.operation,
         "operationId": change.operation_id,
+        "operations": [
+            {
+                "operation": c.operation,
+                "operationId": c.operation_id,
+                "direction": c.direction,
+                "part": c.context,
+            }
+            for c in finding.places
+        ],
+        "parts": finding.contexts,
         "location": change.location,
         "document": change.side,
+        "file": finding.file,
+        "line": finding.line,
         "version": change.version,
         "policy": change.rule.policy,
-        "message": change.message,
+        "message": change.detail,
         "exempt": finding.exempt is not None,
         "exemption": finding.exempt,
         "waived": finding.waiver is not None,
         "waiver_reason": finding.waiver.reason if finding.waiver else None,
+    }
+
+
+def diagnostic_json(diagnostic: Diagnostic, side: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"side": side} if side else {}
+    return found | {
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "pointer": diagnostic.pointer,
+        "code": diagnostic.code,
+        "message": diagnostic.message,
     }
 
 
@@ -116,13 +141,17 @@ def text(review: Review) -> str:
         lines.append(f"version {version.name} ({files}): {len(findings)} change(s){note}")
         for finding in findings:
             change = finding.change
-            lines.append(f"  {status(finding).upper():<26} {change.rule.id}  {change.operation_label}")
-            lines.append(f"  {'':<26} {change.message}")
-            lines.append(f"  {'':<26} at {change.side} {change.location or '/'}")
+            lines.append(f"  {status(finding).upper():<26} {change.rule.id}  {_operations(finding, 3)}")
+            lines.append(f"  {'':<26} {change.detail}")
+            if finding.contexts:
+                lines.append(f"  {'':<26} in {_listed(finding.contexts, 6)}")
+            lines.append(f"  {'':<26} at {change.side} {_place(finding)}")
             if finding.waiver:
                 lines.append(f"  {'':<26} waived ({finding.waiver.where}): {finding.waiver.reason}")
             if change.breaking:
                 lines.append(f"  {'':<26} policy: {change.rule.policy}")
+    for warning in review.warnings:
+        lines.append(str(warning))
     for waiver in review.stale:
         lines.append(
             f"warning: stale waiver {waiver.where}: {waiver.rule} at {waiver.location} matches no change"
@@ -133,35 +162,132 @@ def text(review: Review) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown(review: Review) -> str:
+def _place(finding: Finding) -> str:
+    where = finding.change.location or "/"
+    if finding.line is None:
+        return where
+    return f"{where} ({finding.file}:{finding.line})" if finding.file else f"{where} (line {finding.line})"
+
+
+def _listed(items: list[str], shown: int) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def _operations(finding: Finding, shown: int) -> str:
+    labels = finding.operations
+    if labels == ["(document)"]:
+        return labels[0]
+    return _listed(labels, shown)
+
+
+# GitHub refuses comments over 65,536 characters; the report stays under this, whatever the change.
+MARKDOWN_LIMIT = 60_000
+ARTIFACT = "spec-review-report"  # the workflow uploads the full JSON report under this name
+_CELL = 300  # longest text in one table cell
+
+
+def markdown(review: Review, limit: int = MARKDOWN_LIMIT) -> str:
     icon = {"ok": "✅", "allowed": "⚠️", "violation": "❌"}[review.verdict]
-    lines = [
+    head = [
         COMMENT_MARKER,
         f"## {icon} Spec review: {_VERDICT_TITLE[review.verdict]}",
         "",
         f"`{code(review.base)}` → `{code(review.head)}`: {_counts(review)}.",
         "",
     ]
-    lines.extend(f"> **{md(message)}**" for message in review.requirements)
+    head.extend(f"> **{md(message)}**" for message in review.requirements)
     if review.requirements:
-        lines.append("")
-    if review.findings:
-        lines.append("| Status | Rule | Breaking | Operation | Location | Version | Change | Policy |")
-        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for finding in review.findings:
-            lines.append(_row(finding))
-        lines.append("")
-    else:
-        lines.append("No change to the API contract.")
-        lines.append("")
-    for waiver in review.stale:
-        where, location = code(waiver.where), code(waiver.location or "/")
-        lines.append(f"- ⚠️ stale waiver `{where}`: `{waiver.rule}` at `{location}` matches no change")
-    lines.append(
-        "Breaking changes need a new major version; see the versioning policy. A deliberate exception"
-    )
-    lines.append("goes into `specs/review-waivers.yaml` with its reason.")
-    return "\n".join(lines) + "\n"
+        head.append("")
+    tail = [f"- ⚠️ stale waiver `{code(w.where)}`: `{w.rule}` at `{code(w.location or '/')}` matches no change"
+            for w in review.stale]  # fmt: skip
+    tail += [
+        "",
+        "Breaking changes need a new major version; see the versioning policy. A deliberate exception",
+        "goes into `specs/review-waivers.yaml` with its reason.",
+    ]
+    # What is written around the tables: section titles, folds, the note on what was left out.
+    budget = _Budget(limit - _length(head) - _length(tail) - 1000)
+    body: list[str] = []
+    breaking = [f for f in review.findings if f.change.breaking]
+    others = [f for f in review.findings if not f.change.breaking]
+    if not review.findings:
+        body += ["No change to the API contract.", ""]
+    if breaking:
+        body += [f"### Breaking changes ({len(breaking)})", "", *budget.table(breaking), ""]
+        rules = {f.change.rule.id: f.change.rule.policy for f in breaking}
+        body += ["What the versioning policy says about them:", ""]
+        body += budget.lines([f"- `{rule}`: {md(policy)}" for rule, policy in rules.items()], "rules")
+        body.append("")
+    if others:
+        body += [
+            "<details>",
+            f"<summary>Non-breaking changes and warnings ({len(others)})</summary>",
+            "",
+            *budget.table(others),
+            "",
+            "</details>",
+            "",
+        ]
+    if review.warnings:
+        items = budget.lines(
+            [f"- `{code(_where(w))}` {md(_cut(w.message))}" for w in review.warnings], "warnings"
+        )
+        body += [
+            "<details>",
+            f"<summary>Read leniently ({len(review.warnings)} warning(s) about the documents)</summary>",
+            "",
+            *items,
+            "",
+            "</details>",
+            "",
+        ]
+    if budget.left_out:
+        body.insert(
+            0,
+            f"> {budget.left_out} finding(s) are not shown to keep this comment short; every change, with "
+            f"every operation it affects, is in the full JSON report (workflow artifact `{ARTIFACT}`).\n",
+        )
+    return "\n".join([*head, *body, *tail]) + "\n"
+
+
+class _Budget:
+    """Rows are added while they fit; what does not fit is counted and pointed to."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.left_out = 0
+
+    def take(self, line: str) -> bool:
+        if len(line) + 1 > self.size:
+            return False
+        self.size -= len(line) + 1
+        return True
+
+    def table(self, findings: list[Finding]) -> list[str]:
+        header = "| Status | Rule | Change | Affects | Location |"
+        rule = "| --- | --- | --- | --- | --- |"
+        rows = [header, rule]
+        if not (self.take(header) and self.take(rule)):
+            self.left_out += len(findings)
+            return []
+        for i, finding in enumerate(findings):
+            row = _row(finding)
+            if not self.take(row):
+                self.left_out += len(findings) - i
+                rows.append(f"| … | {len(findings) - i} more in the JSON report | | | |")
+                break
+            rows.append(row)
+        return rows
+
+    def lines(self, items: list[str], what: str) -> list[str]:
+        kept = []
+        for i, item in enumerate(items):
+            if not self.take(item):
+                kept.append(f"- … {len(items) - i} more {what} in the JSON report")
+                break
+            kept.append(item)
+        return kept
 
 
 def _row(finding: Finding) -> str:
@@ -170,21 +296,38 @@ def _row(finding: Finding) -> str:
     state = status(finding)
     if finding.waiver:
         state = f"waived: {finding.waiver.reason}"
+    operations = list(dict.fromkeys(c.operation or "(document)" for c in finding.places))
+    affects = md(_cut(_listed(operations, 3)))
+    if finding.contexts:
+        affects += " — " + md(_cut(_listed(finding.contexts, 4)))
+    if len(finding.directions) > 1:
+        affects += " (" + ", ".join(finding.directions) + ")"
+    version = f" (version {md(change.version)})" if change.version else ""
     cells = [
-        f"{mark} {md(state)}",
+        f"{mark} {md(_cut(state))}",
         f"`{change.rule.id}`",
-        _breaking_cell(change.rule),
-        md(change.operation_label),
-        f"`{code(change.location or '/')}` ({change.side})",
-        md(change.version),
-        md(change.message),
-        md(change.rule.policy),
+        md(_cut(change.detail)) + version,
+        affects,
+        f"`{code(_cut(change.location or '/'))}` ({change.side}{_line(finding)})",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-def _breaking_cell(rule: Rule) -> str:
-    return {"breaking": "yes", "warning": "warning", "non-breaking": "no"}[rule.severity]
+def _line(finding: Finding) -> str:
+    return f" line {finding.line}" if finding.line is not None else ""
+
+
+def _where(diagnostic: Diagnostic) -> str:
+    place = diagnostic.file if diagnostic.line is None else f"{diagnostic.file}:{diagnostic.line}"
+    return f"{place} {diagnostic.pointer}".strip()
+
+
+def _cut(value: str, limit: int = _CELL) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _length(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
 
 
 def md(value: str) -> str:
@@ -205,3 +348,47 @@ def md(value: str) -> str:
 def code(value: str) -> str:
     """Text safe inside a code span in a table cell (entities and backslashes are shown as written there)."""
     return value.replace("|", "\\|").replace("`", "'").replace("\r", " ").replace("\n", " ")
+
+
+def render_refusal(base: str, head: str, problems: dict[str, list[Diagnostic]], fmt: str) -> str:
+    """What could not be read, on both sides, in the requested format (text goes to stderr instead)."""
+    if fmt == "json":
+        data = {
+            "breaking": None,
+            "verdict": "unreadable",
+            "exit_code": 2,
+            "base": base,
+            "head": head,
+            "errors": [
+                diagnostic_json(d, side)
+                for side, found in problems.items()
+                for d in found
+                if d.severity == "error"
+            ],
+            "warnings": [
+                diagnostic_json(d, side)
+                for side, found in problems.items()
+                for d in found
+                if d.severity != "error"
+            ],
+            "changes": [],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    lines = [
+        COMMENT_MARKER,
+        "## ❌ Spec review: the specs could not be read",
+        "",
+        f"`{code(base)}` → `{code(head)}`: nothing was compared. Fix what is listed below (file, line and "
+        "JSON pointer).",
+        "",
+    ]
+    budget = _Budget(MARKDOWN_LIMIT - 2000)
+    for side, found in problems.items():
+        errors = [d for d in found if d.severity == "error"]
+        if errors:
+            lines += [f"### {side}", ""]
+            lines += budget.lines(
+                [f"- `{code(_where(d))}` [{d.code}] {md(_cut(d.message))}" for d in errors], "errors"
+            )
+            lines.append("")
+    return "\n".join(lines) + "\n"

@@ -8,30 +8,57 @@ are spelled `<direction>-<event>` in the policy table; this module builds them f
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from generator.diagnostics import unescape_pointer_token
 from generator.review.effective import LOWER_BOUNDS, UPPER_BOUNDS, Doc, Part, Schema, canonical
 from generator.review.recorder import Recorder, Side
 
+# Formats whose values are a superset of another's: the value sets of the wider one contain the narrower one.
+WIDER_FORMAT = frozenset({("int32", "int64"), ("float", "double"), ("int32", "double")})
+_COMPONENT = re.compile(r"^/components/schemas/([^/]+)$")
+
+Emitted = tuple[str, str, str, Side]  # rule id, location, message, side
+
 
 class SchemaDiff:
-    """Compares the schemas of one operation in one direction; each pair of definitions is visited once, so
-    recursive schemas end and a schema used twice is reported once."""
+    """Compares the schemas of one operation in one direction. Each pair of definitions is compared once;
+    reached again (a shared schema used by another response or media type), its changes are recorded again
+    for that part of the call, so a finding lists every status and media type it affects."""
 
-    def __init__(self, base: Doc, head: Doc, recorder: Recorder, operation: tuple[str, str], direction: str):
+    def __init__(
+        self,
+        base: Doc,
+        head: Doc,
+        recorder: Recorder,
+        operation: tuple[str, str],
+        direction: str,
+        shared: dict[tuple[str, str, str], list[Emitted]] | None = None,
+    ):
         self.base = base
         self.head = head
         self.recorder = recorder
         self.operation = operation
         self.direction = direction
-        self.visited: set[tuple[str, str]] = set()
+        self.context = ""
+        self.done: dict[tuple[str, str], list[Emitted]] = {}
+        self.active: list[tuple[str, str]] = []
+        self.cut: set[tuple[str, str]] = set()  # pairs whose comparison stopped at a recursion
+        # Pairs compared for an earlier operation, in this direction: a shared schema is compared once.
+        self.shared = {} if shared is None else shared
 
-    def compare(self, base: list[Part], head: list[Part], where: str) -> None:
-        self._compare(self.base.schema(base), self.head.schema(head), where)
+    def compare(self, base: list[Part], head: list[Part], context: str) -> None:
+        self.context = context
+        self._compare(self.base.schema(base), self.head.schema(head), "$")
 
     # Reporting.
 
     def _emit(self, rule_id: str, location: str, message: str, side: Side = "head") -> None:
+        self._record((rule_id, location, message, side))
+
+    def _record(self, emitted: Emitted) -> None:
+        rule_id, location, message, side = emitted
         self.recorder.add(
             rule_id,
             operation=self.operation,
@@ -39,7 +66,10 @@ class SchemaDiff:
             side=side,
             message=message,
             direction=self.direction,
+            context=self.context,
         )
+        for key in self.active:
+            self.done[key].append(emitted)
 
     def _tightened(self, location: str, message: str) -> None:
         self._emit(f"{self.direction}-constraint-tightened", location, message)
@@ -47,24 +77,50 @@ class SchemaDiff:
     def _loosened(self, location: str, message: str) -> None:
         self._emit(f"{self.direction}-constraint-loosened", location, message)
 
-    def _changed(self, location: str, message: str) -> None:
-        """A constraint that is neither tighter nor looser (another pattern): breaking in both directions."""
-        if self.direction == "request":
-            self._tightened(location, message)
-        else:
-            self._loosened(location, message)
-
     # Comparison.
 
     def _compare(self, b: Schema, h: Schema, where: str) -> None:
-        if (b.pointer, h.pointer) in self.visited:
+        key = (b.pointer, h.pointer)
+        if key in self.done:
+            if key in self.active:  # a recursion: what it finds is recorded where it started
+                self.cut.update(self.active)
+                return
+            for emitted in list(self.done[key]):  # the same pair from another part of the call
+                self._record(emitted)
             return
-        self.visited.add((b.pointer, h.pointer))
-        self._types(b, h, where)
+        known = self.shared.get((self.direction, *key))
+        self.done[key] = []
+        if known is not None:
+            self.active.append(key)  # replayed into this operation's record of the pair too
+            try:
+                for emitted in known:
+                    self._record(emitted)
+            finally:
+                self.active.pop()
+            return
+        self.active.append(key)
+        try:
+            self._compare_new(b, h, _name(h.pointer) or _name(b.pointer) or where)
+        finally:
+            self.active.pop()
+        if key not in self.cut:
+            self.shared[(self.direction, *key)] = self.done[key]
+
+    def _compare_new(self, b: Schema, h: Schema, where: str) -> None:
+        if self._wrapped(b, h, where):
+            return
+        tighter: list[tuple[str, str]] = []  # (pointer, what): one finding per schema and direction of change
+        looser: list[tuple[str, str]] = []
+        if self._types(b, h, where, tighter, looser):
+            self._format(b, h, where, tighter, looser)
+            self._enum(b, h, where, tighter, looser)
+            self._bounds(b, h, tighter, looser)
+            self._simple(b, h, tighter, looser)
+        for found, report in ((tighter, self._tightened), (looser, self._loosened)):
+            if found:
+                location = found[0][0] if len(found) == 1 else h.pointer
+                report(location, f"{where}: " + "; ".join(text for _, text in found))
         self._nullable(b, h, where)
-        self._enum(b, h, where)
-        self._bounds(b, h, where)
-        self._simple(b, h, where)
         if self.direction == "request":
             self._default(b, h, where)
         self._properties(b, h, where)
@@ -73,22 +129,69 @@ class SchemaDiff:
         for kind in ("oneOf", "anyOf"):
             self._alternatives(kind, b, h, where)
 
-    def _types(self, b: Schema, h: Schema, where: str) -> None:
+    def _wrapped(self, b: Schema, h: Schema, where: str) -> bool:
+        """`anyOf`/`oneOf` put around the previous schema (accepts more), or taken away (accepts less)."""
+        for kind in ("anyOf", "oneOf"):
+            if kind in h.alternatives and kind not in b.alternatives and _bare(h):
+                match = self._member(self.head, h.alternatives[kind], self.base, b)
+                if match is not None:
+                    self._loosened(h.where(kind), f"{where}: {kind} added around the previous schema")
+                    self._compare(b, self.head.schema([match]), where)
+                    return True
+            if kind in b.alternatives and kind not in h.alternatives and _bare(b):
+                match = self._member(self.base, b.alternatives[kind], self.head, h)
+                if match is not None:
+                    self._tightened(h.pointer, f"{where}: {kind} removed, one of its alternatives left")
+                    self._compare(self.base.schema([match]), h, where)
+                    return True
+        return False
+
+    @staticmethod
+    def _member(doc: Doc, members: list[Part], other_doc: Doc, other: Schema) -> Part | None:
+        """The member that is `other`: the same definition, or one written the same way."""
+        for raw, pointer in members:
+            if doc.deref(raw, pointer)[1] == other.pointer:
+                return raw, pointer
+        wanted = other_doc.fingerprint((other_doc.at(other.pointer), other.pointer))
+        for part in members:
+            if doc.fingerprint(part) == wanted:
+                return part
+        return None
+
+    def _types(
+        self, b: Schema, h: Schema, where: str, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
+    ) -> bool:
+        """False when the type changed to an unrelated one: one `type-changed`, nothing else about values."""
         location = h.where("type") if "type" in h.keywords else h.pointer
-        if b.types != h.types:
-            if b.types is None:
-                self._tightened(location, f"{where}: type {_names(h.types)} required (was any)")
-            elif h.types is None:
-                self._loosened(location, f"{where}: type {_names(b.types)} no longer required")
-            else:
-                self._emit("type-changed", location, f"{where}: type {_names(b.types)} → {_names(h.types)}")
+        if b.types == h.types:
+            return True
+        if b.types is None:
+            tighter.append((location, f"type {_names(h.types)} required (was any)"))
+        elif h.types is None:
+            looser.append((h.pointer, f"type {_names(b.types)} no longer required"))
+        elif _widens(b.types, h.types):
+            looser.append((location, f"type {_names(b.types)} → {_names(h.types)}"))
+        elif _widens(h.types, b.types):
+            tighter.append((location, f"type {_names(b.types)} → {_names(h.types)}"))
+        else:
+            self._emit("type-changed", location, f"{where}: type {_names(b.types)} → {_names(h.types)}")
+            return False
+        return True
+
+    def _format(
+        self, b: Schema, h: Schema, where: str, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
+    ) -> None:
         bf, hf = b.value("format"), h.value("format")
         if bf == hf:
             return
         if bf is None:
-            self._tightened(h.where("format"), f"{where}: format {hf} added")
+            tighter.append((h.where("format"), f"format {hf} added"))
         elif hf is None:
-            self._loosened(h.pointer, f"{where}: format {bf} removed")
+            looser.append((h.pointer, f"format {bf} removed"))
+        elif (bf, hf) in WIDER_FORMAT:
+            looser.append((h.where("format"), f"format {bf} → {hf}"))
+        elif (hf, bf) in WIDER_FORMAT:
+            tighter.append((h.where("format"), f"format {bf} → {hf}"))
         else:
             self._emit("type-changed", h.where("format"), f"{where}: format {bf} → {hf}")
 
@@ -98,16 +201,18 @@ class SchemaDiff:
         elif h.nullable and not b.nullable:
             self._emit(f"{self.direction}-nullable-added", h.pointer, f"{where}: now nullable")
 
-    def _enum(self, b: Schema, h: Schema, where: str) -> None:
-        before, after = b.value("enum"), h.value("enum")
+    def _enum(
+        self, b: Schema, h: Schema, where: str, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
+    ) -> None:
+        before, after = _enum_of(b), _enum_of(h)
         if not isinstance(before, list) and not isinstance(after, list):
             return
-        location = h.where("enum")
+        location = h.where("enum") if "enum" in h.keywords else h.where("const")
         if not isinstance(before, list):
-            self._tightened(location, f"{where}: values limited to {_values(after)}")
+            tighter.append((location, f"values limited to {_values(after)}"))
             return
         if not isinstance(after, list):
-            self._loosened(location, f"{where}: enum {_values(before)} removed, any value allowed")
+            looser.append((h.pointer, f"enum {_values(before)} removed, any value allowed"))
             return
         old, new = {canonical(v) for v in before}, {canonical(v) for v in after}
         removed = [v for v in before if canonical(v) not in new]
@@ -127,35 +232,40 @@ class SchemaDiff:
         if is_reordered([canonical(v) for v in before], [canonical(v) for v in after]):
             self._emit("reordered", location, f"{where}: enum values reordered")
 
-    def _bounds(self, b: Schema, h: Schema, where: str) -> None:
+    def _bounds(
+        self, b: Schema, h: Schema, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
+    ) -> None:
         for key in (*LOWER_BOUNDS, *UPPER_BOUNDS):
             before, after = b.value(key), h.value(key)
             if before == after:
                 continue
-            change = f"{where}: {key} {_show(before)} → {_show(after)}"
+            change = f"{key} {_show(before)} → {_show(after)}"
             if after is None:
-                self._loosened(h.pointer, change)
+                looser.append((h.pointer, change))
             elif before is None or (after > before if key in LOWER_BOUNDS else after < before):
-                self._tightened(h.where(key), change)
+                tighter.append((h.where(key), change))
             else:
-                self._loosened(h.where(key), change)
+                looser.append((h.where(key), change))
 
-    def _simple(self, b: Schema, h: Schema, where: str) -> None:
+    def _simple(
+        self, b: Schema, h: Schema, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
+    ) -> None:
         for key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems", "pattern", "multipleOf"):
             before, after = b.value(key), h.value(key)
             if before == after or (_absent(before) and _absent(after)):
                 continue
-            change = f"{where}: {key} {_show(before)} → {_show(after)}"
+            change = f"{key} {_show(before)} → {_show(after)}"
             if _absent(before):
-                self._tightened(h.where(key), change)
+                tighter.append((h.where(key), change))
             elif _absent(after):
-                self._loosened(h.pointer, change)
+                looser.append((h.pointer, change))
             elif isinstance(before, bool) or isinstance(after, bool) or key in ("pattern", "multipleOf"):
-                self._changed(h.where(key), change)
+                # Neither tighter nor looser (another pattern): it breaks in both directions.
+                (tighter if self.direction == "request" else looser).append((h.where(key), change))
             else:  # OpenAPI 3.1 numeric exclusive bounds
                 lower = key == "exclusiveMinimum"
-                tighter = after > before if lower else after < before
-                (self._tightened if tighter else self._loosened)(h.where(key), change)
+                tighter_now = after > before if lower else after < before
+                (tighter if tighter_now else looser).append((h.where(key), change))
 
     def _default(self, b: Schema, h: Schema, where: str) -> None:
         if "default" not in b.keywords and "default" not in h.keywords:
@@ -246,7 +356,7 @@ class SchemaDiff:
         gone = [p for p, f in zip(before, old, strict=True) if f not in set(new)]
         came = [p for p, f in zip(after, new, strict=True) if f not in set(old)]
         for i, (was, now) in enumerate(zip(gone, came, strict=False)):
-            self.compare([was], [now], f"{where}({kind}[{i}])")
+            self._compare(self.base.schema([was]), self.head.schema([now]), f"{where}({kind}[{i}])")
         for was in gone[len(came) :]:
             self._tightened(h.pointer, f"{where}: {kind} alternative {was[1]} removed")
         for now in came[len(gone) :]:
@@ -273,3 +383,34 @@ def _values(values: Any) -> str:
 
 def _show(value: Any) -> str:
     return "none" if value is None else canonical(value)
+
+
+def _name(pointer: str) -> str | None:
+    """A shared schema is named after its component, whichever operation reaches it."""
+    found = _COMPONENT.match(pointer)
+    return unescape_pointer_token(found.group(1)) if found else None
+
+
+def _widens(before: frozenset[str], after: frozenset[str]) -> bool:
+    """Whether every value of the `before` types is a value of the `after` types (integers are numbers)."""
+    return all(t in after or (t == "integer" and "number" in after) for t in before)
+
+
+def _enum_of(schema: Schema) -> Any:
+    if "enum" in schema.keywords:
+        return schema.value("enum")
+    if "const" in schema.keywords:
+        return [schema.value("const")]
+    return None
+
+
+def _bare(schema: Schema) -> bool:
+    """No constraint besides its alternatives: the schema is exactly its `anyOf`/`oneOf`."""
+    return (
+        schema.types is None
+        and not schema.keywords
+        and not schema.properties
+        and not schema.items
+        and schema.additional is True
+        and len(schema.alternatives) == 1
+    )

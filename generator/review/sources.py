@@ -1,8 +1,8 @@
 """What BASE and HEAD name: a spec file, a specs folder, or a git ref of the project (in that order).
 
 A folder is read through its registry (versions.yaml) when it has one, else every YAML file in it is a version
-named by its info.version. A git ref is materialized with `git archive` into a temporary folder that the
-caller's ExitStack removes.
+named by its info.version. Every document is read leniently (generator.review.reader). A git ref is
+materialized with `git archive` into a temporary folder that the caller's ExitStack removes.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ import tarfile
 import tempfile
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from generator.diagnostics import Diagnostic, InputError
-from generator.loader import REGISTRY_FILE, load_api, load_document
+from generator.diagnostics import Diagnostic, Diagnostics, InputError
+from generator.loader import REGISTRY_FILE
 from generator.model import ApiSpec
-from generator.validation_cache import ValidationCache
+from generator.refs import SpecFiles
+from generator.registry import parse_registry
+from generator.review.lines import Locator
+from generator.review.reader import ReadSpec, read_document
 
 WAIVERS_FILE = "review-waivers.yaml"
 Kind = Literal["file", "folder", "ref"]
@@ -32,48 +35,67 @@ class Source:
     kind: Kind
     specs: dict[str, ApiSpec]  # version name → spec, oldest first
     folder: Path  # where the waiver file that travels with these specs would be
+    locators: dict[str, Locator] = field(default_factory=dict)  # version name → lines of its document
+    warnings: tuple[Diagnostic, ...] = ()  # what was read leniently
 
     @property
     def newest_major(self) -> int:
         return max((s.version.number.major for s in self.specs.values()), default=0)
 
+    def locate(self, version: str, pointer: str) -> tuple[str, int | None]:
+        found = self.locators.get(version)
+        return found(pointer) if found else ("", None)
+
 
 def open_source(arg: str, root: Path, stack: ExitStack, role: str) -> Source:
-    # Documents that passed the OpenAPI check before (`make lint-specs`, a review) are not checked again.
-    cache = ValidationCache(root / "build" / "cache" / "validated")
     path = Path(arg)
     if path.is_file():
-        spec = load_file(path, cache)
-        return Source(arg, "file", {spec.version.name: spec}, path.parent)
+        read = read_document(path.parent, path.name, arg)
+        name = read.spec.version.name
+        return Source(arg, "file", {name: read.spec}, path.parent, {name: read.locate}, read.warnings)
     if path.is_dir():
-        return Source(arg, "folder", load_folder(path, arg, cache), path)
+        return _source(arg, "folder", path, arg)
     specs_dir = _materialize(arg, root, stack, role)
     if specs_dir is None:
         message = f"{role} {arg!r} is not a spec file, a folder, or a git ref of {root}"
         raise InputError([Diagnostic(arg, None, "", "review-input", message)])
-    return Source(arg, "ref", load_folder(specs_dir, f"{arg}:specs", cache), specs_dir)
+    return _source(arg, "ref", specs_dir, f"{arg}:specs")
 
 
-def load_file(path: Path, cache: ValidationCache | None = None) -> ApiSpec:
-    """One OpenAPI document, validated as OpenAPI 3.0: reviewing an invalid spec means nothing."""
-    try:
-        spec, _ = load_document(path, cache)
-    except InputError as exc:
-        raise InputError(_relabel(exc.diagnostics, path.parent)) from None
-    return spec
+def load_file(path: Path) -> ApiSpec:
+    """One OpenAPI 3.0 or 3.1 document, read leniently (InputError only when it cannot be read)."""
+    return read_document(path.parent, path.name, str(path)).spec
 
 
-def load_folder(folder: Path, label: str, cache: ValidationCache | None = None) -> dict[str, ApiSpec]:
+def _source(arg: str, kind: Kind, folder: Path, label: str) -> Source:
+    reads = _read_folder(folder, label)
+    specs = {name: read.spec for name, read in reads.items()}
+    locators = {name: read.locate for name, read in reads.items()}
+    warnings = tuple(w for read in reads.values() for w in read.warnings)
+    return Source(arg, kind, specs, folder, locators, warnings)
+
+
+def _read_folder(folder: Path, label: str) -> dict[str, ReadSpec]:
     if not (folder / REGISTRY_FILE).is_file():
-        return _load_unregistered(folder, label, cache)
-    try:
-        model = load_api(folder, strict=False, cache=cache).model
-    except InputError as exc:
-        raise InputError(_relabel(exc.diagnostics, label)) from None
-    return dict(model.specs)
+        return _read_unregistered(folder, label)
+    diagnostics = Diagnostics()
+    registry_doc = SpecFiles(folder, diagnostics).load(REGISTRY_FILE)
+    registry = parse_registry(registry_doc, REGISTRY_FILE, folder, diagnostics) if registry_doc else None
+    if registry is None or diagnostics.errors:
+        raise InputError(_relabel(diagnostics, label))
+    reads: dict[str, ReadSpec] = {}
+    problems: list[Diagnostic] = []
+    for version in registry.versions:
+        try:
+            reads[version.name] = read_document(folder, version.spec, f"{label}/{version.spec}", version)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems)
+    return reads
 
 
-def _load_unregistered(folder: Path, label: str, cache: ValidationCache | None) -> dict[str, ApiSpec]:
+def _read_unregistered(folder: Path, label: str) -> dict[str, ReadSpec]:
     files = sorted(p for p in [*folder.glob("*.yaml"), *folder.glob("*.yml")] if p.name != WAIVERS_FILE)
     if not files:
         raise InputError(
@@ -83,29 +105,29 @@ def _load_unregistered(folder: Path, label: str, cache: ValidationCache | None) 
                 )
             ]
         )
-    specs: dict[str, ApiSpec] = {}
+    reads: dict[str, ReadSpec] = {}
     problems: list[Diagnostic] = []
     for path in files:
         try:
-            spec = load_file(path, cache)
+            read = read_document(folder, path.name, f"{label}/{path.name}")
         except InputError as exc:
             problems.extend(exc.diagnostics)
             continue
-        name = spec.version.name
-        if name in specs:
+        name = read.spec.version.name
+        if name in reads:
             problems.append(
                 Diagnostic(
-                    str(path),
+                    f"{label}/{path.name}",
                     None,
                     "/info/version",
                     "review-input",
-                    f"version {name} is also {specs[name].file}",
+                    f"version {name} is also {reads[name].spec.file}",
                 )
             )
-        specs[name] = spec
+        reads[name] = read
     if problems:
         raise InputError(problems)
-    return dict(sorted(specs.items(), key=lambda item: item[1].version.number.sort_key))
+    return dict(sorted(reads.items(), key=lambda item: item[1].spec.version.number.sort_key))
 
 
 def _relabel(diagnostics: Iterable[Diagnostic], folder: str | Path) -> list[Diagnostic]:

@@ -15,8 +15,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from generator.diagnostics import Diagnostic
 from generator.model import ApiSpec
 from generator.review.compare import compare_specs
 from generator.review.recorder import Change, Recorder
@@ -46,13 +47,45 @@ class VersionResult:
 
 @dataclass(frozen=True)
 class Finding:
-    change: Change
+    """One change, however many operations, directions and parts of a call it affects."""
+
+    change: Change  # the first place it was found
     exempt: str | None = None
     waiver: Waiver | None = None
+    occurrences: tuple[Change, ...] = ()  # every place it was found (the change included)
+    file: str = ""  # the document `change.side` names, as the user named it
+    line: int | None = None  # the line of `change.location` in that document
 
     @property
     def violation(self) -> bool:
         return self.change.breaking and self.exempt is None and self.waiver is None
+
+    @property
+    def places(self) -> tuple[Change, ...]:
+        return self.occurrences or (self.change,)
+
+    @property
+    def operations(self) -> list[str]:
+        """The operations affected, each once, as labels (`GET /studies (searchStudies)`)."""
+        return list(dict.fromkeys(c.operation_label for c in self.places))
+
+    @property
+    def directions(self) -> list[str]:
+        return list(dict.fromkeys(c.direction for c in self.places))
+
+    @property
+    def contexts(self) -> list[str]:
+        """The parts of the calls affected: statuses with media types, request bodies, parameters."""
+        return list(dict.fromkeys(c.context for c in self.places if c.context))
+
+    @property
+    def rank(self) -> int:
+        """Breaking first (violations before allowed ones), then warnings, then the rest."""
+        if self.violation:
+            return 0
+        if self.change.breaking:
+            return 1
+        return 2 if self.change.severity == "warning" else 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class Review:
     versions: list[VersionResult]
     findings: list[Finding]
     stale: list[Waiver] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)  # what was read leniently, both sides
 
     @property
     def breaking(self) -> bool:
@@ -107,17 +141,32 @@ def review(base: Source, head: Source, waivers: list[Waiver], today: dt.date | N
     for pair in pairs(base, head):
         result, changes = _review_pair(pair, files, newest, today)
         results.append(result)
-        findings.extend(Finding(c, result.exemption if c.breaking else None) for c in changes)
+        for group in _grouped(changes):
+            first = group[0]
+            source, spec = (base, pair.base) if first.side == "base" else (head, pair.head)
+            file, line = source.locate(spec.version.name, first.location) if spec else ("", None)
+            exempt = result.exemption if first.breaking else None
+            findings.append(Finding(first, exempt, None, tuple(group), file, line))
+    findings.sort(key=lambda f: f.rank)
     used: set[int] = set()
     waived = []
     for finding in findings:
         match = next((w for w in waivers if finding.violation and w.matches(finding.change)), None)
         if match is not None:
             used.add(id(match))
-            finding = Finding(finding.change, finding.exempt, match)
+            finding = replace(finding, waiver=match)
         waived.append(finding)
     stale = [w for w in waivers if id(w) not in used]
-    return Review(base.label, head.label, results, waived, stale)
+    waived.sort(key=lambda f: f.rank)
+    return Review(base.label, head.label, results, waived, stale, [*base.warnings, *head.warnings])
+
+
+def _grouped(changes: list[Change]) -> list[list[Change]]:
+    """Changes that are one change (the same rule, place and words) found in several operations or parts."""
+    groups: dict[tuple[str, str, str, str], list[Change]] = {}
+    for change in changes:
+        groups.setdefault((change.rule.id, change.location, change.side, change.detail), []).append(change)
+    return list(groups.values())
 
 
 def _review_pair(pair: Pair, files: bool, newest: int, today: dt.date) -> tuple[VersionResult, list[Change]]:

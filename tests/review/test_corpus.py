@@ -45,6 +45,18 @@ def test_case_reports_exactly_the_expected_changes_and_exit_code(case: Path) -> 
     got = Counter((c["rule"], c["direction"], _verdict(c)) for c in run.json["changes"])
     want = Counter((c["rule"], c["direction"], c["breaking"]) for c in expected["changes"])
     assert got == want
+    for change in (c for c in expected["changes"] if "operations" in c):  # one finding, every place listed
+        (found,) = [
+            c
+            for c in run.json["changes"]
+            if (c["rule"], c["direction"]) == (change["rule"], change["direction"])
+        ]
+        assert (len({o["operation"] for o in found["operations"]}), len(found["parts"])) == (
+            change["operations"],
+            change["parts"],
+        )
+    codes = {w["code"] for w in run.json.get("warnings", [])}
+    assert codes == set(expected.get("warnings", [])), run.json.get("warnings")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if (c / "base.yaml").is_file()], ids=lambda c: c.name)

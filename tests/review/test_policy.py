@@ -56,6 +56,45 @@ def test_quoted_policy_sentences_are_in_the_policy() -> None:
                 assert sentence in text, (r.id, sentence)
 
 
+def _bullets(title: str) -> list[str]:
+    """The bullets of one list of the policy text: the one under the line starting with `title`."""
+    lines = POLICY_TEXT.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    bullets = []
+    for line in lines[start + 1 :]:
+        if line.strip().startswith("•"):
+            bullets.append(line.strip().lstrip("• "))
+        elif bullets and line.strip():
+            break
+    return bullets
+
+
+# A rule about endpoints, parameters, statuses, responses or order quotes the policy's words for that subject.
+_SUBJECTS = (("status", "status"), ("endpoint", "endpoints"), ("parameter-", "parameters"),
+             ("reordered", "order"), ("response", "response"))  # fmt: skip
+
+
+def test_each_quoted_sentence_fits_its_rule() -> None:
+    breaking, non_breaking = _bullets("Here are some examples of breaking"), _bullets("Nonbreaking changes")
+    for r in RULES:
+        quoted = (
+            [r.policy] if not r.policy.startswith(DERIVED) else re.findall(r"\(([A-Z][^()]*\.)\)", r.policy)
+        )
+        for sentence in quoted:
+            # A breaking rule quotes the policy's examples of breaking changes, a non-breaking one the others.
+            derived = r.policy.startswith(DERIVED)
+            if r.breaking is True:
+                examples = breaking
+            else:  # a derived decision may cite a breaking example as the reason it is not one
+                examples = non_breaking + breaking if derived else non_breaking
+            assert any(sentence in bullet for bullet in examples), (r.id, sentence)
+            if r.breaking is True:
+                assert "okay" not in sentence, (r.id, sentence)
+            if r.policy is sentence:
+                subject = next((words for part, words in _SUBJECTS if part in r.id), None)
+                assert subject is None or subject in sentence.lower(), (r.id, sentence)
+
+
 def test_the_documentation_page_lists_every_rule_with_its_verdict_direction_and_policy() -> None:
     page = policy_markdown()
     rows = [line for line in page.splitlines() if line.startswith("| `")]

@@ -82,30 +82,37 @@ def test_an_argument_that_is_no_file_folder_or_ref_is_bad_input(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("text", "code"),
+    ("text", "code", "line"),
     [
-        ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: [\n", "yaml"),
-        (
-            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get: {operationId: a}\n",
-            "openapi",
-        ),
+        ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: [\n", "yaml", 4),
+        ("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n", "review-not-openapi", 1),
+        ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: [a, b]\n", "review-shape", 3),
         (
             "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
             "        '200': {$ref: '#/components/responses/Nope'}\n",
-            "ref-dangling",
+            "review-ref",
+            7,
         ),
-        ("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "openapi-version"),
+        (
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
+            "      parameters: {limit: 1}\n",
+            "review-shape",
+            6,
+        ),
     ],
-    ids=["malformed-yaml", "invalid-openapi", "unknown-ref", "not-3.0"],
+    ids=["malformed-yaml", "swagger-2", "paths-not-a-mapping", "unknown-ref", "parameters-not-a-list"],
 )
-def test_a_broken_spec_is_bad_input_naming_the_file(tmp_path: Path, text: str, code: str) -> None:
+def test_a_spec_whose_contract_cannot_be_read_is_bad_input_naming_file_and_line(
+    tmp_path: Path, text: str, code: str, line: int
+) -> None:
     good = write_yaml(tmp_path / "good.yaml", spec("1"))
     broken = tmp_path / "broken.yaml"
     broken.write_text(text)
     run = review(good, broken)
     assert run.code == 2
-    assert str(broken) in run.err
+    assert f"{broken}:{line}:" in run.err
     assert code in run.err
+    assert "Traceback" not in run.err
 
 
 def test_a_broken_registry_is_bad_input_naming_the_folder_file(tmp_path: Path) -> None:
@@ -127,3 +134,5 @@ def test_paths_that_differ_only_in_parameter_names_are_bad_input(tmp_path: Path)
     head = write_yaml(tmp_path / "head.yaml", document)
     run = review(write_yaml(tmp_path / "base.yaml", spec("1")), head)
     assert run.code == 2 and "differ only in parameter names" in run.err and "head.yaml" in run.err
+    report = review(write_yaml(tmp_path / "base.yaml", spec("1")), head, "--format", "json")
+    assert report.code == 2 and "differ only in parameter names" in report.json["errors"][0]["message"]

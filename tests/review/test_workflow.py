@@ -60,3 +60,16 @@ def test_it_posts_or_updates_one_comment_and_then_fails_on_a_nonzero_exit() -> N
     assert fail["if"] == "steps.review.outputs.exit_code != '0'"
     assert fail["run"].strip().endswith("exit 1")
     assert steps.index(comment) < steps.index(fail)
+
+
+def test_it_uploads_the_full_json_report_under_the_name_the_comment_points_to() -> None:
+    from generator.review.report import ARTIFACT
+
+    steps = _steps()
+    review = next(s for s in steps if s.get("id") == "review")
+    assert "--format json > review.json" in review["run"]
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["name"] == ARTIFACT
+    assert "review.json" in upload["with"]["path"]
+    assert upload["if"].startswith("always()")  # a refusal or a violation is uploaded too
+    assert "exit 2" not in review["run"]  # a refusal is the Markdown report itself, posted as the comment

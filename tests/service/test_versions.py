@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.service import data
 from tests.service.live import LiveService, Validated
 
@@ -14,6 +16,9 @@ FAILED_SOPS, REFERENCED_SOPS = "00081198", "00081199"
 FAILURE_REASON, WARNING_REASON, FAILED_ATTRIBUTES = "00081197", "00081196", "00741048"
 
 
+@pytest.mark.behaviour_change("stow-lenient-validation")
+@pytest.mark.behaviour_change("stow-202-on-warnings")
+@pytest.mark.behaviour_change("stow-invalid-attributes-not-searchable")
 def test_stow_lenient_validation_and_202_on_warnings(service: LiveService, checked: Validated) -> None:
     """stow-lenient-validation, stow-202-on-warnings: v1 fails the instance, v2 stores it with a warning."""
     session = checked.session()
@@ -37,8 +42,13 @@ def test_stow_lenient_validation_and_202_on_warnings(service: LiveService, check
     assert "00100030" not in metadata[0] and metadata[0]["00100020"]["Value"] == ["LENIENT"]
     found = session.get(f"{service.root}/v2/studies", params={"PatientID": "LENIENT"}, headers=QIDO)
     assert found.status_code == 200 and "00100030" not in found.json()[0]
+    by_bad_value = session.get(
+        f"{service.root}/v2/studies", params={"PatientBirthDate": "20200101"}, headers=QIDO
+    )
+    assert by_bad_value.status_code == 204  # the dropped attribute is not searchable
 
 
+@pytest.mark.behaviour_change("patientid-may-be-empty")
 def test_patientid_may_be_empty_in_v2_only(service: LiveService, checked: Validated) -> None:
     """patientid-may-be-empty: v1 requires a value, v2 only the element."""
     session = checked.session()
@@ -50,6 +60,7 @@ def test_patientid_may_be_empty_in_v2_only(service: LiveService, checked: Valida
     assert v2.status_code == 200
 
 
+@pytest.mark.behaviour_change("qido-default-attributes-reduced")
 def test_qido_default_attributes_reduced_in_v2(service: LiveService, checked: Validated) -> None:
     """qido-default-attributes-reduced: the same study, searched in v1 and v2 without includefield."""
     session = checked.session()
@@ -73,6 +84,7 @@ def test_qido_default_attributes_reduced_in_v2(service: LiveService, checked: Va
     assert v2_instance[0]["00080018"] == v1_instance[0]["00080018"]
 
 
+@pytest.mark.behaviour_change("changefeed-time-window")
 def test_changefeed_time_window_in_v2_sequence_offset_in_v1(service: LiveService, checked: Validated) -> None:
     """changefeed-time-window: v1 pages by sequence number, v2 by a time window with an offset inside it."""
     session = checked.session()

@@ -7,13 +7,13 @@ stores never meet a "database is locked" error.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Engine,
@@ -33,7 +33,9 @@ from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
+from dicom_service.dicom.storage import query_tags
 from dicom_service.dicom.storage import schema as t
+from dicom_service.dicom.storage.operations_schema import instance_original
 from dicom_service.dicom.tags import Level, Match
 
 
@@ -106,7 +108,7 @@ def _new_id(result: Any) -> int:
 
 def _level_values(item: Instance, level: Level, columns: tuple[str, ...], watermark: int) -> dict[str, Any]:
     values: dict[str, Any] = {column: item.columns.get(column) for column in columns}
-    values["attributes"] = json.dumps(item.level_attributes(level), separators=(",", ":"))
+    values["attributes"] = orjson.dumps(item.level_attributes(level)).decode()
     values["watermark"] = watermark
     return values
 
@@ -129,6 +131,10 @@ class SqlIndex:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """One write transaction, serialised with the index's other writers (SQLite has one writer)."""
+        return self._write()
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -182,22 +188,24 @@ class SqlIndex:
                 series = {"study_id": study_id, "series_uid": item.series_uid}
                 series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark)
                 series_id = int(c.execute(self._upsert_series, series).scalar_one())
-                c.execute(
-                    _INSERT_INSTANCE,
-                    {
-                        "partition_id": pid,
-                        "study_id": study_id,
-                        "series_id": series_id,
-                        "sop_uid": item.sop_uid,
-                        "sop_class_uid": item.sop_class_uid,
-                        "watermark": watermark,
-                        "transfer_syntax": item.transfer_syntax,
-                        "frames": item.frames,
-                        "blob_key": blob_key,
-                        "size": size,
-                        "metadata": json.dumps(item.metadata, separators=(",", ":")),
-                    },
-                )
+                instance = {
+                    "partition_id": pid,
+                    "study_id": study_id,
+                    "series_id": series_id,
+                    "sop_uid": item.sop_uid,
+                    "sop_class_uid": item.sop_class_uid,
+                    "watermark": watermark,
+                    "transfer_syntax": item.transfer_syntax,
+                    "frames": item.frames,
+                    "blob_key": blob_key,
+                    "size": size,
+                    "metadata": orjson.dumps(item.metadata).decode(),
+                }
+                instance_id = _new_id(c.execute(_INSERT_INSTANCE, instance))
+                if found := query_tags.tags_to_index(c):  # the extended query tags' values
+                    ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
+                    row = query_tags.InstanceRow(*ids, item.sop_uid, "")
+                    query_tags.index_instance(c, row, item.metadata, found, now)
         except IntegrityError as exc:  # a concurrent store of the same instance won the race
             raise DuplicateInstance(item.sop_uid) from exc
         return watermark
@@ -254,6 +262,12 @@ class SqlIndex:
             if not rows:
                 return []
             watermarks = [row.watermark for row in rows]
+            originals = (  # the versions kept by bulk updates go with the instance
+                select(instance_original.c.blob_key)
+                .join(t.instance, t.instance.c.id == instance_original.c.instance_id)
+                .where(t.instance.c.watermark.in_(watermarks))
+            )
+            kept = list(c.execute(originals).scalars())
             c.execute(
                 insert(t.change_feed),
                 [
@@ -274,7 +288,7 @@ class SqlIndex:
             c.execute(delete(t.series).where(~exists(left)))
             left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
             c.execute(delete(t.study).where(~exists(left)))
-        return [row.blob_key for row in rows]
+        return [row.blob_key for row in rows] + kept
 
     # --- search
 
@@ -366,6 +380,12 @@ class SqlIndex:
     ) -> list[Change]:
         cf, p, i = t.change_feed, t.partition, t.instance
         current = select(i.c.metadata).where(i.c.watermark == cf.c.watermark).scalar_subquery()
+        later = cf.alias("later")  # a bulk update's entry supersedes the instance's earlier ones
+        superseded = exists(
+            select(later.c.sequence).where(
+                later.c.watermark == cf.c.watermark, later.c.sequence > cf.c.sequence
+            )
+        )
         statement = select(
             cf.c.sequence,
             p.c.name,
@@ -375,6 +395,7 @@ class SqlIndex:
             cf.c.action,
             cf.c.timestamp,
             current.label("metadata"),
+            superseded.label("superseded"),
         ).join(p, cf.c.partition_id == p.c.id)
         if after_sequence is not None:
             statement = statement.where(cf.c.sequence > after_sequence)
@@ -401,24 +422,36 @@ class SqlIndex:
                 r.sop_uid,
                 r.action,
                 r.timestamp,
-                "current" if r.metadata is not None and r.action != "delete" else "deleted",
+                _state(r.action, r.metadata is not None, r.superseded),
                 r.metadata,
             )
             for r in rows
         ]
 
 
+def _state(action: str, exists_now: bool, superseded: bool) -> str:
+    if not exists_now or action == "delete":
+        return "deleted"
+    return "replaced" if superseded else "current"
+
+
 def _modality(attributes: str) -> str:
-    value = json.loads(attributes).get("00080060", {}).get("Value") or [""]
+    value = orjson.loads(attributes).get("00080060", {}).get("Value") or [""]
     return str(value[0] or "")
 
 
 def _condition(item: Filter) -> Any:
+    if item.extended_tag is not None:
+        return query_tags.matches(item, _match)
     if item.tag == "00080061":  # ModalitiesInStudy: any series of the study
         se = t.series
         return exists(select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values)))
     table = {Level.STUDY: t.study, Level.SERIES: t.series, Level.INSTANCE: t.instance}[item.level]
-    column = table.c[item.column]
+    return _match(table.c[item.column], item)
+
+
+def _match(column: Any, item: Filter) -> Any:
+    """How `column` matches the filter's values: exact, a date range, or person-name word prefixes."""
     if item.match is Match.DATE and (item.low or item.high):
         bounds = []
         if item.low:

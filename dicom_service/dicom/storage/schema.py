@@ -117,8 +117,20 @@ def _version_1(connection: Connection) -> None:
     metadata.create_all(connection)
 
 
+def _worklist(connection: Connection) -> None:
+    from dicom_service.dicom.storage.worklist_schema import create_tables
+
+    create_tables(connection)
+
+
+def _operations(connection: Connection) -> None:
+    from dicom_service.dicom.storage import operations_schema  # its tables need this module's `metadata`
+
+    operations_schema.create_tables(connection)
+
+
 # Append a function to add a schema version; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_version_1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist, _operations]
 
 
 def migrate(connection: Connection, created: str) -> int:

@@ -1,0 +1,67 @@
+"""Long-running operations: their record, their states, and the state document `GET /operations/{id}` shows.
+
+The stored success status is `succeeded`; the version's behaviour decides how it is reported (`completed`
+in version 1). Links are kept relative to the version root and made absolute in the request's own version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+NOT_STARTED, RUNNING, SUCCEEDED, FAILED, CANCELED = "notStarted", "running", "succeeded", "failed", "canceled"
+ACTIVE = (NOT_STARTED, RUNNING)
+REINDEX, EXPORT, UPDATE = "reindex", "export", "update"
+MAX_ATTEMPTS = 3  # starts of one operation (first run and resumes after restarts) before it ends failed
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def normal_id(text: str) -> str:
+    """The stored form of an operation ID given with or without hyphens."""
+    return text.replace("-", "").lower()
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    type: str
+    status: str
+    partition: str
+    created: str
+    updated: str
+    percent: int
+    attempts: int
+    spec: dict[str, Any]
+    checkpoint: Any
+    resources: list[str]
+    results: dict[str, Any] | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def state(op: Operation, succeeded_status: str, url: Callable[..., str]) -> dict[str, Any]:
+    """The OperationState document; `url(*segments)` makes a link in the request's version."""
+    body: dict[str, Any] = {
+        "operationId": op.id,
+        "type": op.type,
+        "createdTime": op.created,
+        "lastUpdatedTime": op.updated,
+        "status": succeeded_status if op.status == SUCCEEDED else op.status,
+        "percentComplete": op.percent,
+    }
+    if op.resources:
+        body["resources"] = [url(*path.split("/")) for path in op.resources]
+    if op.results is not None:
+        body["results"] = op.results
+    return body
+
+
+def reference(op_id: str, url: Callable[..., str]) -> dict[str, str]:
+    return {"id": op_id, "href": url("operations", op_id)}
