@@ -43,6 +43,8 @@ class BodyValidator:
             raise BodyError(
                 f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
             ) from None
+        except RecursionError:
+            raise BodyError("The request body is nested too deeply.") from None
         if self.validator.is_valid(value):
             return value
         problems = sorted(

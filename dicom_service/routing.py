@@ -34,6 +34,7 @@ from dicom_service.versioning import (
 )
 
 Stub = Callable[[OperationContext], Awaitable[Response]]
+DICOM_JSON = "application/dicom+json"
 
 
 class ApiVersionConvertor(Convertor[str]):
@@ -94,15 +95,21 @@ class VersionedPath:
         self.contracts = contracts
         self.methods: dict[str, _Bound] = {}
         # JSON body schemas, compiled once at start-up: (version, operationId) → media-type key → validator.
+        # DICOM JSON bodies are the service's own DICOM JSON reader's (dicom_service/dicom/jsondataset.py: tag
+        # keys, VRs against the data dictionary, values per VR), stricter than the spec's schema; the mock,
+        # which has no reader, checks them against the schema.
         self.bodies: dict[tuple[str, str], dict[str, BodyValidator]] = {}
         compiled = schema_cache if schema_cache is not None else {}
         for route in routes:
             for version_name, by_operation in contracts.items():
                 contract = by_operation.get(route.operation_id)
-                if contract is not None and contract.body_schemas:
-                    self.bodies[(version_name, route.operation_id)] = compile_validators(
-                        contract.body_schemas, compiled
-                    )
+                schemas = {
+                    media_type: schema
+                    for media_type, schema in (contract.body_schemas if contract is not None else {}).items()
+                    if mock or media_type.split(";")[0].strip().lower() != DICOM_JSON
+                }
+                if schemas:
+                    self.bodies[(version_name, route.operation_id)] = compile_validators(schemas, compiled)
             declared = declared_versions(route.stub)
             if not declared:
                 raise ValueError(f"stub of {route.operation_id} declares no @api_version")

@@ -262,3 +262,10 @@ def test_each_failure_has_its_own_request_id(service: TestClient) -> None:
 def test_a_checked_json_body_is_still_readable_by_the_handler(service: TestClient) -> None:
     assert service.post("/v2/echo", json={"name": "x"}).json() == {"read_again": {"name": "x"}}
     assert service.post("/v2/echo", json={}).text.endswith('- at / (required): "name" is a required property')
+
+
+def test_a_deeply_nested_json_body_is_a_400_not_a_500(mock: TestClient) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = mock.post("/v2/extendedquerytags", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.text == "The request body is nested too deeply."
