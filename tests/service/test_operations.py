@@ -27,7 +27,7 @@ def interrupted_reindex(service: LiveService, path: str, attempts: int) -> str:
         op_id = query_tags.add_tags(
             index, [NewTag(path, "LO", None, Level.SERIES)], "Microsoft.Default", utc_now()
         )
-        with index.write_transaction() as c:
+        with index.write() as c:
             c.execute(
                 update(operation)
                 .where(operation.c.id == op_id)
