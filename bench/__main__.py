@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ("bench.service", "bench.dicomweb", "bench.generate", "bench.review")
+SECTIONS = ("bench.service", "bench.validation", "bench.dicomweb", "bench.generate", "bench.review")
 
 
 def main(argv: list[str]) -> int:
