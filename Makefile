@@ -11,11 +11,12 @@ WORKERS ?= 1
 DOCS_PORT ?= 8000
 BASE ?= HEAD
 FORMAT ?= text
+EXAMPLES ?= 30
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench clean
+.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-deprecate version-retire
 
 help: ## list the targets
@@ -86,6 +87,9 @@ version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME
 
 version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease)
 	$(PY) -m generator version retire $(NAME)
+
+fuzz: $(STAMP) ## schemathesis against the mock and the service, every version (EXAMPLES=30 per operation)
+	$(PY) -m tests.fuzz_run --examples $(EXAMPLES)
 
 bench: $(STAMP) ## measure the service, the generator and the review engine against their peers
 	$(PY) -m bench

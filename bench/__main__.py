@@ -11,7 +11,14 @@ import importlib
 import sys
 import time
 
-SECTIONS = ("bench.service", "bench.dicomweb", "bench.scale", "bench.generate", "bench.review")
+SECTIONS = (
+    "bench.service",
+    "bench.validation",
+    "bench.dicomweb",
+    "bench.scale",
+    "bench.generate",
+    "bench.review",
+)
 
 
 def main(argv: list[str]) -> int:

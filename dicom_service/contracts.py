@@ -6,7 +6,7 @@ The generator decides everything here from the specs; the runtime only reads it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ class Contract:
     offers: tuple[Representation, ...]  # media types of the success response, the default first
     accept_required: bool
     mock: MockAnswer | None  # None: the success response has content but no example of it
+    body_schemas: dict[str, Any] = field(default_factory=dict)  # JSON media-type key → the body's schema
 
 
 def load_contracts(path: Path = GENERATED / "contracts.json") -> dict[str, dict[str, Contract]]:
@@ -71,6 +72,7 @@ def _contract(operation_id: str, raw: dict[str, Any]) -> Contract:
             for o in raw["offers"]
         ),
         accept_required=raw["accept_required"],
+        body_schemas=raw["body"].get("schemas", {}) if raw.get("body") else {},
         mock=MockAnswer(
             status=mock["status"],
             headers=tuple((k, v) for k, v in mock["headers"].items()),

@@ -13,9 +13,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydicom.datadict import tag_for_keyword
 from starlette.datastructures import Headers, QueryParams
 
 Schema = Mapping[str, Any]
+# The range of each integer `format`: a value outside it is refused exactly as a `maximum` would refuse it.
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_INTEGER = re.compile(r"[+-]?\d{1,40}")
 
 
 class ParameterError(ValueError):
@@ -66,7 +70,7 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
     kind = schema.get("type", "string")
     value: Any
     if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d{1,18}", raw.strip()):
+        if not _INTEGER.fullmatch(raw.strip()):
             raise ParameterError(f"{label} is invalid: {raw!r} is not an integer.")
         value = int(raw)
     elif kind == "number":
@@ -82,6 +86,8 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
         value = raw
         check_string(value, schema, label)
     check_bounds(value, schema, label)
+    if kind == "integer":
+        check_format_range(value, schema, label)
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(str(v) for v in schema["enum"])
         raise ParameterError(f"{label} is invalid: {raw!r} is not one of {allowed}.")
@@ -90,13 +96,13 @@ def convert(raw: str, schema: Schema, label: str) -> Any:
 
 def check_string(value: str, schema: Schema, label: str) -> None:
     if "minLength" in schema and len(value) < schema["minLength"]:
+        if value == "":
+            raise ParameterError(f"{label} has an empty value; give a value to match.")
         raise ParameterError(
             f"{label} is invalid: it must be at least {schema['minLength']} characters long."
         )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        raise ParameterError(f"{label} is invalid: it must be at most {schema['maxLength']} characters long.")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
-        raise ParameterError(f"{label} is invalid: {value!r} does not have the expected form.")
+        raise ParameterError(f"{label} is invalid: it is longer than {schema['maxLength']} characters.")
     form = schema.get("format")
     if form == "date-time" and not _is_date_time(value):
         raise ParameterError(
@@ -107,6 +113,30 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         raise ParameterError(f"{label} is invalid: {value!r} is not a date (YYYY-MM-DD).")
     if form == "uuid" and not _parses(uuid.UUID, value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a GUID.")
+    if form == "dicom-uid-list" and not _is_uid_list(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a valid UID (digits and dots, at most 64 characters) "
+            "or a comma-separated list of them."
+        )
+    if form == "dicom-attribute-id" and not _is_attribute_id(value):
+        raise ParameterError(f"{label} is invalid: {value!r} is not a known attribute keyword or tag.")
+    if form == "dicom-date-range" and not _is_date_range(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a date (YYYYMMDD) or a date range "
+            "(YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD)."
+        )
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise ParameterError(f"{label} is invalid: {value!r} does not have the expected form.")
+
+
+def check_format_range(value: int, schema: Schema, label: str) -> None:
+    limits = INTEGER_FORMATS.get(schema.get("format", ""))
+    if limits is not None and not limits[0] <= value <= limits[1]:
+        bits = schema["format"][3:]
+        raise ParameterError(
+            f"{label} is invalid: {value} is out of range for a {bits}-bit integer "
+            f"({limits[0]} to {limits[1]})."
+        )
 
 
 def check_bounds(value: Any, schema: Schema, label: str) -> None:
@@ -136,6 +166,33 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?
 def _is_date_time(value: str) -> bool:
     """RFC 3339 date-time: the time zone is mandatory, so `2024-01-01T00:00:00` is refused."""
     return bool(_DATE_TIME.fullmatch(value)) and _parses(dt.datetime.fromisoformat, value.replace("z", "Z"))
+
+
+def _is_date_range(value: str) -> bool:
+    """A DICOM date (DA) or an inclusive range of them, each a real calendar date (`20240101-`)."""
+    start, dash, end = value.partition("-")
+    dates = [d for d in (start, end) if d] if dash else [value]
+    return bool(dates) and all(_DA.fullmatch(d) and _parses(_da, d) for d in dates)
+
+
+_DA = re.compile(r"[0-9]{8}")
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+_TAG = re.compile(r"[0-9A-Fa-f]{8}")
+
+
+def _is_uid_list(value: str) -> bool:
+    """UIDs separated by `,` (or DICOM's `\\`), each digits and dots, at most 64 characters."""
+    uids = [uid for uid in re.split(r"[,\\]", value) if uid]
+    return all(len(uid) <= 64 and _UID.fullmatch(uid) for uid in uids)
+
+
+def _is_attribute_id(value: str) -> bool:
+    """`all`, an 8-hex-digit tag, or a keyword of the DICOM dictionary."""
+    return value.lower() == "all" or bool(_TAG.fullmatch(value)) or tag_for_keyword(value) is not None
+
+
+def _da(value: str) -> dt.date:
+    return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
 
 
 def _parses(parse: Any, value: str) -> bool:

@@ -1,8 +1,10 @@
 """Versioned routes: `/{version}/<path>` dispatched to the operation stubs the generator wrote.
 
 One `VersionedPath` serves every method of one path template. It resolves the version segment, answers
-400 UnsupportedApiVersion / 405 / 406 / 415 / 400-for-bad-parameters itself, calls the operation's stub
-otherwise, and stamps the versioning headers on every response, errors included.
+400 UnsupportedApiVersion / 405 / 406 / 415 itself, checks the request against the operation's contract
+(the `<` rule, parameters with their formats' bounds, a JSON body against its schema: 400 naming the fault),
+calls the operation's stub (or the mock) otherwise, answers 500 with a request id when that raises, and stamps
+the versioning headers on every response, errors included.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from dicom_service.apiversion import ApiVersion
+from dicom_service.body_validation import BodyError, BodyValidator, compile_validators
 from dicom_service.context import OperationContext
 from dicom_service.contracts import Contract
+from dicom_service.failures import internal_error
 from dicom_service.mediatypes import find_key, negotiate
 from dicom_service.parameters import ParameterError, bind
 from dicom_service.versioning import (
@@ -30,6 +34,7 @@ from dicom_service.versioning import (
 )
 
 Stub = Callable[[OperationContext], Awaitable[Response]]
+DICOM_JSON = "application/dicom+json"
 
 
 class ApiVersionConvertor(Convertor[str]):
@@ -82,13 +87,29 @@ class VersionedPath:
         versions: Versions,
         contracts: dict[str, dict[str, Contract]],
         mock: bool = False,
+        schema_cache: dict[str, object] | None = None,
     ) -> None:
         self.path = path
         self.mock = mock
         self.versions = versions
         self.contracts = contracts
         self.methods: dict[str, _Bound] = {}
+        # JSON body schemas, compiled once at start-up: (version, operationId) → media-type key → validator.
+        # DICOM JSON bodies are the service's own DICOM JSON reader's (dicom_service/dicom/jsondataset.py: tag
+        # keys, VRs against the data dictionary, values per VR), stricter than the spec's schema; the mock,
+        # which has no reader, checks them against the schema.
+        self.bodies: dict[tuple[str, str], dict[str, BodyValidator]] = {}
+        compiled = schema_cache if schema_cache is not None else {}
         for route in routes:
+            for version_name, by_operation in contracts.items():
+                contract = by_operation.get(route.operation_id)
+                schemas = {
+                    media_type: schema
+                    for media_type, schema in (contract.body_schemas if contract is not None else {}).items()
+                    if mock or media_type.split(";")[0].strip().lower() != DICOM_JSON
+                }
+                if schemas:
+                    self.bodies[(version_name, route.operation_id)] = compile_validators(schemas, compiled)
             declared = declared_versions(route.stub)
             if not declared:
                 raise ValueError(f"stub of {route.operation_id} declares no @api_version")
@@ -118,7 +139,10 @@ class VersionedPath:
             allowed = [m for m, b in self.methods.items() if version.name in b.versions]
             response = PlainTextResponse("Method Not Allowed", 405, {"Allow": ", ".join(allowed)})
         else:
-            response = await self.dispatch(request, version, bound.route)
+            try:
+                response = await self.dispatch(request, version, bound.route)
+            except Exception as exc:  # a bug, never the client's fault: no traceback leaves the service
+                response = internal_error(request, exc)
         response.raw_headers.extend(headers)
         if version is not None and version.lifecycle_headers:
             response.raw_headers.extend((k.encode(), v.encode()) for k, v in version.lifecycle_headers)
@@ -140,11 +164,15 @@ class VersionedPath:
                     return PlainTextResponse(
                         "The request has no body; a Content-Type and a body are required.", 400
                     )
-            elif find_key(content_type, contract.body_media_types) is None:
+            elif (key := find_key(content_type, contract.body_media_types)) is None:
                 accepted = ", ".join(contract.body_media_types)
                 return PlainTextResponse(
                     f"The Content-Type '{content_type}' is not supported; use one of: {accepted}.", 415
                 )
+            elif (validator := self.bodies.get((version.name, route.operation_id), {}).get(key)) is not None:
+                refused = await _check_json_body(request, validator, contract.body_required)
+                if refused is not None:
+                    return refused
         choice = None
         if contract.accept_required and not request.headers.get("accept", "").strip():
             # The service's Accept filter runs before the action, whatever the answer's content.
@@ -162,6 +190,24 @@ class VersionedPath:
         return await route.stub(ctx)
 
 
+async def _check_json_body(request: Request, validator: BodyValidator, required: bool) -> Response | None:
+    """400 for a JSON body that is missing, not JSON or not what the schema allows; None when it is fine.
+
+    The body is read here (Starlette keeps it, so the handler reads it again for free).
+    """
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            message = f"The request body is empty; a {validator.media_type} body is required."
+            return PlainTextResponse(message, 400)
+        return None
+    try:
+        validator.check(raw)
+    except BodyError as exc:
+        return PlainTextResponse(str(exc), 400)
+    return None
+
+
 def versioned_routes(
     table: Sequence[OperationRoute],
     versions: Versions,
@@ -175,7 +221,11 @@ def versioned_routes(
     by_path: dict[str, list[OperationRoute]] = {}
     for route in table:
         by_path.setdefault(route.path, []).append(route)
+    compiled: dict[str, object] = {}  # one compiled validator per distinct body schema
     return [
-        Route("/{api_version:apiversion}" + path, VersionedPath(path, routes, versions, contracts, mock))
+        Route(
+            "/{api_version:apiversion}" + path,
+            VersionedPath(path, routes, versions, contracts, mock, schema_cache=compiled),
+        )
         for path, routes in by_path.items()
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from dicom_service.dicom.service import timestamp
 from dicom_service.dicom.storage.index import Change, SqlIndex
 
 
@@ -16,7 +17,8 @@ class WindowError(ValueError):
 
 def by_sequence(index: SqlIndex, offset: int, limit: int, include_metadata: bool) -> list[dict[str, Any]]:
     """Entries with sequence numbers offset+1 … offset+limit (the range bounds the page, as v1 documents)."""
-    changes = index.changes(after_sequence=offset, up_to_sequence=offset + limit, limit=limit)
+    last = min(offset + limit, 2**63 - 1)  # sequences are 64-bit; the range stops at the largest
+    changes = index.changes(after_sequence=offset, up_to_sequence=last, limit=limit)
     return [entry(change, include_metadata) for change in changes]
 
 
@@ -62,4 +64,7 @@ def _utc(value: str | None) -> str | None:
     if value is None:
         return None
     moment = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        return timestamp(moment)
+    except OverflowError:
+        raise WindowError(f"The time {value} is outside the years 1 to 9999 once in UTC.") from None

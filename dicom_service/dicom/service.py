@@ -11,9 +11,14 @@ from dicom_service.dicom.storage.opening import open_blobs, open_index
 from dicom_service.dicom.storage.scratch import Scratch
 
 
+def timestamp(moment: dt.datetime) -> str:
+    """A change-feed timestamp: UTC, fixed width so it sorts as text (strftime does not pad years < 1000)."""
+    utc = moment.astimezone(dt.UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
+
+
 def utc_now() -> str:
-    """A change-feed timestamp: UTC, fixed width (sorts as text), microseconds."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return timestamp(dt.datetime.now(dt.UTC))
 
 
 class DicomService:

@@ -19,6 +19,7 @@ from dicom_service.binding import HANDLERS_DIR
 from generator.diagnostics import Diagnostic, InputError
 from generator.model import ApiModel, ApiSpec, Endpoint, Example, MediaType, Operation, Response, snake_case
 from generator.render import GENERATED_MARK
+from generator.render.body_schemas import body_schema, is_json
 
 PACKAGE = "dicom_service"
 GENERATED_DIR = f"{PACKAGE}/generated"
@@ -243,11 +244,12 @@ def contracts(model: ApiModel) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for endpoint in model.endpoints:
         for version, op in endpoint.operations.items():
-            result.setdefault(version, {})[endpoint.latest.operation_id] = _contract(op)
+            components = model.spec(version).document.get("components", {}).get("schemas", {})
+            result.setdefault(version, {})[endpoint.latest.operation_id] = _contract(op, components)
     return {v.name: dict(sorted(result.get(v.name, {}).items())) for v in model.registry.versions}
 
 
-def _contract(op: Operation) -> dict[str, Any]:
+def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
     answer = op.success or next((r for r in op.responses if r.status not in ("400", "default")), None)
     return {
         "operation_id": op.operation_id,
@@ -260,6 +262,11 @@ def _contract(op: Operation) -> dict[str, Any]:
         "body": {
             "required": op.request_body.required,
             "media_types": [m.name for m in op.request_body.content],
+            "schemas": {
+                m.name: body_schema(m.schema, components)
+                for m in op.request_body.content
+                if m.schema is not None and is_json(m.name)
+            },
         }
         if op.request_body
         else None,

@@ -161,3 +161,40 @@ def test_a_malformed_search_is_400_naming_the_fault(
 def test_a_search_with_a_duplicate_tag_key_is_400(service: LiveService, checked: Validated) -> None:
     answer = checked.session().get(f"{service.root}/v2/studies?PatientID=a&00100020=b", headers=ACCEPT)
     assert answer.status_code == 400 and "more than once" in answer.text
+
+
+@pytest.mark.parametrize("resource", ["series", "instances"])
+def test_modalities_in_study_filters_the_cross_study_resources(
+    service: LiveService, checked: Validated, resource: str
+) -> None:
+    """Found by fuzzing: the study-level modality filter on /series and /instances answered 500."""
+    ds = data.instance(PatientID="MODALITY-FILTER", Modality="OT")
+    stored = checked.session().post(f"{service.root}/v2/studies", data=data.part10(ds), headers=STORE)
+    assert stored.status_code == 200
+    found = checked.session().get(
+        f"{service.root}/v2/{resource}",
+        params={"ModalitiesInStudy": "OT", "PatientID": "MODALITY-FILTER"},
+        headers=ACCEPT,
+    )
+    assert found.status_code == 200 and found.json()[0]["0020000E"]["Value"] == [ds.SeriesInstanceUID]
+
+
+def test_the_largest_change_feed_offset_is_an_empty_page(service: LiveService, checked: Validated) -> None:
+    """Found by fuzzing: offset + limit past 2**63 - 1 answered 500."""
+    answer = checked.session().get(f"{service.root}/v1/changefeed", params={"offset": 2**63 - 8, "limit": 10})
+    assert answer.status_code == 200 and answer.json() == []
+
+
+def test_a_change_feed_window_from_before_the_year_1000_is_read(
+    service: LiveService, checked: Validated
+) -> None:
+    """Found by fuzzing: years below 1000 were not zero-padded, so the window compared wrongly."""
+    session = checked.session()
+    ds = data.instance(PatientID="ANCIENT-WINDOW")
+    assert session.post(f"{service.root}/v2/studies", data=data.part10(ds), headers=STORE).status_code == 200
+    answer = session.get(
+        f"{service.root}/v2/changefeed",
+        params={"startTime": "0999-01-01T00:00:00Z", "endTime": "9999-01-01T00:00:00Z", "limit": 200},
+    )
+    assert answer.status_code == 200
+    assert ds.SOPInstanceUID in {e["sopInstanceUid"] for e in answer.json()}

@@ -457,7 +457,7 @@ def _condition(item: Filter) -> Any:
     if item.extended_tag is not None:
         return query_tags.matches(item, _match)
     if item.tag == "00080061":  # ModalitiesInStudy: any series of the study
-        se = t.series
+        se = t.series.alias("any_series")  # not the outer query's series row, when it has one
         return exists(select(se.c.id).where(se.c.study_id == t.study.c.id, se.c.modality.in_(item.values)))
     table = {Level.STUDY: t.study, Level.SERIES: t.series, Level.INSTANCE: t.instance}[item.level]
     return _match(table.c[item.column], item)
