@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,9 +36,6 @@ def reporter(bundle: Bundle, diagnostics: Diagnostics) -> Report:
 def check_openapi(bundle: Bundle, report: Report) -> None:
     """openapi-spec-validator, every error of the document."""
     # Imported here: the validators take a quarter of a second to import, and cached runs never need them.
-    # The python-jsonschema backend: its errors carry the paths located below (with jsonschema-rs installed,
-    # openapi-spec-validator would pick that backend, whose errors stop at the parent object).
-    os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
     from openapi_spec_validator import OpenAPIV30SpecValidator
     from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
 
