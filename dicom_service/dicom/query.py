@@ -119,17 +119,28 @@ def parse(
 
 
 def _include(query: Query, value: str) -> None:
+    include_all, found = includefield(value)
+    query.include_all |= include_all
+    query.include |= found
+
+
+def includefield(value: str, hint: str = "") -> tuple[bool, set[str]]:
+    """(`all` given, tags) of one includefield value: a comma list of keywords, 8-hex tags or `all`."""
+    include_all, found = False, set()
     for item in value.split(","):
         item = item.strip()
         if not item:
             continue
         if item.lower() == "all":
-            query.include_all = True
+            include_all = True
             continue
         tag = tags.parse_attribute(item)
         if tag is None:
-            raise QueryError(f"The includefield value '{item}' is not a known attribute keyword or tag.")
-        query.include.add(tag)
+            raise QueryError(
+                f"The includefield value '{item}' is not a known attribute keyword or tag{hint}."
+            )
+        found.add(tag)
+    return include_all, found
 
 
 def _filter(resource: Resource, key: str, tag: str, value: str, fuzzy: bool) -> Filter:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from dicom_service.dicom import tags, values
 from dicom_service.dicom.dicomjson import JsonDataset
-from dicom_service.dicom.query import CONTROL_KEYS, QueryError
+from dicom_service.dicom.query import CONTROL_KEYS, QueryError, includefield
 from dicom_service.dicom.tags import Match
 
 # Searchable attribute path (tags joined by `.`) → how it matches.
@@ -146,20 +146,9 @@ def _path(key: str) -> str | None:
 
 
 def _include(query: WorkitemQuery, value: str) -> None:
-    for item in value.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        if item.lower() == "all":
-            query.include_all = True
-            continue
-        tag = tags.parse_attribute(item)
-        if tag is None:
-            raise QueryError(
-                f"The includefield value '{item}' is not a known attribute keyword or tag "
-                "(workitem searches include top-level attributes only)."
-            )
-        query.include.add(tag)
+    include_all, found = includefield(value, " (workitem searches include top-level attributes only)")
+    query.include_all |= include_all
+    query.include |= found
 
 
 def _filter(key: str, path: str, value: str, fuzzy: bool) -> KeyFilter:
