@@ -6,6 +6,8 @@ Every refusal is the documented plain-text answer; a standard warning travels as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -21,6 +23,7 @@ from dicom_service.dicom.worklist import StateChange, Workitem, WorkitemError
 from dicom_service.web.answers import dicom_json, error
 
 WORKITEM = "workitemInstanceUid"
+T = TypeVar("T")
 
 
 async def create(ctx: OperationContext) -> Response:
@@ -51,63 +54,57 @@ async def retrieve(ctx: OperationContext) -> Response:
 
 
 async def update(ctx: OperationContext) -> Response:
-    uid = ctx.params[WORKITEM]
     transaction_uid = _first_query_key(ctx)
 
-    def decide(item: Workitem) -> tuple[Workitem, None]:
+    def decide(item: Workitem, changes: JsonDataset) -> tuple[Workitem, None]:
         return worklist.update(item, changes, transaction_uid, dt.datetime.now(dt.UTC)), None
 
-    try:
-        worklist.check_uid(uid)
-        changes = await _first_dataset(ctx)
-        await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
-    except DatasetError as exc:
-        return error(400, str(exc))
-    except WorkitemNotFound:
-        return _not_found(uid)
-    except WorkitemError as exc:
-        return _refused(ctx, exc)
-    return Response(status_code=200, headers={"Content-Location": ctx.url("workitems", uid)})
+    refused = await _change(ctx, decide)
+    if isinstance(refused, Response):
+        return refused
+    return Response(status_code=200, headers={"Content-Location": ctx.url("workitems", ctx.params[WORKITEM])})
 
 
 async def change_state(ctx: OperationContext) -> Response:
-    uid = ctx.params[WORKITEM]
-
-    def decide(item: Workitem) -> tuple[Workitem | None, StateChange]:
+    def decide(item: Workitem, request: JsonDataset) -> tuple[Workitem | None, StateChange]:
         outcome = worklist.change_state(item, request, dt.datetime.now(dt.UTC))
         return outcome.workitem, outcome
 
-    try:
-        worklist.check_uid(uid)
-        request = await _first_dataset(ctx)
-        outcome = await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
-    except DatasetError as exc:
-        return error(400, str(exc))
-    except WorkitemNotFound:
-        return _not_found(uid)
-    except WorkitemError as exc:
-        return _refused(ctx, exc)
+    outcome = await _change(ctx, decide)
+    if isinstance(outcome, Response):
+        return outcome
     headers = {"Warning": _warning(ctx, outcome.warning)} if outcome.warning else None
     return Response(status_code=200, headers=headers)
 
 
 async def request_cancellation(ctx: OperationContext) -> Response:
-    uid = ctx.params[WORKITEM]
-
-    def decide(item: Workitem) -> tuple[Workitem, None]:
+    def decide(item: Workitem, information: JsonDataset) -> tuple[Workitem, None]:
         return worklist.request_cancellation(item, information, dt.datetime.now(dt.UTC)), None
 
+    refused = await _change(ctx, decide)
+    if isinstance(refused, Response):
+        return refused
+    return Response(status_code=202)
+
+
+async def _change(
+    ctx: OperationContext, decide: Callable[[Workitem, JsonDataset], tuple[Workitem | None, T]]
+) -> T | Response:
+    """Read the body, then apply `decide` to the stored workitem under the write lock; a refusal is the
+    documented answer (400 bad UID or body, 404 unknown, the workitem rule's own status)."""
+    uid = ctx.params[WORKITEM]
     try:
         worklist.check_uid(uid)
-        information = await _first_dataset(ctx)
-        await run_in_threadpool(_store(ctx).change, ctx.partition, uid, decide, utc_now())
+        body = await _first_dataset(ctx)
+        return await run_in_threadpool(
+            _store(ctx).change, ctx.partition, uid, lambda item: decide(item, body), utc_now()
+        )
     except DatasetError as exc:
         return error(400, str(exc))
     except WorkitemNotFound:
         return _not_found(uid)
     except WorkitemError as exc:
         return _refused(ctx, exc)
-    return Response(status_code=202)
 
 
 async def search(ctx: OperationContext) -> Response:
