@@ -13,7 +13,8 @@ from generator.diagnostics import Diagnostics, join_pointer
 from generator.yamlsafe import YamlDocument
 
 STATUSES = ("prerelease", "released")
-_FIELDS = {
+# A registry entry's fields, in the order the lifecycle commands write them.
+FIELDS = (
     "name",
     "segment",
     "aliases",
@@ -24,7 +25,7 @@ _FIELDS = {
     "sunset",
     "retired",
     "spec",
-}
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
     if not isinstance(entry, Mapping):
         problem(pointer, "registry-shape", "each version must be a mapping")
         return None
-    for key in sorted(set(entry) - _FIELDS):
+    for key in sorted(set(entry) - set(FIELDS)):
         problem(join_pointer(pointer, key), "registry-field", f"unknown field {key!r}")
     ok = True
 

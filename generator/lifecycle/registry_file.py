@@ -16,21 +16,8 @@ import yaml
 
 from generator.diagnostics import Diagnostic, Diagnostics, InputError
 from generator.loader import REGISTRY_FILE
-from generator.registry import Registry, parse_registry
+from generator.registry import FIELDS, Registry, parse_registry
 from generator.yamlsafe import YamlProblem, load_yaml
-
-FIELD_ORDER = (
-    "name",
-    "segment",
-    "aliases",
-    "status",
-    "released",
-    "deprecated",
-    "deprecation",
-    "sunset",
-    "retired",
-    "spec",
-)
 
 
 @dataclass
@@ -44,7 +31,7 @@ class RegistryFile:
     def render(self) -> str:
         lines = [f"docs_url: {_scalar(self.docs_url)}", f"policy: {_scalar(self.policy)}", "versions:"]
         for entry in self.entries:
-            fields = [key for key in FIELD_ORDER if entry.get(key) is not None]
+            fields = [key for key in FIELDS if entry.get(key) is not None]
             for i, key in enumerate(fields):
                 lines.append(f"{'  - ' if i == 0 else '    '}{key}: {_value(entry[key])}")
         return self.header + "\n".join(lines) + "\n"
