@@ -120,10 +120,21 @@ def check_string(value: str, schema: Schema, label: str) -> None:
         )
     if form == "dicom-attribute-id" and not _is_attribute_id(value):
         raise ParameterError(f"{label} is invalid: {value!r} is not a known attribute keyword or tag.")
+    if form == "dicom-tag-path" and not _is_tag(value):
+        raise ParameterError(f"{label} is invalid: {value!r} is not a known attribute keyword or tag.")
+    if form == "dicom-uid" and not _is_uid(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a valid UID (digits and dots, at most 64 characters)."
+        )
     if form == "dicom-date-range" and not _is_date_range(value):
         raise ParameterError(
             f"{label} is invalid: {value!r} is not a date (YYYYMMDD) or a date range "
             "(YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD)."
+        )
+    if form == "dicom-date-time-range" and not _is_date_time_range(value):
+        raise ParameterError(
+            f"{label} is invalid: {value!r} is not a date-time (YYYYMMDDHHMMSS, later parts optional, "
+            "no time zone offset) or a range of them ({from}-{to}, {from}- or -{to})."
         )
     if "pattern" in schema and not re.search(schema["pattern"], value):
         raise ParameterError(f"{label} is invalid: {value!r} does not have the expected form.")
@@ -175,20 +186,37 @@ def _is_date_range(value: str) -> bool:
     return bool(dates) and all(_DA.fullmatch(d) and _parses(_da, d) for d in dates)
 
 
+def _is_date_time_range(value: str) -> bool:
+    """A DICOM date-time (DT) without offset, or an inclusive range of them; `-` alone is not one."""
+    start, dash, end = value.partition("-")
+    bounds = [d for d in (start, end) if d] if dash else [value]
+    return bool(bounds) and all(_DT.fullmatch(d) for d in bounds)
+
+
 _DA = re.compile(r"[0-9]{8}")
+_DT = re.compile(r"\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?)?)?)?")
 _UID = re.compile(r"[0-9]+(\.[0-9]+)*")
 _TAG = re.compile(r"[0-9A-Fa-f]{8}")
 
 
 def _is_uid_list(value: str) -> bool:
-    """UIDs separated by `,` (or DICOM's `\\`), each digits and dots, at most 64 characters."""
-    uids = [uid for uid in re.split(r"[,\\]", value) if uid]
-    return all(len(uid) <= 64 and _UID.fullmatch(uid) for uid in uids)
+    """UIDs separated by `,` (or DICOM's `\\`)."""
+    return all(_is_uid(uid) for uid in re.split(r"[,\\]", value) if uid)
+
+
+def _is_uid(value: str) -> bool:
+    """Digits and dots, at most 64 characters."""
+    return len(value) <= 64 and bool(_UID.fullmatch(value))
 
 
 def _is_attribute_id(value: str) -> bool:
     """`all`, an 8-hex-digit tag, or a keyword of the DICOM dictionary."""
-    return value.lower() == "all" or bool(_TAG.fullmatch(value)) or tag_for_keyword(value) is not None
+    return value.lower() == "all" or _is_tag(value)
+
+
+def _is_tag(value: str) -> bool:
+    """An 8-hex-digit tag or a keyword of the DICOM dictionary."""
+    return bool(_TAG.fullmatch(value)) or tag_for_keyword(value) is not None
 
 
 def _da(value: str) -> dt.date:

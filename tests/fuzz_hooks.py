@@ -6,8 +6,10 @@ Imported by the in-process fuzz test, and by `make fuzz` through `SCHEMATHESIS_H
   form schemathesis reads OpenAPI 3.0 schemas as: `patternProperties` with the pattern, and no other
   properties. Generated data sets then have tag keys, and negative ones break the rule the service checks.
 - The DICOM string formats the specs use draw real values: `dicom-date-range` (a date or an inclusive range
-  of real calendar dates), `dicom-uid-list` (UIDs, comma-separated), `dicom-attribute-id` (`all`, a keyword
-  of the DICOM dictionary or a tag).
+  of real calendar dates), `dicom-date-time-range` (the same for date-times), `dicom-uid` and
+  `dicom-uid-list` (UIDs, comma-separated), `dicom-attribute-id` (`all`, a keyword of the DICOM dictionary
+  or a tag) and `dicom-tag-path` (a keyword or a tag).
+- Rules the specs state in prose only are kept by filters: a time window or range ends after it starts.
 - `application/dicom` and `multipart/related; type="application/dicom"` bodies are built from a real DICOM
   Part 10 file and from broken variants of it (truncated, not DICOM, empty parts); the generated value only
   picks the variant, so the choice is as deterministic as the generation.
@@ -118,17 +120,39 @@ def _instant(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+_DATE_TIMES = st.tuples(
+    st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2199, 12, 31)), st.integers(0, 6)
+).map(lambda pair: pair[0].strftime("%Y%m%d%H%M%S")[: 4 + 2 * pair[1]])
+schemathesis.openapi.format(
+    "dicom-date-time-range",
+    st.one_of(
+        _DATE_TIMES,
+        st.tuples(_DATE_TIMES, _DATE_TIMES).map(lambda pair: "-".join(sorted(pair))),
+        _DATE_TIMES.map(lambda d: d + "-"),
+        _DATE_TIMES.map(lambda d: "-" + d),
+    ),
+)
+
+
 @schemathesis.hook("filter_query")
-def changefeed_window(context: schemathesis.HookContext, query: dict[str, Any] | None) -> bool:
-    """The change feed's window rule, which the spec states in prose: `endTime` later than `startTime`."""
-    if context.operation is None or "changefeed" not in context.operation.path or not query:
+def windows_end_after_they_start(context: schemathesis.HookContext, query: dict[str, Any] | None) -> bool:
+    """The rules the specs state in prose: the change feed's `endTime` is later than its `startTime`; a
+    worklist date-time range does not end before it starts."""
+    if context.operation is None or not query:
         return True
-    start, end = _instant(query.get("startTime")), _instant(query.get("endTime"))
-    return start is None or end is None or end > start
+    if "changefeed" in context.operation.path:
+        start, end = _instant(query.get("startTime")), _instant(query.get("endTime"))
+        return start is None or end is None or end > start
+    low, dash, high = str(query.get("ScheduledProcedureStepStartDateTime", "")).partition("-")
+    return not (dash and low and high) or low.ljust(14, "0") <= high.ljust(14, "9")
 
 
 _UID = st.lists(st.integers(0, 99999).map(str), min_size=2, max_size=8).map(".".join)
+schemathesis.openapi.format("dicom-uid", _UID)
 schemathesis.openapi.format("dicom-uid-list", st.lists(_UID, min_size=1, max_size=3).map(",".join))
+schemathesis.openapi.format(
+    "dicom-tag-path", st.sampled_from(["PatientSex", "00100040", "PatientAge", "0008103e", "StationName"])
+)
 schemathesis.openapi.format(
     "dicom-attribute-id",
     st.sampled_from(["all", "StudyTime", "00080030", "PatientAge", "0020000d", "PatientSex"]),

@@ -1,23 +1,31 @@
 """The service keeps its own spec: schemathesis fuzzes every operation of every version's served document.
 
-Bounded and deterministic (fixed seed, a few examples per operation, every check on), in process through
-ASGI, against the mock (every operation answers from the spec's examples, after the same request checks as
-the service). The explicit examples and the generated cases run here; `make fuzz` adds the coverage and
-stateful phases, more examples, and the real service, with the same hooks and settings.
+Bounded and deterministic (fixed seed, a few examples per operation, every check on), against the mock in
+process through ASGI (every operation answers from the spec's examples, after the same request checks as
+the service) and against the real service (`uvicorn dicom_service.app:app` on loopback, SQLite and a folder
+in a temporary directory, stopped by PID). The explicit examples and the generated cases run here;
+`make fuzz` adds the coverage and stateful phases and more examples, with the same hooks and settings.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 import tests.fuzz_hooks  # noqa: F401  (registers the STOW serializers and the x-property-names translation)
 from dicom_service.app import create_app
+from dicom_service.contracts import GENERATED
 from dicom_service.generated import manifest
+from tests.service.live import LiveService
 
 CONFIG = Path(__file__).resolve().parent / "data" / "schemathesis.toml"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
@@ -56,4 +64,43 @@ def test_the_mock_keeps_the_v1_spec(case: schemathesis.Case) -> None:
 
 @mock_v2.parametrize()
 def test_the_mock_keeps_the_v2_spec(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+# The real service runs on loopback; its documents are the generated ones it serves, read at collection.
+LIVE = LiveService(Path(tempfile.mkdtemp(prefix="dicom-fuzz-")) / "data")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def live_service() -> Iterator[LiveService]:
+    LIVE.start()
+    yield LIVE
+    LIVE.stop()
+    shutil.rmtree(LIVE.data_dir.parent, ignore_errors=True)
+
+
+def service_schema(segment: str) -> Any:
+    document = json.loads((GENERATED / "specs" / f"{segment}.json").read_text(encoding="utf-8"))
+    loaded = config()
+    loaded.projects.default.update(base_url=f"{LIVE.root}/{segment}")
+    return schemathesis.openapi.from_dict(document, config=loaded)
+
+
+service_v1_0_prerelease = service_schema(SEGMENTS[0])
+service_v1 = service_schema(SEGMENTS[1])
+service_v2 = service_schema(SEGMENTS[2])
+
+
+@service_v1_0_prerelease.parametrize()
+def test_the_service_keeps_the_v1_0_prerelease_spec(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@service_v1.parametrize()
+def test_the_service_keeps_the_v1_spec(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@service_v2.parametrize()
+def test_the_service_keeps_the_v2_spec(case: schemathesis.Case) -> None:
     case.call_and_validate()

@@ -71,6 +71,39 @@ def test_a_date_attribute_takes_real_calendar_dates_or_ranges(mock: TestClient) 
         assert response.status_code == 400 and "'StudyDate'" in response.text, bad
 
 
+def test_a_worklist_date_time_range_takes_dicom_date_times(mock: TestClient) -> None:
+    headers = {"Accept": DICOM_JSON}
+    name = "ScheduledProcedureStepStartDateTime"
+    for good in ("2024", "20240101080000.123456", "20240101-20240102", "20240101-", "-202401011200"):
+        assert mock.get("/v2/workitems", params={name: good}, headers=headers).status_code == 200, good
+    for bad in ("-", "2024-01-01", "20240101080000+0100", "202401010800001"):
+        response = mock.get("/v2/workitems", params={name: bad}, headers=headers)
+        assert response.status_code == 400 and "not a date-time" in response.text, bad
+
+
+def test_a_worklist_search_value_is_1_to_64_characters(mock: TestClient) -> None:
+    headers = {"Accept": DICOM_JSON}
+    assert mock.get("/v2/workitems", params={"PatientID": "P" * 64}, headers=headers).status_code == 200
+    response = mock.get("/v2/workitems", params={"PatientID": "P" * 65}, headers=headers)
+    assert response.status_code == 400 and "longer than 64" in response.text
+
+
+def test_a_workitem_uid_in_the_path_is_a_uid(mock: TestClient) -> None:
+    headers = {"Accept": DICOM_JSON}
+    assert mock.get("/v2/workitems/1.2.826.0.1.3680043.8.498.2", headers=headers).status_code == 200
+    for bad in ("W", "1.2.x", "1." + "2" * 64):
+        response = mock.get(f"/v2/workitems/{bad}", headers=headers)
+        assert response.status_code == 400 and "'workitemInstanceUid'" in response.text, bad
+
+
+def test_an_extended_query_tag_path_is_a_tag_or_a_dictionary_keyword(mock: TestClient) -> None:
+    for good in ("00100040", "PatientSex"):
+        assert mock.get(f"/v2/extendedquerytags/{good}").status_code == 200, good
+    for bad in ("0", "NotAKeyword", "0010004"):
+        response = mock.get(f"/v2/extendedquerytags/{bad}")
+        assert response.status_code == 400 and "not a known attribute keyword or tag" in response.text, bad
+
+
 def test_a_query_with_an_angle_bracket_is_a_400_on_every_operation(mock: TestClient) -> None:
     for path in ("/v2/studies?PatientID=a%3Cb", "/v2/changefeed?x=<", "/v2/operations/" + "0" * 32 + "?a<b"):
         response = mock.get(path, headers={"Accept": DICOM_JSON})

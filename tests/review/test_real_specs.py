@@ -21,7 +21,9 @@ pytestmark = pytest.mark.skipif(
 def test_the_specs_reviewed_against_themselves_report_nothing() -> None:
     run = review(SPECS, SPECS, "--format", "json")
     assert run.code == 0, run.err
-    assert run.json["changes"] == [] and run.json["stale_waivers"] == []
+    # Waivers are not asserted: against itself each is stale by construction, and a pull request carries its
+    # waivers until it merges (`make review` against the base checks that they match).
+    assert run.json["changes"] == []
     served = [v.name for v in read_registry(SPECS).registry.versions]
     assert [v["version"] for v in run.json["versions"]] == served
 
