@@ -71,7 +71,7 @@ async def _open_storage(app: Starlette) -> AsyncIterator[None]:
 
     service = DicomService.from_settings(from_environment())
     app.state.dicom = service
-    worker = start_worker(service)  # runs long-running operations, resuming interrupted ones
+    worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     try:
         yield
     finally:

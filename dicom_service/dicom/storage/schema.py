@@ -129,8 +129,14 @@ def _operations(connection: Connection) -> None:
     operations_schema.create_tables(connection)
 
 
+def _operation_lease(connection: Connection) -> None:
+    from dicom_service.dicom.storage import operations_schema
+
+    operations_schema.add_lease_columns(connection)
+
+
 # Append a function to add a schema version; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist, _operations]
+MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist, _operations, _operation_lease]
 
 
 def migrate(connection: Connection, created: str) -> int:
