@@ -10,6 +10,7 @@ What it checks, as a user relies on it:
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -93,9 +94,10 @@ def start_and_find_runner(fleet: Fleet, index_url: str, report: OperationReport,
 
 
 def check_outcome(
-    fleet: Fleet, index_url: str, report: OperationReport, killed_at: float, seconds: float = 90
+    fleet: Fleet, index_url: str, report: OperationReport, killed_at: dt.datetime, seconds: float = 90
 ) -> None:
-    """Wait (bounded) for the operation to end, through a live process, then check its effect."""
+    """Wait (bounded) for the operation to end, through a live process, then check its effect. The time it
+    took is read from the index (when it ended), not from this poll, which starts once the stores end."""
     if report.id is None:
         return
     session = requests.Session()
@@ -104,7 +106,8 @@ def check_outcome(
         state = session.get(f"{fleet.root(0)}/v2/operations/{report.id}", timeout=60).json()
         report.status = state["status"]
         if report.status in FINAL:
-            report.seconds_after_kill = time.monotonic() - killed_at
+            ended = dt.datetime.fromisoformat(state["lastUpdatedTime"].replace("Z", "+00:00"))
+            report.seconds_after_kill = (ended - killed_at).total_seconds()
             break
         if time.monotonic() > deadline:
             report.problems.append(f"the operation is still {report.status} {seconds:.0f} s after the kill")

@@ -13,6 +13,7 @@ What it checks, as a user relies on it:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import signal
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import requests
 
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage import orphans
 from tests.engines import Engines
 from tests.load.operation import OperationReport, check_outcome, start_and_find_runner
 from tests.service import data
@@ -60,6 +64,7 @@ class Report:
     killed_after: int | None = None  # acknowledged stores when the process was killed
     killed_process: int | None = None  # its index in the fleet: the one running the operation
     operation: OperationReport = field(default_factory=OperationReport)
+    orphans_swept: int | None = None  # blobs the kill left unreferenced, removed by the sweep
     seconds: float = 0.0
     store_ms: list[float] = field(default_factory=list)
     search_ms: list[float] = field(default_factory=list)
@@ -105,6 +110,11 @@ class Report:
             f"byte mismatches       {len(self.mismatched)}",
             f"stale searches        {len(self.stale_searches)}",
             *([self.operation.line()] if self.load.kill else []),
+            *(
+                [f"orphan blobs          {self.orphans_swept} left by the kill, removed by the sweep"]
+                if self.orphans_swept is not None
+                else []
+            ),
             *[f"  {problem}" for problem in self._problems()[:20]],
         ]
 
@@ -145,7 +155,7 @@ class Run:
         self.fleet = fleet
         self.index_url = index_url
         self.interrupting: threading.Thread | None = None
-        self.killed_at = 0.0
+        self.killed_at = dt.datetime.now(dt.UTC)
         self.load = load
         self.report = Report(load)
         self.lock = threading.Lock()
@@ -222,7 +232,7 @@ class Run:
             self.problem(self.report.operation.problems, f"starting the operation: {exc!r}")
             victim = 0
         self.report.killed_process = victim
-        self.killed_at = time.monotonic()
+        self.killed_at = dt.datetime.now(dt.UTC)
         self.fleet.kill(victim)
 
     def search(self, session: requests.Session, turn: int, study: str, mine: dict[str, str]) -> None:
@@ -276,11 +286,22 @@ def run(engines: Engines, folder: Path, load: Load) -> Report:
             check_outcome(state.fleet, state.index_url, state.report.operation, state.killed_at)
             services[state.report.killed_process].start()
             state.fleet.dead.clear()
+            # No store is in flight any more, so every blob counts as old; the verification that follows
+            # shows the sweep removed nothing an instance needs.
+            state.report.orphans_swept = _sweep_orphans(storage, folder / "sweep")
         _verify(state.fleet, state.acknowledged, state.report)
         return state.report
     finally:
         for service in services:
             service.stop()
+
+
+def _sweep_orphans(storage: dict[str, str], data_dir: Path) -> int:
+    service = DicomService.from_settings(from_environment({"DATA_DIR": str(data_dir), **storage}))
+    try:
+        return orphans.sweep(service.index, service.blobs, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    finally:
+        service.close()
 
 
 def _reasons(answer: requests.Response) -> list[int]:

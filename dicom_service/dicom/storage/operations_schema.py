@@ -102,6 +102,7 @@ Index("ix_tag_value_study", extended_tag_value.c.tag_id, extended_tag_value.c.st
 Index("ix_tag_value_series", extended_tag_value.c.tag_id, extended_tag_value.c.series_id)
 Index("ix_tag_value_instance", extended_tag_value.c.tag_id, extended_tag_value.c.instance_id)
 Index("ix_tag_error", extended_tag_error.c.tag_id, extended_tag_error.c.id)
+ORIGINAL_BY_BLOB = Index("ix_original_blob_key", instance_original.c.blob_key)
 
 # The change feed's entries of one instance (created, then updated): which one is current.
 CHANGE_FEED_BY_INSTANCE = Index("ix_change_feed_watermark", change_feed.c.watermark)
