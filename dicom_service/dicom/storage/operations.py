@@ -90,16 +90,15 @@ def claim_next(index: SqlIndex, owner: str, now: str, stale_before: str) -> Oper
             ).first()
             if row is None:
                 return None
+            # The update repeats the condition: SQLite runs the select outside the write transaction, so
+            # another process may have claimed the row since (PostgreSQL's row lock makes it hold anyway).
+            still = update(table).where(table.c.id == row.id, _claimable(stale_before))
             if row.attempts >= ops.MAX_ATTEMPTS:
-                c.execute(update(table).where(table.c.id == row.id).values(**_gave_up(row.attempts, now)))
+                c.execute(still.values(**_gave_up(row.attempts, now)))
                 continue
-            c.execute(
-                update(table)
-                .where(table.c.id == row.id)
-                .values(
-                    status=ops.RUNNING, owner=owner, heartbeat=now, updated=now, attempts=table.c.attempts + 1
-                )
-            )
+            values = {"status": ops.RUNNING, "owner": owner, "heartbeat": now, "updated": now}
+            if c.execute(still.values(attempts=table.c.attempts + 1, **values)).rowcount != 1:
+                continue
         claimed = _operation(row)
         return Operation(**{**claimed.__dict__, "status": ops.RUNNING, "attempts": claimed.attempts + 1})
 
