@@ -63,18 +63,22 @@ def create_app(mock: bool = False) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
-    """The service's data, where the settings say (dicom_service/dicom/settings.py), and its operation
-    worker."""
+    """The service's data, where the settings say (dicom_service/dicom/settings.py), its operation
+    worker and its housekeeping."""
+    from dicom_service.dicom.housekeeping import Housekeeper
     from dicom_service.dicom.jobs import start_worker
     from dicom_service.dicom.service import DicomService
     from dicom_service.dicom.settings import from_environment
 
     service = DicomService.from_settings(from_environment())
     app.state.dicom = service
-    worker = start_worker(service)  # runs long-running operations, resuming interrupted ones
+    worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
+    housekeeper = Housekeeper(service)  # removes orphan blobs now and then
+    housekeeper.start()
     try:
         yield
     finally:
+        housekeeper.stop()
         worker.stop()
         service.close()
 

@@ -20,6 +20,11 @@ def test_the_defaults_are_sqlite_and_a_folder_under_the_data_folder() -> None:
     assert settings.index_url.database == "/srv/dicom/index.sqlite"
     assert settings.blob_folder == Path("/srv/dicom/blobs") and settings.azure_container is None
     assert settings.workers == 1
+    assert settings.operation_lease_seconds == 30
+
+
+def test_the_operation_lease_is_read_in_seconds() -> None:
+    assert from_environment({"DICOM_OPERATION_LEASE_SECONDS": "2.5"}).operation_lease_seconds == 2.5
 
 
 def test_postgresql_and_azure_are_selected_by_their_urls() -> None:
@@ -44,6 +49,8 @@ def test_postgresql_and_azure_are_selected_by_their_urls() -> None:
         ({"DICOM_BLOB_URL": "azure://dicom-files"}, "AZURE_STORAGE_CONNECTION_STRING"),
         ({"WORKERS": "0"}, "WORKERS"),
         ({"WORKERS": "two"}, "WORKERS"),
+        ({"DICOM_OPERATION_LEASE_SECONDS": "0"}, "DICOM_OPERATION_LEASE_SECONDS"),
+        ({"DICOM_OPERATION_LEASE_SECONDS": "soon"}, "DICOM_OPERATION_LEASE_SECONDS"),
     ],
 )
 def test_a_wrong_setting_is_one_line_naming_it(environment: dict[str, str], named: str) -> None:

@@ -14,7 +14,13 @@ from typing import Any
 NOT_STARTED, RUNNING, SUCCEEDED, FAILED, CANCELED = "notStarted", "running", "succeeded", "failed", "canceled"
 ACTIVE = (NOT_STARTED, RUNNING)
 REINDEX, EXPORT, UPDATE = "reindex", "export", "update"
-MAX_ATTEMPTS = 3  # starts of one operation (first run and resumes after restarts) before it ends failed
+MAX_ATTEMPTS = (
+    3  # starts of one operation (first run and takeovers after a lost process) before it ends failed
+)
+# A running operation whose owner has not renewed its heartbeat for this long is claimable again: its process
+# stopped or lost the database. Long enough to ride out a database hiccup of a few seconds (the owner renews
+# every third of it), short enough that a sibling resumes the work soon after a crash.
+LEASE_SECONDS = 30.0
 
 
 def new_id() -> str:

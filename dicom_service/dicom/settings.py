@@ -6,6 +6,8 @@
 - `DICOM_BLOB_URL`: where instance files live; default the folder `<DATA_DIR>/blobs`; a folder path, or
   `azure://<container>` for Azure Blob Storage with the account of `AZURE_STORAGE_CONNECTION_STRING`.
 - `WORKERS`: service processes started by `make serve` (default 1).
+- `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
+  process takes the operation over (default `operations.LEASE_SECONDS`).
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -21,9 +23,12 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from dicom_service.dicom.operations import LEASE_SECONDS
+
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_WORKERS = 64
+MAX_LEASE_SECONDS = 3600.0
 
 
 class SettingsError(Exception):
@@ -38,6 +43,7 @@ class Settings:
     azure_container: str | None
     azure_connection_string: str | None
     workers: int
+    operation_lease_seconds: float = LEASE_SECONDS
 
     @property
     def index_engine(self) -> str:
@@ -70,7 +76,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"DICOM_BLOB_URL: {blob_url!r} is neither a folder nor azure://<container>")
     else:
         folder = Path(blob_url)
-    return Settings(data_dir, index_url, folder, container, connection, _workers(env.get("WORKERS")))
+    workers = _workers(env.get("WORKERS"))
+    lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -99,3 +107,18 @@ def _workers(text: str | None) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_WORKERS:
         raise SettingsError(f"WORKERS: {text!r} is not a number of processes from 1 to {MAX_WORKERS}")
     return int(text)
+
+
+def _lease_seconds(text: str | None) -> float:
+    if not text:
+        return LEASE_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0.5 <= seconds <= MAX_LEASE_SECONDS:  # (NaN fails too)
+        raise SettingsError(
+            f"DICOM_OPERATION_LEASE_SECONDS: {text!r} is not a number of seconds"
+            f" from 0.5 to {MAX_LEASE_SECONDS:g}"
+        )
+    return seconds

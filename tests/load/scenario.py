@@ -6,11 +6,14 @@ What it checks, as a user relies on it:
 - every acknowledged instance is in the index once (none lost, none duplicated) and comes back byte for
   byte (from byte 128: the service zeroes the preamble);
 - a search right after an acknowledged store finds it, from either process;
-- a store cut by the kill is either absent or whole (a retry answers 45070 and the instance is retrievable).
+- a store cut by the kill is either absent or whole (a retry answers 45070 and the instance is retrievable);
+- the operation running on the killed process (a reindex, `tests/load/operation.py`) is taken over by the
+  survivor once its lease runs out and ends, its effect applied once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import signal
@@ -22,7 +25,11 @@ from pathlib import Path
 
 import requests
 
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage import orphans
 from tests.engines import Engines
+from tests.load.operation import OperationReport, check_outcome, start_and_find_runner
 from tests.service import data
 from tests.service.live import LiveService
 
@@ -38,8 +45,9 @@ class Load:
     clients: int = 6
     instances_per_client: int = 40
     seconds: float = 240  # a bound: clients stop storing when it is reached
-    kill: bool = True
+    kill: bool = True  # and interrupt an operation with it
     processes: int = 2
+    lease_seconds: float = 2.0  # DICOM_OPERATION_LEASE_SECONDS: the survivor takes over this soon
 
 
 @dataclass
@@ -54,6 +62,9 @@ class Report:
     mismatched: list[str] = field(default_factory=list)
     stale_searches: list[str] = field(default_factory=list)
     killed_after: int | None = None  # acknowledged stores when the process was killed
+    killed_process: int | None = None  # its index in the fleet: the one running the operation
+    operation: OperationReport = field(default_factory=OperationReport)
+    orphans_swept: int | None = None  # blobs the kill left unreferenced, removed by the sweep
     seconds: float = 0.0
     store_ms: list[float] = field(default_factory=list)
     search_ms: list[float] = field(default_factory=list)
@@ -62,7 +73,17 @@ class Report:
     @property
     def failures(self) -> int:
         return sum(
-            map(len, (self.server_errors, self.lost, self.duplicated, self.mismatched, self.stale_searches))
+            map(
+                len,
+                (
+                    self.server_errors,
+                    self.lost,
+                    self.duplicated,
+                    self.mismatched,
+                    self.stale_searches,
+                    self.operation.problems,
+                ),
+            )
         )
 
     def lines(self) -> list[str]:
@@ -88,11 +109,24 @@ class Report:
             f"duplicated instances  {len(self.duplicated)}",
             f"byte mismatches       {len(self.mismatched)}",
             f"stale searches        {len(self.stale_searches)}",
+            *([self.operation.line()] if self.load.kill else []),
+            *(
+                [f"orphan blobs          {self.orphans_swept} left by the kill, removed by the sweep"]
+                if self.orphans_swept is not None
+                else []
+            ),
             *[f"  {problem}" for problem in self._problems()[:20]],
         ]
 
     def _problems(self) -> list[str]:
-        return [*self.server_errors, *self.lost, *self.duplicated, *self.mismatched, *self.stale_searches]
+        return [
+            *self.server_errors,
+            *self.lost,
+            *self.duplicated,
+            *self.mismatched,
+            *self.stale_searches,
+            *self.operation.problems,
+        ]
 
 
 class Fleet:
@@ -117,8 +151,11 @@ class Fleet:
 class Run:
     """The shared state of one load run: where requests go, what was acknowledged, what went wrong."""
 
-    def __init__(self, fleet: Fleet, load: Load) -> None:
+    def __init__(self, fleet: Fleet, load: Load, index_url: str) -> None:
         self.fleet = fleet
+        self.index_url = index_url
+        self.interrupting: threading.Thread | None = None
+        self.killed_at = dt.datetime.now(dt.UTC)
         self.load = load
         self.report = Report(load)
         self.lock = threading.Lock()
@@ -184,7 +221,19 @@ class Run:
             self.report.acknowledged_by_retry += by_retry
             if self.report.acknowledged == self.kill_at:
                 self.report.killed_after = self.report.acknowledged
-                threading.Thread(target=self.fleet.kill, args=(0,)).start()
+                self.interrupting = threading.Thread(target=self.interrupt)
+                self.interrupting.start()
+
+    def interrupt(self) -> None:
+        """Start an operation, then kill the process that runs it, while the stores go on."""
+        try:
+            victim = start_and_find_runner(self.fleet, self.index_url, self.report.operation)
+        except Exception as exc:  # reported, not lost in a thread
+            self.problem(self.report.operation.problems, f"starting the operation: {exc!r}")
+            victim = 0
+        self.report.killed_process = victim
+        self.killed_at = dt.datetime.now(dt.UTC)
+        self.fleet.kill(victim)
 
     def search(self, session: requests.Session, turn: int, study: str, mine: dict[str, str]) -> None:
         with self.lock:
@@ -216,29 +265,43 @@ class Run:
 
 
 def run(engines: Engines, folder: Path, load: Load) -> Report:
-    storage = engines.storage_environment()
+    storage = {**engines.storage_environment(), "DICOM_OPERATION_LEASE_SECONDS": str(load.lease_seconds)}
     services = [LiveService(folder / f"service{i}", storage) for i in range(load.processes)]
     try:
         for service in services:
             service.start()
-        state = Run(Fleet(services), load)
+        state = Run(Fleet(services), load, storage["DICOM_INDEX_URL"])
         started = time.monotonic()
         threads = [threading.Thread(target=state.client, args=(n,)) for n in range(load.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if state.interrupting is not None:
+            state.interrupting.join()
         state.report.seconds = time.monotonic() - started
-        if (
-            state.report.killed_after is not None
-        ):  # the killed process comes back: what it left is cleaned and it serves again
-            services[0].start()
+        if state.report.killed_process is not None:
+            # The survivor alone takes the operation over; then the killed process comes back: what it
+            # left is cleaned and it serves again.
+            check_outcome(state.fleet, state.index_url, state.report.operation, state.killed_at)
+            services[state.report.killed_process].start()
             state.fleet.dead.clear()
+            # No store is in flight any more, so every blob counts as old; the verification that follows
+            # shows the sweep removed nothing an instance needs.
+            state.report.orphans_swept = _sweep_orphans(storage, folder / "sweep")
         _verify(state.fleet, state.acknowledged, state.report)
         return state.report
     finally:
         for service in services:
             service.stop()
+
+
+def _sweep_orphans(storage: dict[str, str], data_dir: Path) -> int:
+    service = DicomService.from_settings(from_environment({"DATA_DIR": str(data_dir), **storage}))
+    try:
+        return orphans.sweep(service.index, service.blobs, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    finally:
+        service.close()
 
 
 def _reasons(answer: requests.Response) -> list[int]:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ExponentialRetry
 
-from dicom_service.dicom.storage.blobs import CHUNK, random_key
+from dicom_service.dicom.storage.blobs import BLOB_NAME, CHUNK, random_key
 
 CONNECT_SECONDS, READ_SECONDS = 10, 60
 
@@ -91,6 +92,12 @@ class AzureBlobStore:
     def delete(self, key: str) -> None:
         with contextlib.suppress(ResourceNotFoundError):
             self.client.delete_blob(self._name(key), delete_snapshots="include")
+
+    def keys_older_than(self, moment: dt.datetime) -> Iterator[str]:
+        for blob in self.client.list_blobs():
+            found = BLOB_NAME.fullmatch(blob.name)
+            if found and blob.last_modified < moment:
+                yield found["key"]
 
 
 def _first_line(exc: BaseException) -> str:

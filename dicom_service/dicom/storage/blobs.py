@@ -6,13 +6,17 @@ a whole file or none. Keys are random; only the index makes a file visible to cl
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 CHUNK = 1 << 20
+BLOB_NAME = re.compile(r"(?P<prefix>[0-9a-f]{2})/(?P<key>(?P=prefix)[0-9a-f]{30})\.dcm")  # "ab/ab….dcm"
 
 
 def random_key() -> str:
@@ -31,6 +35,10 @@ class BlobStore(Protocol):
     def stream(self, key: str) -> Iterator[bytes]: ...
 
     def delete(self, key: str) -> None: ...
+
+    def keys_older_than(self, moment: dt.datetime) -> Iterator[str]:
+        """The keys of the instance files last written before `moment` (for the orphan sweep)."""
+        ...
 
 
 class FolderBlobStore:
@@ -64,3 +72,14 @@ class FolderBlobStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def keys_older_than(self, moment: dt.datetime) -> Iterator[str]:
+        before = moment.timestamp()
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                found = BLOB_NAME.fullmatch(f"{folder.name}/{path.name}")
+                with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                    if found and path.stat().st_mtime < before:
+                        yield found["key"]

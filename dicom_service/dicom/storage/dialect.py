@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
 MIGRATION_LOCK = 0x44494353  # "DICS": the advisory lock key held while the schema is migrated
+CHANGE_FEED_LOCK = 0x44494346  # "DICF": held from a change-feed insert to its transaction's commit
 
 
 def engine_options(url: URL) -> dict[str, Any]:
@@ -33,6 +34,16 @@ def lock_migrations(connection: Connection) -> None:
     `make serve` migrates once before starting its workers."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+
+def lock_change_feed(connection: Connection) -> None:
+    """Make change-feed sequence order commit order. PostgreSQL hands out a sequence number at insert, not
+    at commit, so without this a reader paging by sequence could see 11 before 10 commits and skip 10 for
+    ever. The transaction-scoped advisory lock, taken right before the change-feed insert (the last write of
+    its transaction) and released at commit, lets one writer at a time through that commit tail. Callers take
+    their row locks before it, so it never waits in a cycle with them. SQLite has one writer at a time."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_FEED_LOCK})
 
 
 @cache

@@ -1,7 +1,9 @@
 """The index database through SQLAlchemy Core: instances, their study and series rows, the change feed.
 
 Every write is one transaction: an instance is in the index with its study, series and change-feed entry,
-or not at all. SQLite (the embedded default) serialises writers with a process lock so that concurrent
+or not at all. A transaction that adds change-feed entries adds them last, under the change-feed lock
+(`dialect.lock_change_feed`), so a reader paging by sequence never sees a later entry before an earlier one
+commits. SQLite (the embedded default) serialises writers with a process lock so that concurrent
 stores never meet a "database is locked" error.
 """
 
@@ -96,6 +98,8 @@ _STUDY_ID = (  # for a delete: the study's row lock, taken first, orders it with
     .with_for_update()
 )
 _INSERT_INSTANCE = insert(t.instance)
+_STUDY_WATERMARK = update(t.study).where(t.study.c.id == bindparam("b_id"))
+_SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
 
 
 def _new_id(result: Any) -> int:
@@ -168,6 +172,17 @@ class SqlIndex:
                     pid = c.execute(_PARTITION_ID, {"b_name": partition}).scalar_one()
                 if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
                     raise DuplicateInstance(item.sop_uid)
+                # Study and series rows first: their row locks are taken before the change-feed lock, in
+                # the same order as a delete takes them, so the two never wait for each other in a cycle.
+                study = {"partition_id": pid, "study_uid": item.study_uid}
+                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, 0)  # watermark set in the tail
+                study_id = int(c.execute(self._upsert_study, study).scalar_one())
+                series = {"study_id": study_id, "series_uid": item.series_uid}
+                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, 0)
+                series_id = int(c.execute(self._upsert_series, series).scalar_one())
+                # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
+                # under the change-feed lock held to the commit, so sequences are visible in commit order.
+                dialect.lock_change_feed(c)
                 change = {
                     "partition_id": pid,
                     "study_uid": item.study_uid,
@@ -179,12 +194,6 @@ class SqlIndex:
                 }
                 watermark = _new_id(c.execute(_INSERT_CHANGE, change))
                 c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
-                study = {"partition_id": pid, "study_uid": item.study_uid}
-                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, watermark)
-                study_id = int(c.execute(self._upsert_study, study).scalar_one())
-                series = {"study_id": study_id, "series_uid": item.series_uid}
-                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, watermark)
-                series_id = int(c.execute(self._upsert_series, series).scalar_one())
                 instance = {
                     "partition_id": pid,
                     "study_id": study_id,
@@ -199,6 +208,8 @@ class SqlIndex:
                     "metadata": orjson.dumps(item.metadata).decode(),
                 }
                 instance_id = _new_id(c.execute(_INSERT_INSTANCE, instance))
+                c.execute(_STUDY_WATERMARK, {"b_id": study_id, "watermark": watermark})
+                c.execute(_SERIES_WATERMARK, {"b_id": series_id, "watermark": watermark})
                 if found := query_tags.tags_to_index(c):  # the extended query tags' values
                     ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
                     row = query_tags.InstanceRow(*ids, item.sop_uid, "")
@@ -281,6 +292,12 @@ class SqlIndex:
                 .where(t.instance.c.watermark.in_(watermarks))
             )
             kept = list(c.execute(originals).scalars())
+            c.execute(delete(t.instance).where(t.instance.c.watermark.in_(watermarks)))
+            left = select(t.instance.c.id).where(t.instance.c.series_id == t.series.c.id)
+            c.execute(delete(t.series).where(t.series.c.study_id == study_id, ~exists(left)))
+            left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
+            c.execute(delete(t.study).where(t.study.c.id == study_id, ~exists(left)))
+            dialect.lock_change_feed(c)  # the commit tail: sequences visible in commit order
             c.execute(
                 insert(t.change_feed),
                 [
@@ -296,11 +313,6 @@ class SqlIndex:
                     for row in rows
                 ],
             )
-            c.execute(delete(t.instance).where(t.instance.c.watermark.in_(watermarks)))
-            left = select(t.instance.c.id).where(t.instance.c.series_id == t.series.c.id)
-            c.execute(delete(t.series).where(t.series.c.study_id == study_id, ~exists(left)))
-            left = select(t.series.c.id).where(t.series.c.study_id == t.study.c.id)
-            c.execute(delete(t.study).where(t.study.c.id == study_id, ~exists(left)))
         return [row.blob_key for row in rows] + kept
 
     # --- search

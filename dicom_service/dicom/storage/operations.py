@@ -1,7 +1,11 @@
-"""Operation records in the index database: create, read, claim the next one, report progress, finish.
+"""Operation records in the index database: create, read, claim the next one, renew its lease, report
+progress, finish or hand back.
 
 `claim_next` is the one place that hands work to a worker: on PostgreSQL its `FOR UPDATE SKIP LOCKED` lets
-several workers claim without meeting; SQLite ignores the clause and serialises writers instead.
+several workers claim without meeting; SQLite ignores the clause and serialises writers instead. A claim
+records its owner and a heartbeat; the owner renews the heartbeat while it runs the job, and an operation
+whose heartbeat is older than the lease is claimable again (its process is gone). Every later write of the
+worker is conditioned on still being the owner, so an operation is run to its end by one process only.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from dicom_service.dicom import operations as ops
 from dicom_service.dicom.operations import Operation
@@ -70,65 +74,106 @@ def active_of_type(c: Connection, op_type: str) -> str | None:
     return str(found) if found is not None else None
 
 
-def claim_next(index: SqlIndex, now: str) -> Operation | None:
-    """Take the oldest `notStarted` operation: it becomes `running`, its attempts counted."""
+def claim_next(index: SqlIndex, owner: str, now: str, stale_before: str) -> Operation | None:
+    """Take the oldest claimable operation for `owner`: it becomes `running` with a fresh heartbeat, its
+    attempts counted. Claimable is `notStarted`, or `running` with a heartbeat older than `stale_before` (its
+    process died or lost the database; a row without heartbeat was left by a version without leases). One
+    already started MAX_ATTEMPTS times ends `failed` instead, and the next one is looked at."""
+    while True:
+        with index.write() as c:
+            row = c.execute(
+                select(table)
+                .where(_claimable(stale_before))
+                .order_by(table.c.created)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is None:
+                return None
+            # The update repeats the condition: SQLite runs the select outside the write transaction, so
+            # another process may have claimed the row since (PostgreSQL's row lock makes it hold anyway).
+            still = update(table).where(table.c.id == row.id, _claimable(stale_before))
+            if row.attempts >= ops.MAX_ATTEMPTS:
+                c.execute(still.values(**_gave_up(row.attempts, now)))
+                continue
+            values = {"status": ops.RUNNING, "owner": owner, "heartbeat": now, "updated": now}
+            if c.execute(still.values(attempts=table.c.attempts + 1, **values)).rowcount != 1:
+                continue
+        claimed = _operation(row)
+        return Operation(**{**claimed.__dict__, "status": ops.RUNNING, "attempts": claimed.attempts + 1})
+
+
+def _claimable(stale_before: str) -> Any:
+    stale = or_(table.c.heartbeat.is_(None), table.c.heartbeat < stale_before)
+    return or_(table.c.status == ops.NOT_STARTED, and_(table.c.status == ops.RUNNING, stale))
+
+
+def _gave_up(attempts: int, now: str) -> dict[str, Any]:
+    message = (
+        f"The operation was interrupted {attempts} times (its service process stopped or lost the database"
+        " while running it) and is not started again."
+    )
+    return {
+        "status": ops.FAILED,
+        "updated": now,
+        "owner": None,
+        "heartbeat": None,
+        "results": json.dumps({"errors": [message]}),
+    }
+
+
+def _owned(op_id: str, owner: str) -> Any:
+    """The operation's row while `owner` still holds it: every write of a worker is conditioned on this, so
+    a worker whose lease was taken over writes nothing."""
+    return update(table).where(table.c.id == op_id, table.c.owner == owner, table.c.status == ops.RUNNING)
+
+
+def renew(index: SqlIndex, op_id: str, owner: str, now: str) -> bool:
+    """The owner's heartbeat; False when it no longer holds the operation."""
     with index.write() as c:
-        row = c.execute(
-            select(table)
-            .where(table.c.status == ops.NOT_STARTED)
-            .order_by(table.c.created)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return None
-        c.execute(
-            update(table)
-            .where(table.c.id == row.id)
-            .values(status=ops.RUNNING, updated=now, attempts=table.c.attempts + 1)
-        )
-    claimed = _operation(row)
-    return Operation(**{**claimed.__dict__, "status": ops.RUNNING, "attempts": claimed.attempts + 1})
+        return c.execute(_owned(op_id, owner).values(heartbeat=now)).rowcount == 1
 
 
-def recover_interrupted(index: SqlIndex, now: str) -> None:
-    """At start-up: what a stopped process left `running` resumes, unless it has been started too often."""
+def progress(index: SqlIndex, op_id: str, owner: str, percent: int, checkpoint: Any, now: str) -> bool:
+    """Percent and checkpoint (a heartbeat too); False, writing nothing, when `owner` lost the operation."""
     with index.write() as c:
-        c.execute(
-            update(table)
-            .where(table.c.status == ops.RUNNING, table.c.attempts >= ops.MAX_ATTEMPTS)
-            .values(
-                status=ops.FAILED,
-                updated=now,
-                results=json.dumps({"errors": ["The operation was interrupted too many times."]}),
-            )
-        )
-        c.execute(
-            update(table).where(table.c.status == ops.RUNNING).values(status=ops.NOT_STARTED, updated=now)
-        )
+        values = {
+            "percent": max(0, min(percent, 99)),
+            "checkpoint": json.dumps(checkpoint),
+            "updated": now,
+            "heartbeat": now,
+        }
+        return c.execute(_owned(op_id, owner).values(**values)).rowcount == 1
 
 
-def progress(index: SqlIndex, op_id: str, percent: int, checkpoint: Any, now: str) -> None:
+def finish(
+    index: SqlIndex, op_id: str, owner: str, status: str, results: dict[str, Any] | None, now: str
+) -> bool:
+    """The outcome; False, writing nothing, when `owner` lost the operation (another process runs it)."""
     with index.write() as c:
-        c.execute(
-            update(table)
-            .where(table.c.id == op_id)
-            .values(percent=max(0, min(percent, 99)), checkpoint=json.dumps(checkpoint), updated=now)
-        )
+        values = {
+            "status": status,
+            "percent": 100,
+            "updated": now,
+            "owner": None,
+            "heartbeat": None,
+            "results": json.dumps(results) if results is not None else None,
+        }
+        return c.execute(_owned(op_id, owner).values(**values)).rowcount == 1
 
 
-def finish(index: SqlIndex, op_id: str, status: str, results: dict[str, Any] | None, now: str) -> None:
+def release(index: SqlIndex, op_id: str, owner: str, now: str) -> bool:
+    """A graceful stop hands the operation back: `notStarted` again, so the next claim (here or in a sibling)
+    takes it at once instead of waiting for the lease; this start is not counted, since nothing failed."""
     with index.write() as c:
-        c.execute(
-            update(table)
-            .where(table.c.id == op_id)
-            .values(
-                status=status,
-                percent=100,
-                updated=now,
-                results=json.dumps(results) if results is not None else None,
-            )
-        )
+        values = {
+            "status": ops.NOT_STARTED,
+            "updated": now,
+            "owner": None,
+            "heartbeat": None,
+            "attempts": table.c.attempts - 1,
+        }
+        return c.execute(_owned(op_id, owner).values(**values)).rowcount == 1
 
 
 def _operation(row: Row[Any]) -> Operation:

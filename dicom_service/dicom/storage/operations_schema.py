@@ -7,7 +7,19 @@ that belong to an instance, series, study or tag are removed with it (ON DELETE 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Connection, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
 
 from dicom_service.dicom.storage.schema import UID, VALUE, change_feed, metadata
 
@@ -26,6 +38,10 @@ operation = Table(
     Column("checkpoint", Text),  # JSON: how far it got (a resumed run continues from there)
     Column("resources", Text),  # JSON list of link paths, relative to the version root
     Column("results", Text),  # JSON
+    # While `running`: the process that claimed it (a token of its worker) and when that worker last said it
+    # still runs it; a sibling may take it over once the heartbeat is older than the lease.
+    Column("owner", String(64)),
+    Column("heartbeat", String(32)),  # UTC, fixed width, so it compares as text
 )
 
 extended_query_tag = Table(
@@ -86,11 +102,26 @@ Index("ix_tag_value_study", extended_tag_value.c.tag_id, extended_tag_value.c.st
 Index("ix_tag_value_series", extended_tag_value.c.tag_id, extended_tag_value.c.series_id)
 Index("ix_tag_value_instance", extended_tag_value.c.tag_id, extended_tag_value.c.instance_id)
 Index("ix_tag_error", extended_tag_error.c.tag_id, extended_tag_error.c.id)
+ORIGINAL_BY_BLOB = Index("ix_original_blob_key", instance_original.c.blob_key)
 
 # The change feed's entries of one instance (created, then updated): which one is current.
 CHANGE_FEED_BY_INSTANCE = Index("ix_change_feed_watermark", change_feed.c.watermark)
 
 TABLES = [operation, extended_query_tag, extended_tag_value, extended_tag_error, instance_original]
+
+
+LEASE_COLUMNS = ("owner", "heartbeat")
+
+
+def add_lease_columns(connection: Connection) -> None:
+    """Migration step: the operation's owner and heartbeat (idempotent: a database created at this schema
+    version or later has them from step 1)."""
+    present = {column["name"] for column in inspect(connection).get_columns("operation")}
+    for name in LEASE_COLUMNS:
+        if name not in present:
+            column = operation.c[name]
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE operation ADD COLUMN {name} {kind}"))
 
 
 def create_tables(connection: Connection) -> None:

@@ -111,6 +111,8 @@ Index("ix_series_uid", series.c.series_uid)
 Index("ix_instance_series", instance.c.series_id)
 Index("ix_instance_study", instance.c.study_id)
 Index("ix_change_feed_time", change_feed.c.timestamp)
+# Which instance, if any, holds a blob: the orphan sweep asks it for every blob it finds.
+INSTANCE_BY_BLOB = Index("ix_instance_blob_key", instance.c.blob_key)
 
 
 def _version_1(connection: Connection) -> None:
@@ -129,8 +131,27 @@ def _operations(connection: Connection) -> None:
     operations_schema.create_tables(connection)
 
 
+def _operation_lease(connection: Connection) -> None:
+    from dicom_service.dicom.storage import operations_schema
+
+    operations_schema.add_lease_columns(connection)
+
+
+def _blob_key_indexes(connection: Connection) -> None:
+    from dicom_service.dicom.storage.operations_schema import ORIGINAL_BY_BLOB
+
+    INSTANCE_BY_BLOB.create(connection, checkfirst=True)
+    ORIGINAL_BY_BLOB.create(connection, checkfirst=True)
+
+
 # Append a function to add a schema version; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_version_1, _worklist, _operations]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _version_1,
+    _worklist,
+    _operations,
+    _operation_lease,
+    _blob_key_indexes,
+]
 
 
 def migrate(connection: Connection, created: str) -> int:

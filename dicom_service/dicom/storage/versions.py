@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from dicom_service.dicom.instance import Instance
-from dicom_service.dicom.storage import query_tags
+from dicom_service.dicom.storage import dialect, query_tags
 from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.storage.operations_schema import instance_original as original
 from dicom_service.dicom.tags import Level
@@ -64,17 +64,6 @@ def replace_instance(
         study: dict[str, Any] = {column: item.columns.get(column) for column in _STUDY_COLUMNS}
         study["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
         c.execute(update(t.study).where(t.study.c.id == row.study_id).values(**study))
-        c.execute(
-            insert(t.change_feed).values(
-                partition_id=row.partition_id,
-                study_uid=item.study_uid,
-                series_uid=item.series_uid,
-                sop_uid=item.sop_uid,
-                action="update",
-                timestamp=now,
-                watermark=watermark,
-            )
-        )
         if found := query_tags.tags_to_index(c):
             ids = query_tags.InstanceRow(
                 row.id,
@@ -87,6 +76,18 @@ def replace_instance(
                 "",
             )
             query_tags.index_instance(c, ids, item.metadata, found, now)
+        dialect.lock_change_feed(c)  # the commit tail: sequences visible in commit order
+        c.execute(
+            insert(t.change_feed).values(
+                partition_id=row.partition_id,
+                study_uid=item.study_uid,
+                series_uid=item.series_uid,
+                sop_uid=item.sop_uid,
+                action="update",
+                timestamp=now,
+                watermark=watermark,
+            )
+        )
     return obsolete
 
 

@@ -1,0 +1,72 @@
+"""Orphan blobs: a file written by a store whose process died before its index commit is removed by the
+sweep once older than the grace period; a file an instance (or its kept original) references is never
+removed, nor a fresh one, which may be a sibling's store in flight. With a folder and with Azure (Azurite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dicom_service.dicom import instance as reading
+from dicom_service.dicom.behaviour import behaviour_of_major
+from dicom_service.dicom.service import DicomService, utc_now
+from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage import orphans, versions
+from tests.engines import Engines
+from tests.service import data
+
+
+@pytest.fixture(params=["sqlite-folder", "postgresql-azure"])
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql-azure":
+        engines: Engines = request.getfixturevalue("engines")
+        env |= engines.storage_environment()
+    opened = DicomService.from_settings(from_environment(env))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def put(service: DicomService, body: bytes) -> str:
+    """A file written into the blob store the way a store writes it, before its index commit."""
+    path = service.tmp / "upload.dcm"
+    path.write_bytes(body)
+    key = service.blobs.new_key()
+    service.blobs.put_file(key, path)
+    return key
+
+
+def exists(service: DicomService, key: str) -> bool:
+    try:
+        service.blobs.read(key)
+    except Exception:
+        return False
+    return True
+
+
+def test_only_old_unreferenced_blobs_are_swept(service: DicomService, tmp_path: Path) -> None:
+    body = data.part10(data.instance())
+    source = tmp_path / "instance.dcm"
+    source.write_bytes(body)
+    item = reading.read(str(source), behaviour_of_major(2))
+    stored = put(service, body)
+    watermark = service.index.add("Microsoft.Default", item, stored, len(body), utc_now())
+    updated = put(service, body)  # a bulk update: the instance's new file, the first kept as its original
+    assert versions.replace_instance(service.index, watermark, updated, len(body), item, utc_now()) is None
+    orphan = put(service, body)  # its process was killed before the index commit
+    now = dt.datetime.now(dt.UTC)
+
+    # Within the grace period nothing is touched: it may be a sibling's store about to commit.
+    assert orphans.sweep(service.index, service.blobs, now - orphans.GRACE) == 0
+    assert exists(service, orphan)
+
+    # Once every file is older than the cut-off, only the one no row references goes.
+    assert orphans.sweep(service.index, service.blobs, now + dt.timedelta(minutes=1)) == 1
+    assert not exists(service, orphan)
+    assert exists(service, stored) and exists(service, updated)
+    assert orphans.sweep(service.index, service.blobs, now + dt.timedelta(minutes=1)) == 0
