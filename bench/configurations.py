@@ -30,6 +30,7 @@ WORKERS = 2
 class Configuration(Protocol):
     title: str  # the section's header: what ours runs on
     memory: str  # the peak RSS row's label: how it is counted
+    notes: tuple[str, ...]  # printed below the table
 
     def missing(self) -> str | None:
         """Why this configuration cannot run here, or None."""
@@ -60,6 +61,7 @@ def _ours(scratch: Path, command: list[str], env: dict[str, str], workers: int =
 class Embedded:
     title = "ours: SQLite + folder, 1 process"
     memory = "peak RSS of the server process"
+    notes: tuple[str, ...] = ()
 
     def missing(self) -> str | None:
         return None
@@ -81,6 +83,12 @@ class Embedded:
 class Distributed:
     title = f"ours: PostgreSQL + Azurite, {WORKERS} processes"
     memory = f"peak RSS (ours: sum of its {WORKERS} workers' VmHWM)"
+    notes = (
+        "(PostgreSQL with durable settings and Azurite on this machine, loopback; each round on new "
+        "databases and a new container)",
+        f"(the one sequential client keeps one connection, so one of the {WORKERS} processes serves it; "
+        "`bench scale` measures 1 versus 2 processes under concurrent clients)",
+    )
 
     def __init__(self) -> None:
         self.engines: Engines | None = None

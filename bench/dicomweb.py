@@ -173,7 +173,7 @@ def section(configuration: Configuration, peer: orthanc.Orthanc | None, peer_onl
         f"{name} {sum(c for c, _ in per_round)} connections for {sum(r for _, r in per_round)} requests"
         for name, per_round in results.connections.items()
     )
-    return [header, *table(results, configuration.memory), f"(keep-alive: {links})"]
+    return [header, *table(results, configuration.memory), f"(keep-alive: {links})", *configuration.notes]
 
 
 def run(peer_only: bool = False) -> list[str]:
