@@ -47,7 +47,8 @@ class Configuration(Protocol):
     def peer_title(self, peer: orthanc.Orthanc) -> str: ...
 
 
-def _ours(scratch: Path, command: list[str], env: dict[str, str], workers: int = 0) -> Server:
+def ours_server(scratch: Path, command: list[str], env: dict[str, str], workers: int = 0) -> Server:
+    """`python -m <command>` on a free loopback port without an access log, its data under `scratch`."""
     port = free_port()
     command = [sys.executable, "-m", *command, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning"]  # no access log
@@ -71,7 +72,7 @@ class Embedded:
 
     def ours(self, scratch: Path) -> Server:
         """The real service: uvicorn in this interpreter, its index and files under `scratch`."""
-        return _ours(scratch, ["uvicorn", "dicom_service.app:app"], {})
+        return ours_server(scratch, ["uvicorn", "dicom_service.app:app"], {})
 
     def peer(self, peer: orthanc.Orthanc, scratch: Path) -> Server:
         return orthanc.server(peer, scratch)
@@ -113,7 +114,7 @@ class Distributed:
     def ours(self, scratch: Path) -> Server:
         """`make serve` with WORKERS=2 over a new database and a new container."""
         storage = {**self._engines().storage_environment(), "WORKERS": str(WORKERS)}
-        return _ours(scratch, ["dicom_service.serve"], storage, workers=WORKERS)
+        return ours_server(scratch, ["dicom_service.serve"], storage, workers=WORKERS)
 
     def peer(self, peer: orthanc.Orthanc, scratch: Path) -> Server:
         if peer.postgres_index is None:
