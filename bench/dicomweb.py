@@ -1,10 +1,15 @@
-"""The DICOMweb service over HTTP against Orthanc's DICOMweb plugin, side by side in one run.
+"""The DICOMweb service over HTTP against Orthanc's DICOMweb plugin, side by side in one run, once per storage
+configuration of bench/configurations.py (SQLite + folder, 1 process; PostgreSQL + Azurite, 2 processes).
 
-Each round starts both servers as processes of their own on loopback, each on a fresh empty store (a new
-temporary folder), and runs every measure of bench/workload.py on one then the other with the same
-keep-alive client, the order flipping from round to round so that drift in machine load hits both alike.
-Figures are the median of the rounds (reads: each round's median latency; stores: instances per second);
-the ratio reads "faster" when ours is ahead. Peak RSS (VmHWM) of each server process is shown beside them.
+Each round starts both servers as processes of their own on loopback, each on a fresh empty store, and runs
+every measure of bench/workload.py on one then the other with the same keep-alive client, the order flipping
+from round to round so that drift in machine load hits both alike. Figures are the median of the rounds
+(reads: each round's median latency; stores: instances per second); the ratio reads "faster" when ours is
+ahead. Peak RSS (VmHWM) is shown beside them: of the server process, or the sum of ours' worker processes
+when it runs several. A configuration whose engines are missing prints "skipped: <why>"; the others run.
+
+The one client is sequential and keeps its connection: with 2 processes, one of them serves it. What a
+second process adds under concurrent clients is measured by `python -m bench scale`.
 
     python -m bench dicomweb               # this part alone, within `make bench`'s runner
     python -m bench.dicomweb --peer-only   # Orthanc only (to check the harness)
@@ -13,7 +18,6 @@ the ratio reads "faster" when ours is ahead. Peak RSS (VmHWM) of each server pro
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,22 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import orthanc
-from bench.servers import Server, ServerError, free_port
+from bench.configurations import CONFIGURATIONS, OURS, Configuration
+from bench.servers import Server, ServerError
 from bench.workload import MEASURES, BenchError, Client, Measure, Study, make_studies
 
 ROUNDS = 3
-OURS, PEER = "ours", "Orthanc"
-MEMORY = "peak RSS of the server process"
-
-
-def service(scratch: Path) -> Server:
-    """The real service (`make serve`): uvicorn in this interpreter, its index and files under `scratch`."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "dicom_service.app:app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    env = {**os.environ, "DATA_DIR": str(scratch / "data")}
-    base = f"http://127.0.0.1:{port}"
-    return Server(OURS, command, base, "/v2", "/v2/studies", scratch / "service.log", env=env)
+PEER = "Orthanc"
+MEMORY = "peak RSS"  # the key of the memory figures; each configuration names how they are counted
 
 
 Figures = dict[str, dict[str, list[float]]]  # server → measure label (or MEMORY) → one figure per round
@@ -45,7 +40,6 @@ Figures = dict[str, dict[str, list[float]]]  # server → measure label (or MEMO
 @dataclass
 class Results:
     figures: Figures
-    notes: list[str] = field(default_factory=list)  # why a server was left out
     # (connections opened, requests sent) per server and round
     connections: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     # server → measure label → the wrong answer that ended that measure (no figure is kept for it)
@@ -80,20 +74,14 @@ def _round(servers: list[Server], studies: list[Study], client: Client, results:
                 results.figures[server.name][MEMORY].append(server.peak_rss_mb)
 
 
-def measure(peer_only: bool = False) -> Results:
-    """Figures of every round for each server that could run."""
-    notes = []
-    peer: tuple[Path, Path] | None = None
-    try:
-        peer = orthanc.install()
-    except orthanc.Unavailable as exc:
-        notes.append(f"Orthanc left out: {exc}")
+def measure(configuration: Configuration, peer: orthanc.Orthanc | None, peer_only: bool = False) -> Results:
+    """Figures of every round for each server that could run; the configuration's engines are running."""
     names = ([] if peer_only else [OURS]) + ([PEER] if peer else [])
     if not names:
-        raise ServerError("; ".join(notes))
+        raise ServerError("neither server can run")
     studies = make_studies()
     labels = [m.label for m in MEASURES] + [MEMORY]
-    results = Results({name: {label: [] for label in labels} for name in names}, notes)
+    results = Results({name: {label: [] for label in labels} for name in names})
     client = Client()
     try:
         for number in range(ROUNDS):
@@ -101,10 +89,10 @@ def measure(peer_only: bool = False) -> Results:
                 servers: list[Server] = []
                 if OURS in names:
                     (Path(scratch) / OURS).mkdir()
-                    servers.append(service(Path(scratch) / OURS))
+                    servers.append(configuration.ours(Path(scratch) / OURS))
                 if peer:
                     (Path(scratch) / PEER).mkdir()
-                    servers.append(orthanc.server(*peer, Path(scratch) / PEER))
+                    servers.append(configuration.peer(peer, Path(scratch) / PEER))
                 if number % 2:  # the other order every other round
                     servers.reverse()
                 _round(servers, studies, client, results)
@@ -128,7 +116,8 @@ def _ratio(ours: list[float], peer: list[float], higher_is_better: bool) -> floa
     return a / b if higher_is_better else b / a
 
 
-def table(results: Results) -> list[str]:
+def table(results: Results, memory: str = MEMORY) -> list[str]:
+    """The measures, ours, Orthanc and their ratio, one row each, peak RSS (labelled `memory`) last."""
     ours, peer = results.figures.get(OURS, {}), results.figures.get(PEER, {})
     failed = {name: set(labels) for name, labels in results.failures.items()}
 
@@ -143,6 +132,7 @@ def table(results: Results) -> list[str]:
     for m in measures:
         label, unit, higher = (m.label, m.unit, m.higher_is_better) if m else (MEMORY, "MB", False)
         ratio = _ratio(ours.get(label, []), peer.get(label, []), higher)
+        shown = label if m else memory
         if label in failed.get(OURS, ()):
             verdict = "—"
             behind.append(f"{label} failed")
@@ -154,7 +144,7 @@ def table(results: Results) -> list[str]:
             verdict = f"{ratio:.2f}x faster" if ratio >= 1 else f"{ratio:.2f}x (slower)"
             if ratio < 1:
                 behind.append(label)
-        rows.append((label, cell(OURS, label, unit), cell(PEER, label, unit), verdict))
+        rows.append((shown, cell(OURS, label, unit), cell(PEER, label, unit), verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -171,18 +161,38 @@ def table(results: Results) -> list[str]:
     return lines
 
 
-def run(peer_only: bool = False) -> list[str]:
-    results = measure(peer_only)
+def section(configuration: Configuration, peer: orthanc.Orthanc | None, peer_only: bool = False) -> list[str]:
+    """One configuration's header and table, or "skipped: <why>" when its engines are missing here."""
+    header = configuration.title + (f"; {configuration.peer_title(peer)}" if peer else "")
+    missing = configuration.missing()
+    if missing is not None:
+        return [header, f"skipped: {missing}"]
+    with configuration.opened():
+        results = measure(configuration, peer, peer_only)
     links = ", ".join(
         f"{name} {sum(c for c, _ in per_round)} connections for {sum(r for _, r in per_round)} requests"
         for name, per_round in results.connections.items()
     )
+    return [header, *table(results, configuration.memory), f"(keep-alive: {links})", *configuration.notes]
+
+
+def run(peer_only: bool = False) -> list[str]:
+    lines: list[str] = []
+    peer: orthanc.Orthanc | None = None
+    try:
+        peer = orthanc.install()
+    except orthanc.Unavailable as exc:
+        lines.append(f"Orthanc left out: {exc}")
+    for configuration in CONFIGURATIONS:
+        try:
+            lines += section(configuration, peer, peer_only)
+        except Exception as exc:  # one failing configuration must not hide the other's figures
+            lines += [configuration.title, f"FAILED: {type(exc).__name__}: {exc}"]
+        lines.append("")
     return [
-        *results.notes,
-        *table(results),
-        f"(keep-alive: {links})",
+        *lines,
         f"(median of {ROUNDS} rounds, min–max in brackets; reads: each round's median request; one "
-        "keep-alive client, servers alternating, each round on fresh empty stores)",
+        "sequential keep-alive client, servers alternating, each round on fresh empty stores)",
     ]
 
 

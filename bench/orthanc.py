@@ -1,5 +1,7 @@
 """Orthanc with its DICOMweb plugin as the bench's own process: Debian's `orthanc` and `orthanc-dicomweb`,
-installed with apt when missing, run on a free loopback port with its storage and index in our folder."""
+installed with apt when missing, run on a free loopback port with its storage and index in our folder, or
+with its index in a PostgreSQL database through Debian's `orthanc-postgresql` plugin when that is installed
+(or apt can install it); its files stay in a folder (Debian has no object-storage plugin for Orthanc)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,14 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.servers import Server, free_port
 
 PACKAGES = ("orthanc", "orthanc-dicomweb")
+POSTGRES_PACKAGE = "orthanc-postgresql"  # optional: the PostgreSQL index plugin
 BINARY = "/usr/sbin/Orthanc"
 APT_TIMEOUT = 600
 
@@ -20,11 +25,20 @@ class Unavailable(RuntimeError):
     """Orthanc is not installed and cannot be installed here; the peer figures are skipped."""
 
 
-def _plugin() -> Path | None:
-    listing = subprocess.run(["dpkg", "-L", "orthanc-dicomweb"], capture_output=True, text=True, check=False)
+@dataclass(frozen=True)
+class Orthanc:
+    binary: Path
+    dicomweb: Path  # the DICOMweb plugin
+    postgres_index: Path | None  # the PostgreSQL index plugin; None when orthanc-postgresql is missing
+
+
+def _plugin(package: str = "orthanc-dicomweb", name: str = "") -> Path | None:
+    listing = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True, check=False)
     if listing.returncode != 0:
         return None
-    libraries = [Path(line) for line in listing.stdout.splitlines() if ".so" in Path(line).name]
+    libraries = [
+        Path(line) for line in listing.stdout.splitlines() if ".so" in Path(line).name and name in line
+    ]
     present = [p for p in libraries if p.is_file()]
     return min(present, key=lambda p: len(p.name)) if present else None
 
@@ -34,42 +48,59 @@ def _binary() -> Path | None:
     return Path(found) if found else None
 
 
-def install() -> tuple[Path, Path]:
-    """(Orthanc binary, DICOMweb plugin), installing both packages with apt when either is missing."""
+def _found() -> Orthanc | None:
     binary, plugin = _binary(), _plugin()
-    if binary and plugin:
-        return binary, plugin
+    if not (binary and plugin):
+        return None
+    return Orthanc(binary, plugin, _plugin(POSTGRES_PACKAGE, "PostgreSQLIndex"))
+
+
+def install() -> Orthanc:
+    """Orthanc and its plugins, installing the packages with apt when one is missing (the PostgreSQL index
+    plugin is optional: without it, Orthanc runs on its default SQLite index everywhere)."""
+    found = _found()
+    if found and found.postgres_index:
+        return found
+    problem = _apt_install((*PACKAGES, POSTGRES_PACKAGE))
+    found = _found()
+    if found:
+        return found
+    raise Unavailable(
+        problem or f"apt installed {', '.join(PACKAGES)} but the Orthanc binary or plugin is missing"
+    )
+
+
+def _apt_install(packages: tuple[str, ...]) -> str | None:
+    """Why apt could not install `packages`, or None when it did."""
     if shutil.which("apt-get") is None:
-        raise Unavailable("Orthanc is not installed and this machine has no apt-get to install it")
+        return "Orthanc is not installed and this machine has no apt-get to install it"
     if os.geteuid() != 0:
-        packages = " ".join(PACKAGES)
-        raise Unavailable(
-            f"Orthanc is not installed; run the bench as root, or `sudo apt-get install {packages}`"
+        return (
+            f"Orthanc is not installed; run the bench as root, or `sudo apt-get install {' '.join(packages)}`"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock = ["-o", "DPkg::Lock::Timeout=300"]
     for command in (
         ["apt-get", *lock, "update", "-q"],
-        ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", *PACKAGES],
+        ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", *packages],
     ):
         try:
             result = subprocess.run(
                 command, capture_output=True, text=True, env=env, timeout=APT_TIMEOUT, check=False
             )
-        except subprocess.TimeoutExpired as exc:
-            raise Unavailable(f"`{' '.join(command)}` took over {APT_TIMEOUT} s") from exc
+        except subprocess.TimeoutExpired:
+            return f"`{' '.join(command)}` took over {APT_TIMEOUT} s"
         if result.returncode != 0:
-            raise Unavailable(f"`{' '.join(command)}` failed:\n{(result.stderr or result.stdout)[-1500:]}")
-    binary, plugin = _binary(), _plugin()
-    if not (binary and plugin):
-        raise Unavailable(f"apt installed {', '.join(PACKAGES)} but the Orthanc binary or plugin is missing")
-    return binary, plugin
+            return f"`{' '.join(command)}` failed:\n{(result.stderr or result.stdout)[-1500:]}"
+    return None
 
 
-def server(binary: Path, plugin: Path, scratch: Path) -> Server:
-    """Orthanc on a free 127.0.0.1 port, storage and index under `scratch` (an empty folder per round)."""
+def server(orthanc: Orthanc, scratch: Path, index_url: str | None = None) -> Server:
+    """Orthanc on a free 127.0.0.1 port, storage under `scratch` (an empty folder per round), its index there
+    too, or in the PostgreSQL database of `index_url` (postgresql://user@host:port/database, no password)."""
     port = free_port()
-    config = {
+    plugins = [str(orthanc.dicomweb)]
+    config: dict[str, object] = {
         "Name": "BENCH",
         "StorageDirectory": str(scratch / "storage"),
         "IndexDirectory": str(scratch / "index"),
@@ -77,15 +108,31 @@ def server(binary: Path, plugin: Path, scratch: Path) -> Server:
         "DicomServerEnabled": False,
         "RemoteAccessAllowed": False,
         "AuthenticationEnabled": False,
-        "Plugins": [str(plugin)],
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
     }
+    if index_url is not None:
+        if orthanc.postgres_index is None:
+            raise Unavailable(f"{POSTGRES_PACKAGE} is not installed: no PostgreSQL index for Orthanc")
+        url = urlsplit(index_url)
+        plugins.append(str(orthanc.postgres_index))
+        config["PostgreSQL"] = {
+            "EnableIndex": True,
+            "EnableStorage": False,
+            "Host": url.hostname,
+            "Port": url.port,
+            "Database": url.path.lstrip("/"),
+            "Username": url.username,
+            "Password": url.password or "",
+            "EnableSsl": False,
+            "Lock": False,
+        }
+    config["Plugins"] = plugins
     path = scratch / "orthanc.json"
     path.write_text(json.dumps(config, indent=2))
     base = f"http://127.0.0.1:{port}"
     return Server(
         "Orthanc",
-        [str(binary), str(path)],
+        [str(orthanc.binary), str(path)],
         base,
         "/dicom-web",
         "/system",

@@ -1,5 +1,9 @@
 """A measured server as the bench's own process: started on a free loopback port, polled until it answers,
-stopped by its PID, with its peak resident memory read from /proc before it goes."""
+stopped by its PID, with its peak resident memory read from /proc before it goes.
+
+A server of several worker processes (uvicorn's supervisor and its spawned workers) is ready once it answers
+and every worker has started and gone idle; its peak RSS is the sum of its workers' (the supervisor left out).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import requests
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+SETTLE_SECONDS = 0.5  # a worker is idle once it used no CPU for this long
+WORKER_MARK = b"spawn_main"  # in the command line of a multiprocessing "spawn" child (uvicorn's workers)
 
 
 class ServerError(RuntimeError):
@@ -38,9 +44,37 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def workers_of(pid: int) -> list[int]:
+    """The PIDs of the worker processes `pid` spawned (multiprocessing's resource tracker left out)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children += [int(child) for child in task.read_text().split()]
+        except (OSError, ValueError):
+            continue
+    found = []
+    for child in children:
+        try:
+            if WORKER_MARK in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """User + system CPU time a live process has used so far, in clock ticks; None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Server:
     """One server process, its DICOMweb root at `base_url + root`. `start` returns once `ready_path` answers
-    (below 500 unless `ready` says otherwise); `stop` ends it by PID."""
+    (below 500 unless `ready` says otherwise) and, when it runs `workers` worker processes, they all have
+    started and gone idle; `stop` ends it by PID."""
 
     def __init__(
         self,
@@ -52,6 +86,7 @@ class Server:
         log: Path,
         env: dict[str, str] | None = None,
         ready: Callable[[requests.Response], bool] = lambda response: response.status_code < 500,
+        workers: int = 0,
     ) -> None:
         self.name = name
         self.command = command
@@ -61,6 +96,7 @@ class Server:
         self.log = log
         self.env = env
         self.ready = ready
+        self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
         self.peak_rss_mb: float | None = None
 
@@ -82,7 +118,9 @@ class Server:
             if process.poll() is not None:
                 raise ServerError(f"{self.name} exited with {process.returncode} at start:\n{self.tail()}")
             try:
-                if self.ready(probe.get(self.base_url + self.ready_path, timeout=2)):
+                if self.ready(probe.get(self.base_url + self.ready_path, timeout=2)) and self._settled(
+                    process
+                ):
                     return
             except requests.RequestException:
                 pass
@@ -92,25 +130,62 @@ class Server:
             f"{self.name} did not answer {self.ready_path} within {START_TIMEOUT:.0f} s:\n{self.tail()}"
         )
 
+    def _settled(self, process: subprocess.Popen[bytes]) -> bool:
+        """True when the server has no workers, or all `workers` are up and used no CPU for a moment."""
+        if not self.workers:
+            return True
+        pids = workers_of(process.pid)
+        if len(pids) < self.workers:
+            return False
+        before = [cpu_ticks(pid) for pid in pids]
+        time.sleep(SETTLE_SECONDS)
+        return None not in before and before == [cpu_ticks(pid) for pid in pids]
+
     def check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
             raise ServerError(f"{self.name} died with {self.process.returncode}:\n{self.tail()}")
 
     def stop(self) -> None:
-        """SIGTERM by PID, wait; SIGKILL only if it does not stop in time. Records the peak RSS first."""
+        """SIGTERM by PID, wait; SIGKILL only if it does not stop in time. Records the peak RSS first; workers
+        still alive after their supervisor has gone are ended by their PIDs too."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        self.peak_rss_mb = peak_rss_mb(process.pid)
+        workers = workers_of(process.pid) if self.workers else []
+        if workers:
+            sizes = [peak_rss_mb(pid) for pid in workers]
+            self.peak_rss_mb = None if None in sizes else sum(size or 0.0 for size in sizes)
+        else:
+            self.peak_rss_mb = peak_rss_mb(process.pid)
         os.kill(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=STOP_TIMEOUT)
+        for pid in workers:
+            _end(pid)
 
     def tail(self, chars: int = 2000) -> str:
         try:
             return self.log.read_text(errors="replace")[-chars:]
         except OSError:
             return "(no log)"
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _end(pid: int) -> None:
+    """SIGKILL a worker its supervisor left running (it is not our child: no wait) once STOP_TIMEOUT is up."""
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _running(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.1)

@@ -1,6 +1,6 @@
 """`make serve`: check the settings, migrate the index once, then run WORKERS service processes.
 
-    python -m dicom_service.serve [--host 127.0.0.1] [--port 8080]
+    python -m dicom_service.serve [--host 127.0.0.1] [--port 8080] [--log-level info]
 
 A setting that is wrong or names something unreachable stops here with one line naming it (exit 2).
 """
@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        help="uvicorn's log level; from warning up it writes no access log",
+    )
     args = parser.parse_args(argv)
     try:
         settings = from_environment()
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         workers=settings.workers,
+        log_level=args.log_level,
         timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
     )
     return 0
