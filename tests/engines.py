@@ -24,6 +24,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from azure.storage.blob import ContainerClient
 
 from tests.fixtures import ROOT
 
@@ -137,11 +138,22 @@ class Azurite:
         raise RuntimeError("Azurite did not answer within 60 s")
 
     @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}"
+
+    @property
     def connection_string(self) -> str:
         return (
             f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-            f"BlobEndpoint=http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT};"
+            f"BlobEndpoint={self.endpoint};"
         )
+
+    def container(self, name: str) -> ContainerClient:
+        """The container `name`, created when it does not exist yet."""
+        client = ContainerClient.from_connection_string(self.connection_string, name)
+        if not client.exists():
+            client.create_container()
+        return client
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
+from tests.engines import AZURITE_ACCOUNT as ACCOUNT
+from tests.engines import AZURITE_KEY as KEY
+from tests.engines import Azurite, Engines
 from tests.service import data
-from tests.service.azurite import ACCOUNT, KEY, Azurite
 from tests.service.live import LiveService, Validated
 from tests.service.operations import started, wait
 
@@ -21,13 +21,10 @@ STORE = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"
 AS_STORED = {"Accept": "application/dicom; transfer-syntax=*"}
 
 
-@pytest.fixture(scope="module")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
-    emulator = Azurite(Path(tmp_path_factory.mktemp("azurite"))).start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+@pytest.fixture
+def azurite(engines: Engines) -> Azurite:
+    """The destination: the Azurite the suite started (PostgreSQL + Azure runs use other containers)."""
+    return engines.azurite
 
 
 def stored(service: LiveService, checked: Validated, count: int, series: int = 1) -> list[object]:
