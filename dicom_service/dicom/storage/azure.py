@@ -66,6 +66,10 @@ def open_container(connection_string: str, name: str) -> ContainerClient:
 class AzureBlobStore:
     """Instance files as block blobs named by their key; uploads and downloads are streamed."""
 
+    # Each upload is a wait on the network: a request's files overlap up to this many (measured on
+    # Azurite, 10 files: 4 at once took about 2/3 of the time of one after the other).
+    concurrent_writes = 4
+
     def __init__(self, client: ContainerClient) -> None:
         self.client = client
 

@@ -1,0 +1,106 @@
+"""A store of several instances writes their files at once: one whose upload fails fails alone (272) and
+leaves no file, the others are stored; a failure of the index midway leaves no file of an unindexed
+instance. With a folder and with Azure (Azurite), through the concurrent upload path of both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dicom_service.dicom import instance as reading
+from dicom_service.dicom import stow
+from dicom_service.dicom.behaviour import behaviour_of_major
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage.blobs import BlobStore
+from tests.engines import Engines
+from tests.service import data
+
+PARTITION = "Microsoft.Default"
+LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+
+
+@pytest.fixture(params=["sqlite-folder", "postgresql-azure"])
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql-azure":
+        engines: Engines = request.getfixturevalue("engines")
+        env |= engines.storage_environment()
+    opened = DicomService.from_settings(from_environment(env))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+class FailingWrites:
+    """The service's blob store, writing 4 files at once, whose `failing`-th write (1-based) stores the
+    file and then fails, as an upload whose answer is lost does."""
+
+    concurrent_writes = 4
+
+    def __init__(self, store: BlobStore, failing: int) -> None:
+        self.store, self.failing, self.writes = store, failing, itertools.count(1)
+
+    def put_file(self, key: str, source: Path) -> int:
+        write = next(self.writes)  # atomic: the writes run in several threads
+        size = self.store.put_file(key, source)
+        if write == self.failing:
+            raise OSError("connection reset")
+        return size
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def files(service: DicomService, count: int) -> tuple[str, list[Path]]:
+    study = data.study(count)
+    paths = []
+    for number, ds in enumerate(study):
+        path = service.tmp / f"part-{number}.dcm"
+        path.write_bytes(data.part10(ds))
+        paths.append(path)
+    return study[0].StudyInstanceUID, paths
+
+
+def blob_count(service: DicomService) -> int:
+    return len(list(service.blobs.keys_older_than(LATER)))
+
+
+def test_an_instance_whose_upload_fails_fails_alone_and_leaves_no_file(service: DicomService) -> None:
+    study, paths = files(service, 6)
+    service.blobs = FailingWrites(service.blobs, failing=3)
+
+    outcome = stow.store_files(service, PARTITION, paths, behaviour_of_major(2), None)
+
+    assert len(outcome.stored) == 5
+    assert [item.reason for item in outcome.failed] == [reading.PROCESSING_FAILURE]
+    assert len(service.index.instances(PARTITION, study)) == 5
+    assert blob_count(service) == 5
+
+
+def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
+    service: DicomService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study, paths = files(service, 6)
+    service.blobs = FailingWrites(service.blobs, failing=0)
+    add, calls = service.index.add, []
+
+    def failing_add(*args: Any) -> int:
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return add(*args)
+
+    monkeypatch.setattr(service.index, "add", failing_add)
+
+    with pytest.raises(RuntimeError):
+        stow.store_files(service, PARTITION, paths, behaviour_of_major(2), None)
+
+    assert len(service.index.instances(PARTITION, study)) == 1
+    assert blob_count(service) == 1
