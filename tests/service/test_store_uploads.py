@@ -1,6 +1,7 @@
-"""A store of several instances writes their files at once: one whose upload fails fails alone (272) and
-leaves no file, the others are stored; a failure of the index midway leaves no file of an unindexed
-instance. With a folder and with Azure (Azurite), through the concurrent upload path of both."""
+"""A store writes its files while it reads them, several at once. One whose upload fails fails alone
+(272) and leaves no file, the others are stored; a failure of the index midway leaves no file of an
+unindexed instance, nor does a rejected instance. With a folder and with Azure (Azurite), through the
+concurrent upload path."""
 
 from __future__ import annotations
 
@@ -104,3 +105,17 @@ def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
 
     assert len(service.index.instances(PARTITION, study)) == 1
     assert blob_count(service) == 1
+
+
+def test_an_instance_rejected_while_its_upload_runs_leaves_no_file(service: DicomService) -> None:
+    _, paths = files(service, 3)
+    garbage = service.tmp / "garbage.dcm"
+    garbage.write_bytes(b"not DICOM at all" * 100)
+    service.blobs = FailingWrites(service.blobs, failing=0)
+
+    outcome = stow.store_files(service, PARTITION, [*paths, garbage], behaviour_of_major(2), "1.2.3")
+
+    reasons = [item.reason for item in outcome.failed]
+    assert reasons == [reading.STUDY_MISMATCH] * 3 + [reading.PROCESSING_FAILURE]
+    assert outcome.stored == []
+    assert blob_count(service) == 0
