@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
-    bindparam,
     create_engine,
     delete,
     event,
@@ -30,14 +29,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
-from dicom_service.dicom.storage import dialect, query_tags, store_statements
+from dicom_service.dicom.storage import dialect, query_tags, statements
 from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.storage.operations_schema import instance_original
 from dicom_service.dicom.tags import Level, Match
@@ -85,22 +83,6 @@ _STUDY_COLUMNS = (
 )
 _SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
 
-# The store path's statements, built once: only their parameters change per instance.
-_PARTITION_ID = select(t.partition.c.id).where(t.partition.c.name == bindparam("b_name"))
-_INSTANCE_ID = select(t.instance.c.id).where(
-    t.instance.c.partition_id == bindparam("b_pid"), t.instance.c.sop_uid == bindparam("b_sop")
-)
-_INSERT_CHANGE = insert(t.change_feed)
-_SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
-_STUDY_ID = (  # for a delete: the study's row lock, taken first, orders it with concurrent stores
-    select(t.study.c.id)
-    .where(t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid"))
-    .with_for_update()
-)
-_INSERT_INSTANCE = insert(t.instance)
-_STUDY_WATERMARK = update(t.study).where(t.study.c.id == bindparam("b_id"))
-_SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
-
 
 def _new_id(result: Any) -> int:
     return int(result.inserted_primary_key[0])
@@ -129,10 +111,8 @@ class SqlIndex:
         self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS)
         self._upsert_series = dialect.upsert(name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS)
         combined = name == "postgresql"  # the store's writes in fewer statements (store_statements)
-        self._levels_upsert = (
-            store_statements.levels_upsert(_STUDY_COLUMNS, _SERIES_COLUMNS) if combined else None
-        )
-        self._tail = store_statements.commit_tail() if combined else None
+        self._levels_upsert = statements.levels_upsert(_STUDY_COLUMNS, _SERIES_COLUMNS) if combined else None
+        self._tail = statements.commit_tail() if combined else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -164,7 +144,7 @@ class SqlIndex:
     def _partition_id(self, c: Connection, name: str) -> int | None:
         found = self._partition_ids.get(name)
         if found is None:
-            found = c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+            found = c.execute(statements.PARTITION_ID, {"b_name": name}).scalar()
             if found is not None:
                 self._partition_ids[name] = found
         return found
@@ -179,8 +159,11 @@ class SqlIndex:
                 if pid is None:
                     c.execute(self._insert_missing(t.partition), {"name": partition, "created": now})
                     # not cached: other threads must not use the id before this transaction commits
-                    pid = c.execute(_PARTITION_ID, {"b_name": partition}).scalar_one()
-                if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
+                    pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
+                if (
+                    c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first()
+                    is not None
+                ):
                     raise DuplicateInstance(item.sop_uid)
                 # Study and series rows first: their row locks are taken before the change-feed lock, in
                 # the same order as a delete takes them, so the two never wait for each other in a cycle.
@@ -241,11 +224,11 @@ class SqlIndex:
             params = {f"cf_{k}": v for k, v in change.items()} | {f"i_{k}": v for k, v in instance.items()}
             watermark, instance_id = c.execute(self._tail, params).one()
             return int(watermark), int(instance_id)
-        watermark = _new_id(c.execute(_INSERT_CHANGE, change | {"watermark": 0}))
-        c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
-        instance_id = _new_id(c.execute(_INSERT_INSTANCE, instance | {"watermark": watermark}))
-        c.execute(_STUDY_WATERMARK, {"b_id": instance["study_id"], "watermark": watermark})
-        c.execute(_SERIES_WATERMARK, {"b_id": instance["series_id"], "watermark": watermark})
+        watermark = _new_id(c.execute(statements.INSERT_CHANGE, change | {"watermark": 0}))
+        c.execute(statements.SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
+        instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance | {"watermark": watermark}))
+        c.execute(statements.STUDY_WATERMARK, {"b_id": instance["study_id"], "watermark": watermark})
+        c.execute(statements.SERIES_WATERMARK, {"b_id": instance["series_id"], "watermark": watermark})
         return watermark, instance_id
 
     def _insert_missing(self, table: Table) -> Any:
@@ -256,7 +239,7 @@ class SqlIndex:
             pid = self._partition_id(c, partition)
             return (
                 pid is not None
-                and c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
+                and c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
             )
 
     # --- retrieve
@@ -266,36 +249,19 @@ class SqlIndex:
     ) -> list[StoredInstance]:
         """The instances of a study, series or one instance, in the order they were stored."""
         with self.read() as c:
-            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+            rows = c.execute(*self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
         return [StoredInstance(*row) for row in rows]
 
     def _select_instances(
         self, partition: str, study_uid: str, series_uid: str | None, sop_uid: str | None
-    ) -> Any:
-        i, se, st, p = t.instance, t.series, t.study, t.partition
-        query = (
-            select(
-                st.c.study_uid,
-                se.c.series_uid,
-                i.c.sop_uid,
-                i.c.sop_class_uid,
-                i.c.watermark,
-                i.c.transfer_syntax,
-                i.c.frames,
-                i.c.blob_key,
-                i.c.size,
-                i.c.metadata,
-            )
-            .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
-            .join(p, i.c.partition_id == p.c.id)
-            .where(p.c.name == partition, st.c.study_uid == study_uid)
-            .order_by(i.c.watermark)
-        )
+    ) -> tuple[Any, dict[str, str]]:
+        """The statement and its parameters; the statement is built once per level."""
+        params = {"b_partition": partition, "b_study": study_uid}
         if series_uid is not None:
-            query = query.where(se.c.series_uid == series_uid)
+            params["b_series"] = series_uid
         if sop_uid is not None:
-            query = query.where(i.c.sop_uid == sop_uid)
-        return query
+            params["b_sop"] = sop_uid
+        return statements.instances(series_uid is not None, sop_uid is not None), params
 
     # --- delete
 
@@ -307,10 +273,10 @@ class SqlIndex:
             pid = self._partition_id(c, partition)
             if pid is None:
                 return []
-            study_id = c.execute(_STUDY_ID, {"b_parent": pid, "b_uid": study_uid}).scalar()
+            study_id = c.execute(statements.STUDY_ID, {"b_parent": pid, "b_uid": study_uid}).scalar()
             if study_id is None:  # (the study's row lock, taken first, orders this after concurrent stores)
                 return []
-            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+            rows = c.execute(*self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
             if not rows:
                 return []
             watermarks = [row.watermark for row in rows]

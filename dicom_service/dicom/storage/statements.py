@@ -1,6 +1,8 @@
-"""The store's index writes on PostgreSQL, combined into two statements so that an instance costs fewer
-round trips to the database: each round trip is a wait of the whole store, on a busy machine 0.3 ms or more.
+"""The index's statements that run on every store or retrieve, built once: only their parameters change.
 
+- the store path's separate statements (every engine), and `instances`, a retrieve's read.
+- PostgreSQL's store writes combined into two statements, so that an instance costs fewer round trips to
+  the database: each round trip is a wait of the whole store, on a busy machine 0.3 ms or more.
 - `levels_upsert`: the study row then the series row (insert, or replace their indexed values), one
   statement whose data-modifying CTE upserts the study first, so its row lock is taken before the series'
   as in the separate statements and in a delete.
@@ -13,12 +15,59 @@ SQLite keeps the separate statements: it has no data-modifying CTEs, and its rou
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BindParameter, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 
 from dicom_service.dicom.storage import schema as t
+
+# The store path's statements, built once: only their parameters change per instance.
+PARTITION_ID = select(t.partition.c.id).where(t.partition.c.name == bindparam("b_name"))
+INSTANCE_ID = select(t.instance.c.id).where(
+    t.instance.c.partition_id == bindparam("b_pid"), t.instance.c.sop_uid == bindparam("b_sop")
+)
+INSERT_CHANGE = insert(t.change_feed)
+SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
+STUDY_ID = (  # for a delete: the study's row lock, taken first, orders it with concurrent stores
+    select(t.study.c.id)
+    .where(t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid"))
+    .with_for_update()
+)
+INSERT_INSTANCE = insert(t.instance)
+STUDY_WATERMARK = update(t.study).where(t.study.c.id == bindparam("b_id"))
+SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
+
+
+@cache
+def instances(by_series: bool, by_sop: bool) -> Any:
+    """The instances of a study, of one of its series, or one instance, in the order they were stored.
+    Built once: building and compiling a statement per read costs about 0.15 ms of each retrieve."""
+    i, se, st, p = t.instance, t.series, t.study, t.partition
+    query = (
+        select(
+            st.c.study_uid,
+            se.c.series_uid,
+            i.c.sop_uid,
+            i.c.sop_class_uid,
+            i.c.watermark,
+            i.c.transfer_syntax,
+            i.c.frames,
+            i.c.blob_key,
+            i.c.size,
+            i.c.metadata,
+        )
+        .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
+        .join(p, i.c.partition_id == p.c.id)
+        .where(p.c.name == bindparam("b_partition"), st.c.study_uid == bindparam("b_study"))
+        .order_by(i.c.watermark)
+    )
+    if by_series:
+        query = query.where(se.c.series_uid == bindparam("b_series"))
+    if by_sop:
+        query = query.where(i.c.sop_uid == bindparam("b_sop"))
+    return query
 
 
 def _param(table: Table, name: str, prefix: str) -> BindParameter[Any]:
@@ -34,7 +83,7 @@ def levels_upsert(study_columns: tuple[str, ...], series_columns: tuple[str, ...
     """Parameters: `st_<column>` for the study's row, `se_<column>` for the series'.
     Returns (study id, series id)."""
     study_names = ("partition_id", "study_uid", *study_columns, "attributes", "watermark")
-    study = insert(t.study).values(_params(study_names, "st_"))
+    study = postgresql.insert(t.study).values(_params(study_names, "st_"))
     study = study.on_conflict_do_update(
         index_elements=["partition_id", "study_uid"],
         set_={name: study.excluded[name] for name in (*study_columns, "attributes", "watermark")},
@@ -42,7 +91,7 @@ def levels_upsert(study_columns: tuple[str, ...], series_columns: tuple[str, ...
     upserted = study.returning(t.study.c.id).cte("upserted_study")
     series_names = ("series_uid", *series_columns, "attributes", "watermark")
     values = select(upserted.c.id, *(_param(t.series, name, "se_") for name in series_names))
-    series = insert(t.series).from_select(["study_id", *series_names], values)
+    series = postgresql.insert(t.series).from_select(["study_id", *series_names], values)
     series = series.on_conflict_do_update(
         index_elements=["study_id", "series_uid"],
         set_={name: series.excluded[name] for name in (*series_columns, "attributes", "watermark")},
