@@ -61,14 +61,12 @@ class Instance:
         return pick(self.metadata, tags.LEVEL_ATTRIBUTES[level])
 
 
-def read(path: str, behaviour: Behaviour, data: bytes | None = None) -> Instance:
-    """The instance in the Part 10 file at `path`, checked as `behaviour` requires; `data`, the file's
-    bytes when the caller holds them (up to IN_MEMORY), is read instead of the file."""
-    size = os.path.getsize(path) if data is None else len(data)
+def read(path: str, behaviour: Behaviour) -> Instance:
+    """The instance in the Part 10 file at `path`, checked as `behaviour` requires."""
+    size = os.path.getsize(path)
     if size <= IN_MEMORY:
-        if data is None:
-            with open(path, "rb") as file:
-                data = file.read()
+        with open(path, "rb") as file:
+            data = file.read()
         try:
             fast = fastread.read(data)
         except fastread.Truncated as exc:
@@ -78,7 +76,7 @@ def read(path: str, behaviour: Behaviour, data: bytes | None = None) -> Instance
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if data is not None:  # one read instead of pydicom's many small ones
+            if size <= IN_MEMORY:  # one read instead of pydicom's many small ones
                 ds = pydicom.dcmread(io.BytesIO(data))
                 _check_complete(ds, size, data[-8:])
             else:

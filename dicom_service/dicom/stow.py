@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -38,13 +38,12 @@ class Outcome:
 def store_files(
     service: DicomService, partition: str, files: list[Path], behaviour: Behaviour, study_uid: str | None
 ) -> Outcome:
-    """Store each file whole or not at all, indexed one after the other in the order received.
+    """Store each file whole or not at all, read and indexed one after the other in the order received.
 
-    Where a write is a network round trip (`blobs.concurrent_writes` > 1), a file's upload starts before
-    it is read and checked, and up to that many uploads run at once while the next files are read: the
-    upload of a rejected file is removed. A folder's write is a rename, done after the check."""
+    Where a write is a network round trip (`blobs.concurrent_writes` > 1), the uploads of a request's
+    files overlap, up to that many at once, while the next files are read and checked."""
     outcome = Outcome()
-    width = service.blobs.concurrent_writes
+    width = service.blobs.concurrent_writes if len(files) > 1 else 1
     if width <= 1:
         for path in files:
             _record(outcome, partial(_store_one, service, partition, path, behaviour, study_uid))
@@ -54,10 +53,13 @@ def store_files(
         try:
             for path in files:
                 try:
-                    uploads.append(_start(service, pool, path, behaviour, study_uid))
+                    item = _check(path, behaviour, study_uid)
                 except Rejected as rejected:
                     _flush(outcome, service, partition, uploads)  # keep the outcome in the order received
                     outcome.failed.append(rejected)
+                    continue
+                key = service.blobs.new_key()
+                uploads.append(Upload(item, key, pool.submit(service.blobs.put_file, key, path)))
                 while len(uploads) >= width:  # bounded: the oldest is indexed before another starts
                     _record(outcome, partial(_finish, service, partition, uploads.popleft()))
             _flush(outcome, service, partition, uploads)
@@ -68,30 +70,11 @@ def store_files(
     return outcome
 
 
-def _start(
-    service: DicomService, pool: Executor, path: Path, behaviour: Behaviour, study_uid: str | None
-) -> Upload:
-    """The file's upload, started; the instance is read and checked meanwhile from the bytes read before
-    (the upload may remove the file). A file too large to hold is checked before its upload."""
-    _zero_preamble(path)
-    data = path.read_bytes() if path.stat().st_size <= reading.IN_MEMORY else None
-    item = None if data is not None else _check(path, behaviour, study_uid)
-    key = service.blobs.new_key()
-    size = pool.submit(service.blobs.put_file, key, path)
-    if item is None:
-        try:
-            item = _check(path, behaviour, study_uid, data)
-        except BaseException:
-            _discard(service, Upload(None, key, size))
-            raise
-    return Upload(item, key, size)
-
-
 @dataclass
 class Upload:
     """An instance read and checked, its file being written to the blob store under `key`."""
 
-    item: Instance | None  # None while it is being read
+    item: Instance
     key: str
     size: Future[int]
 
@@ -108,8 +91,9 @@ def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deq
         _record(outcome, partial(_finish, service, partition, uploads.popleft()))
 
 
-def _check(path: Path, behaviour: Behaviour, study_uid: str | None, data: bytes | None = None) -> Instance:
-    item = reading.read(str(path), behaviour, data)
+def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
+    """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
+    item = reading.read(str(path), behaviour)
     if study_uid is not None and item.study_uid != study_uid:
         raise Rejected(
             reading.STUDY_MISMATCH,
@@ -117,6 +101,7 @@ def _check(path: Path, behaviour: Behaviour, study_uid: str | None, data: bytes 
             item.sop_class_uid,
             item.sop_uid,
         )
+    _zero_preamble(path)
     return item
 
 
@@ -124,9 +109,8 @@ def _store_one(
     service: DicomService, partition: str, path: Path, behaviour: Behaviour, study_uid: str | None
 ) -> Instance:
     item = _check(path, behaviour, study_uid)
-    _zero_preamble(path)
     key = service.blobs.new_key()
-    size: Future[int] = Future()  # written here, in this thread
+    size: Future[int] = Future()  # written here; _finish treats its failure as a concurrent write's
     try:
         size.set_result(service.blobs.put_file(key, path))
     except Exception as exc:
@@ -138,7 +122,6 @@ def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
     """Index the uploaded instance: the blob is written before the index commit, and removed when the
     commit does not happen. A failed upload fails its instance only (272), its blob removed if any."""
     item, key = upload.item, upload.key
-    assert item is not None
     try:
         size = upload.size.result()
     except Exception as exc:

@@ -1,4 +1,4 @@
-"""A store writes its files while it reads them, several at once. One whose upload fails fails alone
+"""A store of several instances writes their files several at once. One whose upload fails fails alone
 (272) and leaves no file, the others are stored; a failure of the index midway leaves no file of an
 unindexed instance, nor does a rejected instance. With a folder and with Azure (Azurite), through the
 concurrent upload path."""
@@ -107,7 +107,7 @@ def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
     assert blob_count(service) == 1
 
 
-def test_an_instance_rejected_while_its_upload_runs_leaves_no_file(service: DicomService) -> None:
+def test_rejected_instances_leave_no_file(service: DicomService) -> None:
     _, paths = files(service, 3)
     garbage = service.tmp / "garbage.dcm"
     garbage.write_bytes(b"not DICOM at all" * 100)
