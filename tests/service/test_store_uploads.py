@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from dicom_service.dicom import stow
 from dicom_service.dicom.behaviour import behaviour_of_major
 from dicom_service.dicom.service import DicomService
 from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage import azure
 from dicom_service.dicom.storage.blobs import BlobStore
 from tests.engines import Engines
 from tests.service import data
@@ -119,3 +121,14 @@ def test_rejected_instances_leave_no_file(service: DicomService) -> None:
     assert reasons == [reading.STUDY_MISMATCH] * 3 + [reading.PROCESSING_FAILURE]
     assert outcome.stored == []
     assert blob_count(service) == 0
+
+
+def test_a_file_larger_than_one_put_is_stored_whole(service: DicomService) -> None:
+    body = os.urandom(azure.SINGLE_PUT * 2 + 12345)  # sent in blocks, committed as one blob
+    path = service.tmp / "large.dcm"
+    path.write_bytes(body)
+    key = service.blobs.new_key()
+
+    assert service.blobs.put_file(key, path) == len(body)
+    assert service.blobs.read(key) == body
+    assert b"".join(service.blobs.stream(key)) == body

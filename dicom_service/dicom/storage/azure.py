@@ -25,6 +25,9 @@ from azure.storage.blob import ContainerClient, ExponentialRetry
 from dicom_service.dicom.storage.blobs import BLOB_NAME, CHUNK, random_key
 
 CONNECT_SECONDS, READ_SECONDS = 10, 60
+# The SDK reads a file it sends in one PUT into memory whole (64 MiB by default); larger files go in 4 MiB
+# blocks read one at a time. A store uploads up to 4 files at once: at most 16 MiB of them in memory.
+SINGLE_PUT = 4 << 20
 
 
 class AzureUnavailable(Exception):
@@ -77,7 +80,13 @@ def _environment_once(url: str) -> dict[str, Any]:
 def open_container(connection_string: str, name: str) -> ContainerClient:
     """The container `name` for instance files, created when missing; ValueError for a malformed
     connection string, AzureUnavailable when the account cannot be reached."""
-    client = container(connection_string, name, max_chunk_get_size=CHUNK, max_single_get_size=CHUNK)
+    client = container(
+        connection_string,
+        name,
+        max_chunk_get_size=CHUNK,
+        max_single_get_size=CHUNK,
+        max_single_put_size=SINGLE_PUT,
+    )
     try:
         client.create_container(retry_total=0)  # at start-up: fail at once, with the reason
     except ResourceExistsError:
