@@ -6,8 +6,12 @@ transaction. A crash before the commit leaves at most an unreferenced file, whic
 
 from __future__ import annotations
 
+import contextlib
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from dicom_service.dicom import instance as reading
@@ -34,18 +38,61 @@ class Outcome:
 def store_files(
     service: DicomService, partition: str, files: list[Path], behaviour: Behaviour, study_uid: str | None
 ) -> Outcome:
+    """Store each file whole or not at all, read and indexed one after the other in the order received.
+
+    Where a write is a network round trip (`blobs.concurrent_writes` > 1), the uploads of a request's
+    files overlap, up to that many at once, while the next files are read and checked."""
     outcome = Outcome()
-    for path in files:
+    width = service.blobs.concurrent_writes if len(files) > 1 else 1
+    if width <= 1:
+        for path in files:
+            _record(outcome, partial(_store_one, service, partition, path, behaviour, study_uid))
+        return outcome
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="stow-upload") as pool:
+        uploads: deque[Upload] = deque()
         try:
-            outcome.stored.append(_store_one(service, partition, path, behaviour, study_uid))
-        except Rejected as rejected:
-            outcome.failed.append(rejected)
+            for path in files:
+                try:
+                    item = _check(path, behaviour, study_uid)
+                except Rejected as rejected:
+                    _flush(outcome, service, partition, uploads)  # keep the outcome in the order received
+                    outcome.failed.append(rejected)
+                    continue
+                key = service.blobs.new_key()
+                uploads.append(Upload(item, key, pool.submit(service.blobs.put_file, key, path)))
+                while len(uploads) >= width:  # bounded: the oldest is indexed before another starts
+                    _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+            _flush(outcome, service, partition, uploads)
+        except BaseException:
+            for upload in uploads:  # written, never indexed: no client can see them; remove them
+                _discard(service, upload)
+            raise
     return outcome
 
 
-def _store_one(
-    service: DicomService, partition: str, path: Path, behaviour: Behaviour, study_uid: str | None
-) -> Instance:
+@dataclass
+class Upload:
+    """An instance read and checked, its file being written to the blob store under `key`."""
+
+    item: Instance
+    key: str
+    size: Future[int]
+
+
+def _record(outcome: Outcome, store: Callable[[], Instance]) -> None:
+    try:
+        outcome.stored.append(store())
+    except Rejected as rejected:
+        outcome.failed.append(rejected)
+
+
+def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deque[Upload]) -> None:
+    while uploads:
+        _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+
+
+def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
+    """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
     item = reading.read(str(path), behaviour)
     if study_uid is not None and item.study_uid != study_uid:
         raise Rejected(
@@ -54,21 +101,59 @@ def _store_one(
             item.sop_class_uid,
             item.sop_uid,
         )
-    duplicate = Rejected(
-        reading.DUPLICATE, f"The instance {item.sop_uid} is already stored.", item.sop_class_uid, item.sop_uid
-    )
     _zero_preamble(path)
+    return item
+
+
+def _store_one(
+    service: DicomService, partition: str, path: Path, behaviour: Behaviour, study_uid: str | None
+) -> Instance:
+    item = _check(path, behaviour, study_uid)
     key = service.blobs.new_key()
-    size = service.blobs.put_file(key, path)
+    size: Future[int] = Future()  # written here; _finish treats its failure as a concurrent write's
+    try:
+        size.set_result(service.blobs.put_file(key, path))
+    except Exception as exc:
+        size.set_exception(exc)
+    return _finish(service, partition, Upload(item, key, size))
+
+
+def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
+    """Index the uploaded instance: the blob is written before the index commit, and removed when the
+    commit does not happen. A failed upload fails its instance only (272), its blob removed if any."""
+    item, key = upload.item, upload.key
+    try:
+        size = upload.size.result()
+    except Exception as exc:
+        _discard(service, upload)
+        raise Rejected(
+            reading.PROCESSING_FAILURE,
+            f"The instance {item.sop_uid} could not be written to the blob store ({type(exc).__name__}).",
+            item.sop_class_uid,
+            item.sop_uid,
+        ) from None
     try:
         service.index.add(partition, item, key, size, utc_now())
     except DuplicateInstance:
         service.blobs.delete(key)
-        raise duplicate from None
+        raise Rejected(
+            reading.DUPLICATE,
+            f"The instance {item.sop_uid} is already stored.",
+            item.sop_class_uid,
+            item.sop_uid,
+        ) from None
     except BaseException:
         service.blobs.delete(key)
         raise
     return item
+
+
+def _discard(service: DicomService, upload: Upload) -> None:
+    """Wait for the upload to end, then remove whatever it wrote (a failed upload may have written it)."""
+    with contextlib.suppress(Exception):
+        upload.size.result()
+    with contextlib.suppress(Exception):
+        service.blobs.delete(upload.key)
 
 
 def _zero_preamble(path: Path) -> None:

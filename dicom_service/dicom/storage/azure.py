@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import requests
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ExponentialRetry
 
 from dicom_service.dicom.storage.blobs import BLOB_NAME, CHUNK, random_key
 
 CONNECT_SECONDS, READ_SECONDS = 10, 60
+# The SDK reads a file it sends in one PUT into memory whole (64 MiB by default); larger files go in 4 MiB
+# blocks read one at a time. A store uploads up to 4 files at once: at most 16 MiB of them in memory.
+SINGLE_PUT = 4 << 20
 
 
 class AzureUnavailable(Exception):
@@ -43,17 +49,44 @@ def container(
         "read_timeout": READ_SECONDS,
         **options,
     }
+    if url is None and (connection_string is None or name is None):
+        raise ValueError("a container needs a connection string and a container name, or a container URL")
+    address = _client(connection_string, name, url, settings).url  # parsed, nothing sent
+    return _client(connection_string, name, url, settings | _environment_once(address))
+
+
+def _client(
+    connection_string: str | None, name: str | None, url: str | None, settings: dict[str, Any]
+) -> ContainerClient:
     if url is not None:
         return ContainerClient.from_container_url(url, **settings)
-    if connection_string is None or name is None:
-        raise ValueError("a container needs a connection string and a container name, or a container URL")
-    return ContainerClient.from_connection_string(connection_string, name, **settings)
+    return ContainerClient.from_connection_string(connection_string or "", name or "", **settings)
+
+
+def _environment_once(url: str) -> dict[str, Any]:
+    """The environment's proxy and CA bundle settings for `url`, read once. The SDK's default transport
+    lets requests read them again on every request (every variable of the environment, and ~/.netrc):
+    about 0.5 ms of each blob read or write."""
+    verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    transport = RequestsTransport(
+        use_env_settings=False,
+        connection_timeout=CONNECT_SECONDS,
+        read_timeout=READ_SECONDS,
+        connection_verify=verify,
+    )
+    return {"transport": transport, "proxies": requests.utils.get_environ_proxies(url)}
 
 
 def open_container(connection_string: str, name: str) -> ContainerClient:
     """The container `name` for instance files, created when missing; ValueError for a malformed
     connection string, AzureUnavailable when the account cannot be reached."""
-    client = container(connection_string, name, max_chunk_get_size=CHUNK, max_single_get_size=CHUNK)
+    client = container(
+        connection_string,
+        name,
+        max_chunk_get_size=CHUNK,
+        max_single_get_size=CHUNK,
+        max_single_put_size=SINGLE_PUT,
+    )
     try:
         client.create_container(retry_total=0)  # at start-up: fail at once, with the reason
     except ResourceExistsError:
@@ -65,6 +98,10 @@ def open_container(connection_string: str, name: str) -> ContainerClient:
 
 class AzureBlobStore:
     """Instance files as block blobs named by their key; uploads and downloads are streamed."""
+
+    # Each upload is a wait on the network: a request's files overlap up to this many (measured on
+    # Azurite, 10 files: 4 at once took about 2/3 of the time of one after the other).
+    concurrent_writes = 4
 
     def __init__(self, client: ContainerClient) -> None:
         self.client = client

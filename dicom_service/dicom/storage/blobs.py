@@ -24,6 +24,9 @@ def random_key() -> str:
 
 
 class BlobStore(Protocol):
+    #: How many files of one request are worth writing at once: 1 where a write is a local rename.
+    concurrent_writes: int
+
     def new_key(self) -> str: ...
 
     def put_file(self, key: str, source: Path) -> int:
@@ -42,6 +45,8 @@ class BlobStore(Protocol):
 
 
 class FolderBlobStore:
+    concurrent_writes = 1  # a write is a rename: nothing to overlap
+
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)

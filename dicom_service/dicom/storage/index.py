@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
-    bindparam,
     create_engine,
     delete,
     event,
@@ -30,14 +29,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 
 from dicom_service.dicom.instance import Instance
 from dicom_service.dicom.query import Filter, Query
-from dicom_service.dicom.storage import dialect, query_tags
+from dicom_service.dicom.storage import dialect, query_tags, statements
 from dicom_service.dicom.storage import schema as t
 from dicom_service.dicom.storage.operations_schema import instance_original
 from dicom_service.dicom.tags import Level, Match
@@ -85,22 +83,6 @@ _STUDY_COLUMNS = (
 )
 _SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
 
-# The store path's statements, built once: only their parameters change per instance.
-_PARTITION_ID = select(t.partition.c.id).where(t.partition.c.name == bindparam("b_name"))
-_INSTANCE_ID = select(t.instance.c.id).where(
-    t.instance.c.partition_id == bindparam("b_pid"), t.instance.c.sop_uid == bindparam("b_sop")
-)
-_INSERT_CHANGE = insert(t.change_feed)
-_SET_WATERMARK = update(t.change_feed).where(t.change_feed.c.sequence == bindparam("b_sequence"))
-_STUDY_ID = (  # for a delete: the study's row lock, taken first, orders it with concurrent stores
-    select(t.study.c.id)
-    .where(t.study.c.partition_id == bindparam("b_parent"), t.study.c.study_uid == bindparam("b_uid"))
-    .with_for_update()
-)
-_INSERT_INSTANCE = insert(t.instance)
-_STUDY_WATERMARK = update(t.study).where(t.study.c.id == bindparam("b_id"))
-_SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
-
 
 def _new_id(result: Any) -> int:
     return int(result.inserted_primary_key[0])
@@ -118,6 +100,7 @@ class SqlIndex:
         url = make_url(url)
         self.engine: Engine = create_engine(url, **dialect.engine_options(url))
         self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._reader = dialect.single_statement_reads(self.engine)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as connection:
@@ -127,9 +110,16 @@ class SqlIndex:
         name = self.engine.dialect.name
         self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS)
         self._upsert_series = dialect.upsert(name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS)
+        combined = name == "postgresql"  # the store's writes in fewer statements (store_statements)
+        self._levels_upsert = statements.levels_upsert(_STUDY_COLUMNS, _SERIES_COLUMNS) if combined else None
+        self._tail = statements.commit_tail() if combined else None
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A connection for a read of one statement, which sees one committed snapshot by itself."""
+        return self._reader.connect()
 
     def write(self) -> AbstractContextManager[Connection]:
         """One write transaction, serialised with the index's other writers (SQLite has one writer)."""
@@ -147,14 +137,14 @@ class SqlIndex:
     # --- partitions
 
     def partitions(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as c:
+        with self.read() as c:
             rows = c.execute(select(t.partition).order_by(t.partition.c.id)).all()
         return [{"partitionKey": r.id, "partitionName": r.name, "createdDate": r.created} for r in rows]
 
     def _partition_id(self, c: Connection, name: str) -> int | None:
         found = self._partition_ids.get(name)
         if found is None:
-            found = c.execute(_PARTITION_ID, {"b_name": name}).scalar()
+            found = c.execute(statements.PARTITION_ID, {"b_name": name}).scalar()
             if found is not None:
                 self._partition_ids[name] = found
         return found
@@ -169,20 +159,15 @@ class SqlIndex:
                 if pid is None:
                     c.execute(self._insert_missing(t.partition), {"name": partition, "created": now})
                     # not cached: other threads must not use the id before this transaction commits
-                    pid = c.execute(_PARTITION_ID, {"b_name": partition}).scalar_one()
-                if c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
+                    pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
+                if (
+                    c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first()
+                    is not None
+                ):
                     raise DuplicateInstance(item.sop_uid)
                 # Study and series rows first: their row locks are taken before the change-feed lock, in
                 # the same order as a delete takes them, so the two never wait for each other in a cycle.
-                study = {"partition_id": pid, "study_uid": item.study_uid}
-                study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, 0)  # watermark set in the tail
-                study_id = int(c.execute(self._upsert_study, study).scalar_one())
-                series = {"study_id": study_id, "series_uid": item.series_uid}
-                series |= _level_values(item, Level.SERIES, _SERIES_COLUMNS, 0)
-                series_id = int(c.execute(self._upsert_series, series).scalar_one())
-                # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
-                # under the change-feed lock held to the commit, so sequences are visible in commit order.
-                dialect.lock_change_feed(c)
+                study_id, series_id = self._upsert_levels(c, pid, item)
                 change = {
                     "partition_id": pid,
                     "study_uid": item.study_uid,
@@ -190,26 +175,23 @@ class SqlIndex:
                     "sop_uid": item.sop_uid,
                     "action": "create",
                     "timestamp": now,
-                    "watermark": 0,
                 }
-                watermark = _new_id(c.execute(_INSERT_CHANGE, change))
-                c.execute(_SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
                 instance = {
                     "partition_id": pid,
                     "study_id": study_id,
                     "series_id": series_id,
                     "sop_uid": item.sop_uid,
                     "sop_class_uid": item.sop_class_uid,
-                    "watermark": watermark,
                     "transfer_syntax": item.transfer_syntax,
                     "frames": item.frames,
                     "blob_key": blob_key,
                     "size": size,
                     "metadata": orjson.dumps(item.metadata).decode(),
                 }
-                instance_id = _new_id(c.execute(_INSERT_INSTANCE, instance))
-                c.execute(_STUDY_WATERMARK, {"b_id": study_id, "watermark": watermark})
-                c.execute(_SERIES_WATERMARK, {"b_id": series_id, "watermark": watermark})
+                # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
+                # under the change-feed lock held to the commit, so sequences are visible in commit order.
+                dialect.lock_change_feed(c)
+                watermark, instance_id = self._commit_tail(c, change, instance)
                 if found := query_tags.tags_to_index(c):  # the extended query tags' values
                     ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
                     row = query_tags.InstanceRow(*ids, item.sop_uid, "")
@@ -220,15 +202,44 @@ class SqlIndex:
             raise
         return watermark
 
+    def _upsert_levels(self, c: Connection, pid: int, item: Instance) -> tuple[int, int]:
+        """The study and series rows of `item`, added or their indexed values replaced; (study, series)."""
+        study = {"partition_id": pid, "study_uid": item.study_uid}
+        study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, 0)  # watermark set in the commit tail
+        series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, _SERIES_COLUMNS, 0)
+        if self._levels_upsert is not None:  # one round trip
+            params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
+            study_id, series_id = c.execute(self._levels_upsert, params).one()
+            return int(study_id), int(series_id)
+        study_id = int(c.execute(self._upsert_study, study).scalar_one())
+        series_id = int(c.execute(self._upsert_series, series | {"study_id": study_id}).scalar_one())
+        return study_id, series_id
+
+    def _commit_tail(
+        self, c: Connection, change: dict[str, Any], instance: dict[str, Any]
+    ) -> tuple[int, int]:
+        """The change-feed entry and the instance row, the watermark set on them and on the study and
+        series rows; (watermark, instance id). Run under the change-feed lock, as the last writes."""
+        if self._tail is not None:  # one round trip
+            params = {f"cf_{k}": v for k, v in change.items()} | {f"i_{k}": v for k, v in instance.items()}
+            watermark, instance_id = c.execute(self._tail, params).one()
+            return int(watermark), int(instance_id)
+        watermark = _new_id(c.execute(statements.INSERT_CHANGE, change | {"watermark": 0}))
+        c.execute(statements.SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
+        instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance | {"watermark": watermark}))
+        c.execute(statements.STUDY_WATERMARK, {"b_id": instance["study_id"], "watermark": watermark})
+        c.execute(statements.SERIES_WATERMARK, {"b_id": instance["series_id"], "watermark": watermark})
+        return watermark, instance_id
+
     def _insert_missing(self, table: Table) -> Any:
         return dialect.insert_missing(table, self.engine.dialect.name)
 
     def _holds(self, partition: str, sop_uid: str) -> bool:
-        with self.engine.connect() as c:
+        with self.read() as c:
             pid = self._partition_id(c, partition)
             return (
                 pid is not None
-                and c.execute(_INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
+                and c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
             )
 
     # --- retrieve
@@ -237,37 +248,20 @@ class SqlIndex:
         self, partition: str, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
     ) -> list[StoredInstance]:
         """The instances of a study, series or one instance, in the order they were stored."""
-        with self.engine.connect() as c:
-            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+        with self.read() as c:
+            rows = c.execute(*self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
         return [StoredInstance(*row) for row in rows]
 
     def _select_instances(
         self, partition: str, study_uid: str, series_uid: str | None, sop_uid: str | None
-    ) -> Any:
-        i, se, st, p = t.instance, t.series, t.study, t.partition
-        query = (
-            select(
-                st.c.study_uid,
-                se.c.series_uid,
-                i.c.sop_uid,
-                i.c.sop_class_uid,
-                i.c.watermark,
-                i.c.transfer_syntax,
-                i.c.frames,
-                i.c.blob_key,
-                i.c.size,
-                i.c.metadata,
-            )
-            .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
-            .join(p, i.c.partition_id == p.c.id)
-            .where(p.c.name == partition, st.c.study_uid == study_uid)
-            .order_by(i.c.watermark)
-        )
+    ) -> tuple[Any, dict[str, str]]:
+        """The statement and its parameters; the statement is built once per level."""
+        params = {"b_partition": partition, "b_study": study_uid}
         if series_uid is not None:
-            query = query.where(se.c.series_uid == series_uid)
+            params["b_series"] = series_uid
         if sop_uid is not None:
-            query = query.where(i.c.sop_uid == sop_uid)
-        return query
+            params["b_sop"] = sop_uid
+        return statements.instances(series_uid is not None, sop_uid is not None), params
 
     # --- delete
 
@@ -279,10 +273,10 @@ class SqlIndex:
             pid = self._partition_id(c, partition)
             if pid is None:
                 return []
-            study_id = c.execute(_STUDY_ID, {"b_parent": pid, "b_uid": study_uid}).scalar()
+            study_id = c.execute(statements.STUDY_ID, {"b_parent": pid, "b_uid": study_uid}).scalar()
             if study_id is None:  # (the study's row lock, taken first, orders this after concurrent stores)
                 return []
-            rows = c.execute(self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+            rows = c.execute(*self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
             if not rows:
                 return []
             watermarks = [row.watermark for row in rows]
@@ -356,7 +350,7 @@ class SqlIndex:
         for item in query.filters:
             statement = statement.where(_condition(item))
         statement = statement.order_by(order.desc()).limit(query.limit).offset(query.offset)
-        with self.engine.connect() as c:
+        with self.read() as c:
             return [dict(row._mapping) for row in c.execute(statement)]
 
     def study_counts(self, study_ids: list[int]) -> dict[int, tuple[int, int, list[str]]]:
@@ -383,7 +377,7 @@ class SqlIndex:
         if not series_ids:
             return {}
         i = t.instance
-        with self.engine.connect() as c:
+        with self.read() as c:
             rows = c.execute(
                 select(i.c.series_id, func.count())
                 .where(i.c.series_id.in_(series_ids))
@@ -436,7 +430,7 @@ class SqlIndex:
             statement = statement.order_by(cf.c.timestamp, cf.c.sequence).offset(offset).limit(limit)
         else:
             statement = statement.order_by(cf.c.sequence).offset(offset).limit(limit)
-        with self.engine.connect() as c:
+        with self.read() as c:
             rows = c.execute(statement).all()
         return [
             Change(

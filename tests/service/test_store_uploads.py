@@ -1,0 +1,134 @@
+"""A store of several instances writes their files several at once. One whose upload fails fails alone
+(272) and leaves no file, the others are stored; a failure of the index midway leaves no file of an
+unindexed instance, nor does a rejected instance. With a folder and with Azure (Azurite), through the
+concurrent upload path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dicom_service.dicom import instance as reading
+from dicom_service.dicom import stow
+from dicom_service.dicom.behaviour import behaviour_of_major
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
+from dicom_service.dicom.storage import azure
+from dicom_service.dicom.storage.blobs import BlobStore
+from tests.engines import Engines
+from tests.service import data
+
+PARTITION = "Microsoft.Default"
+LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+
+
+@pytest.fixture(params=["sqlite-folder", "postgresql-azure"])
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql-azure":
+        engines: Engines = request.getfixturevalue("engines")
+        env |= engines.storage_environment()
+    opened = DicomService.from_settings(from_environment(env))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+class FailingWrites:
+    """The service's blob store, writing 4 files at once, whose `failing`-th write (1-based) stores the
+    file and then fails, as an upload whose answer is lost does."""
+
+    concurrent_writes = 4
+
+    def __init__(self, store: BlobStore, failing: int) -> None:
+        self.store, self.failing, self.writes = store, failing, itertools.count(1)
+
+    def put_file(self, key: str, source: Path) -> int:
+        write = next(self.writes)  # atomic: the writes run in several threads
+        size = self.store.put_file(key, source)
+        if write == self.failing:
+            raise OSError("connection reset")
+        return size
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def files(service: DicomService, count: int) -> tuple[str, list[Path]]:
+    study = data.study(count)
+    paths = []
+    for number, ds in enumerate(study):
+        path = service.tmp / f"part-{number}.dcm"
+        path.write_bytes(data.part10(ds))
+        paths.append(path)
+    return study[0].StudyInstanceUID, paths
+
+
+def blob_count(service: DicomService) -> int:
+    return len(list(service.blobs.keys_older_than(LATER)))
+
+
+def test_an_instance_whose_upload_fails_fails_alone_and_leaves_no_file(service: DicomService) -> None:
+    study, paths = files(service, 6)
+    service.blobs = FailingWrites(service.blobs, failing=3)
+
+    outcome = stow.store_files(service, PARTITION, paths, behaviour_of_major(2), None)
+
+    assert len(outcome.stored) == 5
+    assert [item.reason for item in outcome.failed] == [reading.PROCESSING_FAILURE]
+    assert len(service.index.instances(PARTITION, study)) == 5
+    assert blob_count(service) == 5
+
+
+def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
+    service: DicomService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study, paths = files(service, 6)
+    service.blobs = FailingWrites(service.blobs, failing=0)
+    add, calls = service.index.add, []
+
+    def failing_add(*args: Any) -> int:
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return add(*args)
+
+    monkeypatch.setattr(service.index, "add", failing_add)
+
+    with pytest.raises(RuntimeError):
+        stow.store_files(service, PARTITION, paths, behaviour_of_major(2), None)
+
+    assert len(service.index.instances(PARTITION, study)) == 1
+    assert blob_count(service) == 1
+
+
+def test_rejected_instances_leave_no_file(service: DicomService) -> None:
+    _, paths = files(service, 3)
+    garbage = service.tmp / "garbage.dcm"
+    garbage.write_bytes(b"not DICOM at all" * 100)
+    service.blobs = FailingWrites(service.blobs, failing=0)
+
+    outcome = stow.store_files(service, PARTITION, [*paths, garbage], behaviour_of_major(2), "1.2.3")
+
+    reasons = [item.reason for item in outcome.failed]
+    assert reasons == [reading.STUDY_MISMATCH] * 3 + [reading.PROCESSING_FAILURE]
+    assert outcome.stored == []
+    assert blob_count(service) == 0
+
+
+def test_a_file_larger_than_one_put_is_stored_whole(service: DicomService) -> None:
+    body = os.urandom(azure.SINGLE_PUT * 2 + 12345)  # sent in blocks, committed as one blob
+    path = service.tmp / "large.dcm"
+    path.write_bytes(body)
+    key = service.blobs.new_key()
+
+    assert service.blobs.put_file(key, path) == len(body)
+    assert service.blobs.read(key) == body
+    assert b"".join(service.blobs.stream(key)) == body
