@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import threading
 from typing import TYPE_CHECKING
 
+from dicom_service.dicom.background import Background
 from dicom_service.dicom.storage import orphans
 
 if TYPE_CHECKING:
@@ -25,19 +25,10 @@ FIRST_SWEEP_SECONDS = 60.0  # plus up to as much again
 SWEEP_EVERY_SECONDS = 6 * 3600.0  # listing a large container is not free; orphans only take space
 
 
-class Housekeeper:
+class Housekeeper(Background):
     def __init__(self, service: DicomService) -> None:
         self._service = service
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__("housekeeping")
 
     def _run(self) -> None:
         delay = FIRST_SWEEP_SECONDS * (1 + random.random())

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dicom_service.dicom import operations as ops
+from dicom_service.dicom.background import Background
 from dicom_service.dicom.lease import Lease
 from dicom_service.dicom.operations import Operation
 from dicom_service.dicom.storage import operations as records
@@ -72,7 +73,7 @@ def owner_token() -> str:
     return f"{socket.gethostname()[:32]}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
 
 
-class OperationWorker:
+class OperationWorker(Background):
     def __init__(
         self,
         service: DicomService,
@@ -85,16 +86,7 @@ class OperationWorker:
         self._poll = poll_seconds
         self._lease_seconds = lease_seconds or service.settings.operation_lease_seconds
         self.owner = owner_token()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="operations", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__("operations")
 
     def _run(self) -> None:
         from dicom_service.dicom.service import timestamp

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from dicom_service.dicom.service import DicomService
+from dicom_service.dicom.settings import from_environment
 from tests.engines import REQUIRED, Engines, missing_engines, start_engines
 from tests.service.live import LiveService, Validated, running
 
@@ -47,3 +49,17 @@ def service(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -
 @pytest.fixture
 def checked() -> Validated:
     return Validated()
+
+
+@pytest.fixture(params=STORAGE)
+def opened_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
+    """The service's domain object in this process (no HTTP), on each storage configuration, empty."""
+    env = {"DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql-azure":
+        engines: Engines = request.getfixturevalue("engines")
+        env |= engines.storage_environment()
+    opened = DicomService.from_settings(from_environment(env))
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -5,7 +5,6 @@ removed, nor a fresh one, which may be a sibling's store in flight. With a folde
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,23 +12,13 @@ import pytest
 from dicom_service.dicom import instance as reading
 from dicom_service.dicom.behaviour import behaviour_of_major
 from dicom_service.dicom.service import DicomService, utc_now
-from dicom_service.dicom.settings import from_environment
 from dicom_service.dicom.storage import orphans, versions
-from tests.engines import Engines
 from tests.service import data
 
 
-@pytest.fixture(params=["sqlite-folder", "postgresql-azure"])
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
-    env = {"DATA_DIR": str(tmp_path / "data")}
-    if request.param == "postgresql-azure":
-        engines: Engines = request.getfixturevalue("engines")
-        env |= engines.storage_environment()
-    opened = DicomService.from_settings(from_environment(env))
-    try:
-        yield opened
-    finally:
-        opened.close()
+@pytest.fixture
+def service(opened_service: DicomService) -> DicomService:
+    return opened_service
 
 
 def put(service: DicomService, body: bytes) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,17 @@ from dicom_service.dicom import instance as reading
 from dicom_service.dicom import stow
 from dicom_service.dicom.behaviour import behaviour_of_major
 from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import from_environment
 from dicom_service.dicom.storage import azure
 from dicom_service.dicom.storage.blobs import BlobStore
-from tests.engines import Engines
 from tests.service import data
 
 PARTITION = "Microsoft.Default"
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
 
 
-@pytest.fixture(params=["sqlite-folder", "postgresql-azure"])
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DicomService]:
-    env = {"DATA_DIR": str(tmp_path / "data")}
-    if request.param == "postgresql-azure":
-        engines: Engines = request.getfixturevalue("engines")
-        env |= engines.storage_environment()
-    opened = DicomService.from_settings(from_environment(env))
-    try:
-        yield opened
-    finally:
-        opened.close()
+@pytest.fixture
+def service(opened_service: DicomService) -> DicomService:
+    return opened_service
 
 
 class FailingWrites:
