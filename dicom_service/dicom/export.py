@@ -12,14 +12,12 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import AzureError
-
 from dicom_service.dicom import operations as ops
 from dicom_service.dicom import values
 from dicom_service.dicom.operations import Operation
-from dicom_service.dicom.storage import azure
 from dicom_service.dicom.worker import Outcome, Progress
 
+# The Azure SDK (some 30 MB of a process) is imported on a first export, not at start-up.
 if TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
 
@@ -58,6 +56,8 @@ def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
     if name is not None and not _CONTAINER_NAME.fullmatch(name):
         raise ExportError(f"The blob container name '{name}' is invalid.")
     destination = {"url": url} if url is not None else {"connection_string": connection, "name": name}
+    from dicom_service.dicom.storage import azure
+
     try:
         azure.container(**destination)
     except ValueError:
@@ -69,6 +69,10 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     sources: list[list[str]] = op.spec["sources"]
     state = op.checkpoint or {"next": 0, "exported": 0, "skipped": 0, "errors": []}
     counts = {"exported": state["exported"], "skipped": state["skipped"]}
+    from azure.core.exceptions import AzureError
+
+    from dicom_service.dicom.storage import azure
+
     try:
         with azure.container(**op.spec["destination"]) as client:
             log = _export(service, op, client, sources, state, progress)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dicom_service.dicom.settings import Settings, SettingsError
-from dicom_service.dicom.storage import azure
 from dicom_service.dicom.storage.blobs import BlobStore, FolderBlobStore
 from dicom_service.dicom.storage.index import SqlIndex
 
@@ -31,6 +30,8 @@ def open_blobs(settings: Settings) -> BlobStore:
         except OSError as exc:
             raise SettingsError(f"DICOM_BLOB_URL: cannot use {settings.blob_folder}: {exc}") from None
     assert settings.azure_connection_string is not None
+    from dicom_service.dicom.storage import azure  # the SDK only where it is used: some 30 MB of a process
+
     try:
         client = azure.open_container(settings.azure_connection_string, settings.azure_container)
     except ValueError as exc:
