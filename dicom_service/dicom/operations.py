@@ -6,6 +6,7 @@ in version 1). Links are kept relative to the version root and made absolute in 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,19 @@ MAX_ATTEMPTS = (
 # stopped or lost the database. Long enough to ride out a database hiccup of a few seconds (the owner renews
 # every third of it), short enough that a sibling resumes the work soon after a crash.
 LEASE_SECONDS = 30.0
+
+
+_woken = [float("-inf")]  # when an operation was last added in this process (time.monotonic)
+
+
+def wake_workers() -> None:
+    """An operation was added here: this process's worker polls at its quick pace for a while (the adding
+    transaction may commit a moment later), instead of its idle one."""
+    _woken[0] = time.monotonic()
+
+
+def woken_within(seconds: float) -> bool:
+    return time.monotonic() - _woken[0] < seconds
 
 
 def new_id() -> str:

@@ -73,6 +73,12 @@ def owner_token() -> str:
     return f"{socket.gethostname()[:32]}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
 
 
+# An idle worker polls the index at most every IDLE_POLL_SECONDS (an operation a sibling process adds waits
+# that long), and at its quick pace for WOKEN_SECONDS after one was added in this process.
+IDLE_POLL_SECONDS = 1.0
+WOKEN_SECONDS = 3.0
+
+
 class OperationWorker(Background):
     def __init__(
         self,
@@ -91,6 +97,7 @@ class OperationWorker(Background):
     def _run(self) -> None:
         from dicom_service.dicom.service import timestamp
 
+        idle = 0.0  # the wait between two empty polls: it grows while nothing comes
         while not self._stop.is_set():
             moment = dt.datetime.now(dt.UTC)
             stale_before = timestamp(moment - dt.timedelta(seconds=self._lease_seconds))
@@ -100,8 +107,10 @@ class OperationWorker(Background):
                 log.exception("claiming an operation failed")
                 op = None
             if op is None:
-                self._stop.wait(self._poll)
+                idle = min(idle * 2 or self._poll, IDLE_POLL_SECONDS)
+                self._stop.wait(self._poll if ops.woken_within(WOKEN_SECONDS) else idle)
                 continue
+            idle = 0.0
             with Lease(self._service.index, op.id, self.owner, self._lease_seconds) as lease:
                 self._execute(op, lease)
 

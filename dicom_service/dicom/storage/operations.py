@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def insert_operation(
     c: Connection, op_id: str, op_type: str, partition: str, spec: Any, resources: list[str], now: str
 ) -> None:
-    """A new `notStarted` operation, inside the caller's transaction."""
+    """A new `notStarted` operation, inside the caller's transaction; this process's worker is woken."""
     c.execute(
         insert(table).values(
             id=op_id,
@@ -41,6 +41,7 @@ def insert_operation(
             resources=json.dumps(resources),
         )
     )
+    ops.wake_workers()
 
 
 class ActiveOperation(Exception):
