@@ -72,18 +72,6 @@ class Change:
     metadata: str | None
 
 
-_STUDY_COLUMNS = (
-    "patient_id",
-    "patient_name",
-    "patient_birth_date",
-    "accession_number",
-    "referring_physician_name",
-    "study_date",
-    "study_description",
-)
-_SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
-
-
 def _new_id(result: Any) -> int:
     return int(result.inserted_primary_key[0])
 
@@ -108,10 +96,12 @@ class SqlIndex:
             t.migrate(connection, now)
         self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
         name = self.engine.dialect.name
-        self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), _STUDY_COLUMNS)
-        self._upsert_series = dialect.upsert(name, t.series, ("study_id", "series_uid"), _SERIES_COLUMNS)
+        self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), t.STUDY_COLUMNS)
+        self._upsert_series = dialect.upsert(name, t.series, ("study_id", "series_uid"), t.SERIES_COLUMNS)
         combined = name == "postgresql"  # the store's writes in fewer statements (store_statements)
-        self._levels_upsert = statements.levels_upsert(_STUDY_COLUMNS, _SERIES_COLUMNS) if combined else None
+        self._levels_upsert = (
+            statements.levels_upsert(t.STUDY_COLUMNS, t.SERIES_COLUMNS) if combined else None
+        )
         self._tail = statements.commit_tail() if combined else None
 
     def close(self) -> None:
@@ -205,8 +195,8 @@ class SqlIndex:
     def _upsert_levels(self, c: Connection, pid: int, item: Instance) -> tuple[int, int]:
         """The study and series rows of `item`, added or their indexed values replaced; (study, series)."""
         study = {"partition_id": pid, "study_uid": item.study_uid}
-        study |= _level_values(item, Level.STUDY, _STUDY_COLUMNS, 0)  # watermark set in the commit tail
-        series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, _SERIES_COLUMNS, 0)
+        study |= _level_values(item, Level.STUDY, t.STUDY_COLUMNS, 0)  # watermark set in the commit tail
+        series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, t.SERIES_COLUMNS, 0)
         if self._levels_upsert is not None:  # one round trip
             params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
             study_id, series_id = c.execute(self._levels_upsert, params).one()

@@ -73,6 +73,18 @@ series = Table(
     UniqueConstraint("study_id", "series_uid"),
 )
 
+# The searchable attribute columns of the study and series rows, written from each stored instance.
+STUDY_COLUMNS = (
+    "patient_id",
+    "patient_name",
+    "patient_birth_date",
+    "accession_number",
+    "referring_physician_name",
+    "study_date",
+    "study_description",
+)
+SERIES_COLUMNS = ("modality", "pps_start_date", "manufacturer_model_name")
+
 instance = Table(
     "instance",
     metadata,

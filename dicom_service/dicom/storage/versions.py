@@ -22,16 +22,6 @@ from dicom_service.dicom.tags import Level
 if TYPE_CHECKING:
     from dicom_service.dicom.storage.index import SqlIndex, StoredInstance
 
-_STUDY_COLUMNS = (
-    "patient_id",
-    "patient_name",
-    "patient_birth_date",
-    "accession_number",
-    "referring_physician_name",
-    "study_date",
-    "study_description",
-)
-
 
 def replace_instance(
     index: SqlIndex, watermark: int, blob_key: str, size: int, item: Instance, now: str
@@ -61,7 +51,7 @@ def replace_instance(
             obsolete = row.blob_key
         text = json.dumps(item.metadata, separators=(",", ":"))
         c.execute(update(i).where(i.c.id == row.id).values(blob_key=blob_key, size=size, metadata=text))
-        study: dict[str, Any] = {column: item.columns.get(column) for column in _STUDY_COLUMNS}
+        study: dict[str, Any] = {column: item.columns.get(column) for column in t.STUDY_COLUMNS}
         study["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
         c.execute(update(t.study).where(t.study.c.id == row.study_id).values(**study))
         if found := query_tags.tags_to_index(c):
