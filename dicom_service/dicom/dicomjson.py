@@ -7,16 +7,14 @@ of a store); anything unusual (ambiguous VRs, non-default character sets) goes t
 from __future__ import annotations
 
 import struct
-from functools import cache
 from typing import Any
 
-from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.tag import Tag
 
-from dicom_service.dicom.tags import BINARY_VRS
+from dicom_service.dicom.tags import BINARY_VRS, dictionary_vr
 
 JsonDataset = dict[str, Any]
 
@@ -27,14 +25,6 @@ _SINGLE_VALUED_TEXT = frozenset({"LT", "ST", "UT", "UR"})
 _TEXT = frozenset({"AE", "AS", "CS", "DA", "DT", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
 _DEFAULT_CHARSETS = frozenset({None, "", "ISO_IR 6", "ISO_IR 100", "ISO_IR 192"})
 _SPECIFIC_CHARACTER_SET = 0x00080005
-
-
-@cache
-def _dictionary_vr(tag: int) -> str | None:
-    try:
-        return str(dictionary_VR(tag))
-    except KeyError:
-        return None
 
 
 def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
@@ -48,7 +38,7 @@ def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
             and encoding is not None
             and (raw.value is not None or not raw.length)
         ):
-            vr = raw.VR if raw.VR not in (None, "UN") else _dictionary_vr(tag) or "UN"
+            vr = raw.VR if raw.VR not in (None, "UN") else dictionary_vr(tag) or "UN"
             if vr in BINARY_VRS:
                 continue
             if vr in _TEXT or vr in _BINARY_NUMBERS or vr in ("IS", "DS", "PN", "AT"):

@@ -9,12 +9,9 @@ pydicom dataset; a test holds it to that on every file pydicom ships.
 from __future__ import annotations
 
 import struct
-from functools import cache
-
-from pydicom.datadict import dictionary_VR
 
 from dicom_service.dicom.dicomjson import JsonDataset, raw_values
-from dicom_service.dicom.tags import BINARY_VRS
+from dicom_service.dicom.tags import BINARY_VRS, dictionary_vr
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 _UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", ""}  # big endian, deflated, none
@@ -33,14 +30,6 @@ class Unusual(Exception):
 
 class Truncated(Exception):
     """An element runs past the end of the file."""
-
-
-@cache
-def _dictionary_vr(tag: int) -> str | None:
-    try:
-        return str(dictionary_VR(tag))
-    except KeyError:
-        return None
 
 
 def read(data: bytes) -> tuple[str, JsonDataset] | None:
@@ -112,10 +101,10 @@ class _Walk:
                 return out, start
             if tag >> 16 == 0xFFFE:
                 raise Unusual("an item or delimiter outside a sequence")
-            if vr == "UN" and _dictionary_vr(tag):
+            if vr == "UN" and dictionary_vr(tag):
                 raise Unusual("a known element stored as UN")  # pydicom decodes it by its dictionary VR
             if vr is None:
-                vr = _dictionary_vr(tag) or "UN"
+                vr = dictionary_vr(tag) or "UN"
             if " " in vr:  # an ambiguous dictionary VR (US or SS, OB or OW): pydicom resolves it
                 if not vr.startswith("OB"):
                     raise Unusual(f"the VR of ({tag >> 16:04X},{tag & 0xFFFF:04X}) is ambiguous")

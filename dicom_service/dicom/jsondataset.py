@@ -14,10 +14,9 @@ import re
 from functools import cache
 from typing import Any
 
-from pydicom.datadict import dictionary_VR
-
 from dicom_service.dicom import tags, values
 from dicom_service.dicom.dicomjson import JsonDataset
+from dicom_service.dicom.tags import dictionary_vr
 
 VRS = frozenset(
     {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV"}
@@ -169,11 +168,8 @@ def _escape(key: str) -> str:
 def _dictionary_vrs(tag: str) -> frozenset[str]:
     if int(tag[:4], 16) % 2:  # private: any VR
         return frozenset()
-    try:
-        vr = str(dictionary_VR(int(tag, 16)))
-    except KeyError:
-        return frozenset()
-    return frozenset(vr.split(" or "))
+    vr = dictionary_vr(int(tag, 16))
+    return frozenset(vr.split(" or ")) if vr else frozenset()
 
 
 def _inline_binary_problem(value: Any) -> str | None:

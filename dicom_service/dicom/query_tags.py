@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import keyword_for_tag, tag_for_keyword
 
 from dicom_service.dicom import tags, values
 from dicom_service.dicom.tags import Level, Match
@@ -119,10 +119,9 @@ def _check_entry(entry: dict[str, Any], pointer: str) -> NewTag:
     else:
         if creator:
             raise TagError(f"The extended query tag '{path}' is a standard tag: it has no private creator.")
-        try:
-            known = str(dictionary_VR(int(path, 16)))
-        except KeyError:
-            raise TagError(f"The extended query tag '{path}' is not a known standard tag.") from None
+        known = tags.dictionary_vr(int(path, 16))
+        if known is None:
+            raise TagError(f"The extended query tag '{path}' is not a known standard tag.")
         if known == "SQ":
             raise TagError(f"The extended query tag '{path}' is a sequence; sequences are not supported.")
         choices = known.split(" or ")

@@ -7,6 +7,7 @@ is a version difference and lives in `behaviour.py`.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 
@@ -40,11 +41,17 @@ def keyword(tag: str) -> str:
     return keyword_for_tag(int(tag, 16)) or f"({tag[:4]},{tag[4:]})"
 
 
-def vr_of(tag: str) -> str:
+@cache
+def dictionary_vr(tag: int) -> str | None:
+    """The data dictionary's VR of `tag`, or None for a tag it does not know."""
     try:
-        return str(dictionary_VR(int(tag, 16)))
+        return str(dictionary_VR(tag))
     except KeyError:
-        return "UN"
+        return None
+
+
+def vr_of(tag: str) -> str:
+    return dictionary_vr(int(tag, 16)) or "UN"
 
 
 def display(tag: str) -> str:
