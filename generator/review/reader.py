@@ -31,10 +31,10 @@ from generator.diagnostics import (
 )
 from generator.loader import build_spec, lenient_version
 from generator.model import ApiSpec
-from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs
+from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs, resolve_pointer
 from generator.registry import Version
 from generator.review.lines import Locator, line_finder, locator
-from generator.review.shape import check_shape, resolve, undeclared_path_parameters
+from generator.review.shape import check_shape, undeclared_path_parameters
 from generator.yamlsafe import YamlDocument
 
 WARNING = "warning"
@@ -125,7 +125,7 @@ def _check_refs(
         target_ref = ref
         while True:
             try:
-                target = resolve(document, unquote(target_ref[1:]))
+                target = resolve_pointer(document, unquote(target_ref[1:]))
             except (KeyError, ValueError):
                 problem = f"{target_ref!r} does not resolve"
             else:

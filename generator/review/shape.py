@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.diagnostics import Diagnostics, join_pointer, split_pointer
+from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, ApiSpec
-from generator.refs import Bundle
+from generator.refs import Bundle, resolve_pointer
 from generator.review.lines import Locator
 
 WARNING = "warning"
@@ -36,7 +36,7 @@ def check_shape(result: Bundle, diagnostics: Diagnostics, locate: Locator) -> No
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 50:
             ref = node["$ref"]
             try:
-                node = resolve(document, ref[1:]) if ref.startswith("#") else node
+                node = resolve_pointer(document, ref[1:]) if ref.startswith("#") else node
             except KeyError:
                 return None
             seen += 1
@@ -116,18 +116,6 @@ def _content(holder: dict[str, Any], pointer: str, mapping: Any, follow: Any) ->
     if mapping(content, join_pointer(pointer, "content"), "`content`"):
         for name, media in follow(content).items():
             mapping(media, join_pointer(pointer, "content", name), f"media type {name!r}")
-
-
-def resolve(document: Any, pointer: str) -> Any:
-    node = document
-    for token in split_pointer(pointer):
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise KeyError(pointer)
-    return node
 
 
 def undeclared_path_parameters(spec: ApiSpec, diagnostics: Diagnostics, locate: Locator) -> None:
