@@ -40,7 +40,7 @@ REGISTRY_FILE = "versions.yaml"
 
 
 @contextmanager
-def _paused_gc() -> Iterator[None]:
+def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while a spec becomes a tree of plain data.
 
     The tree has no cycles, yet each collection rescans all of it, which made loading grow faster than
@@ -66,7 +66,7 @@ def load_api(specs_dir: Path, strict: bool = True, cache: ValidationCache | None
 
     With a cache, documents that passed the slow OpenAPI and example checks before are not checked again.
     """
-    with _paused_gc():
+    with paused_gc():
         return _load_api(specs_dir, strict, cache)
 
 
@@ -144,7 +144,7 @@ def load_document(path: Path, cache: ValidationCache | None = None) -> tuple[Api
     The document is validated as OpenAPI 3.0 (unless the cache knows it passed); the project's own rules
     (registry, examples) do not apply.
     """
-    with _paused_gc():
+    with paused_gc():
         return _load_document(path, cache)
 
 
@@ -166,18 +166,7 @@ def _load_document(path: Path, cache: ValidationCache | None) -> tuple[ApiSpec, 
         if cache and key:
             cache.remember(key)
     name = str((document.get("info") or {}).get("version", "")) or "0"
-    number = lenient_version(name)
-    version = Version(
-        name=name,
-        segment="v" + name,
-        aliases=(),
-        status="prerelease" if number.status else "released",
-        deprecated=False,
-        deprecation=None,
-        sunset=None,
-        spec=path.name,
-        number=number,
-    )
+    version = unregistered_version(name, path.name)
     return build_spec(result, version), diagnostics
 
 
@@ -376,3 +365,20 @@ def diff_pointers(old: Any, new: Any, pointer: str = "") -> Iterator[str]:
             yield from diff_pointers(a, b, join_pointer(pointer, i))
     elif old != new:
         yield pointer
+
+
+def unregistered_version(name: str, spec: str) -> Version:
+    """A version read from a spec's `info.version` alone (no registry): its own segment, no aliases,
+    released unless the number says prerelease."""
+    number = lenient_version(name)
+    return Version(
+        name=name,
+        segment="v" + name,
+        aliases=(),
+        status="prerelease" if number.status else "released",
+        deprecated=False,
+        deprecation=None,
+        sunset=None,
+        spec=spec,
+        number=number,
+    )

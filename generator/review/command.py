@@ -7,13 +7,12 @@ Exit 0 when nothing breaks or every breaking change is allowed (prerelease, new 
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic, InputError
+from generator.loader import paused_gc
 from generator.review.report import render, render_refusal
 from generator.review.sources import WAIVERS_FILE, Source, open_source
 from generator.review.verdict import review
@@ -23,21 +22,8 @@ FORMATS = ("text", "markdown", "json")
 
 
 def run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:
-    with _paused_gc():
+    with paused_gc():  # measured on GitHub's 12 MB description: 8.3 s → 1.7 s
         return _run_review(base, head, fmt, waivers_path, root)
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The documents become large trees of plain data without cycles, which the cyclic collector would
-    rescan again and again (measured on GitHub's 12 MB description: 8.3 s → 1.7 s to compare)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run_review(base: str, head: str, fmt: str, waivers_path: Path | None, root: Path) -> int:

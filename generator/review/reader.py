@@ -29,7 +29,7 @@ from generator.diagnostics import (
     join_pointer,
     split_pointer,
 )
-from generator.loader import build_spec, lenient_version
+from generator.loader import build_spec, unregistered_version
 from generator.model import ApiSpec
 from generator.refs import UNRESOLVED, Bundle, SpecFiles, bundle, iter_refs, resolve_pointer
 from generator.registry import Version
@@ -182,18 +182,7 @@ def _own_version(
             lines("/info/version"),
             WARNING,
         )
-    number = lenient_version(name)
-    return Version(
-        name=name,
-        segment="v" + name,
-        aliases=(),
-        status="prerelease" if number.status else "released",
-        deprecated=False,
-        deprecation=None,
-        sunset=None,
-        spec=rel,
-        number=number,
-    )
+    return unregistered_version(name, rel)
 
 
 def _scalar_text(doc: YamlDocument, pointer: str) -> str | None:
