@@ -12,9 +12,8 @@ import asyncio
 import json
 import statistics
 import time
-from typing import Any
 
-from bench.service import Asgi
+from bench.service import Asgi, send_many
 from dicom_service.app import create_app
 from dicom_service.body_validation import compile_validators
 from dicom_service.contracts import load_contracts
@@ -52,41 +51,12 @@ def _without_body_checks() -> Asgi:
 
 
 async def _drive(app: Asgi, path: str, media_type: str, body: bytes, count: int) -> float:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"bench"),
-            (b"accept", DICOM_JSON.encode() if media_type == DICOM_JSON else b"application/json"),
-            (b"content-type", media_type.encode()),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("bench", 80),
-    }
-    status: list[int] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    started = time.perf_counter()
-    for _ in range(count):
-        await app(dict(scope), receive, send)
-    elapsed = time.perf_counter() - started
+    accept = DICOM_JSON if media_type == DICOM_JSON else "application/json"
+    headers = {"accept": accept, "content-type": media_type, "content-length": str(len(body))}
+    seconds, status = await send_many(app, "POST", path, headers, body, count)
     if any(code >= 300 for code in status):
-        raise RuntimeError(f"POST {path} answered {sorted(set(status))}")
-    return elapsed / count
+        raise RuntimeError(f"POST {path} answered {sorted(status)}")
+    return seconds
 
 
 def _checker_alone() -> list[str]:
