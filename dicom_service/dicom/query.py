@@ -6,7 +6,7 @@ sentence for the client. The index turns a `Query` into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -98,13 +98,7 @@ def parse(
     """The query; `extended` holds the extended query tags by path, searchable when ready and enabled."""
     query = Query(resource, partition, study_uid, series_uid, limit=limit, offset=offset)
     seen: set[str] = set()
-    for key, value in pairs:
-        lowered = key.lower()
-        if lowered == "includefield":
-            _include(query, value)
-            continue
-        if lowered in CONTROL_KEYS:
-            continue
+    for key, value in attribute_pairs(pairs, partial(_include, query)):
         tag = tags.parse_attribute(key)
         if tag is None:
             raise QueryError(f"The query parameter '{key}' is not a known attribute keyword or tag.")
@@ -116,6 +110,19 @@ def parse(
         else:
             query.filters.append(_filter(resource, key, tag, value, fuzzy))
     return query
+
+
+def attribute_pairs(
+    pairs: Iterable[tuple[str, str]], include: Callable[[str], None]
+) -> Iterator[tuple[str, str]]:
+    """The attribute filters of a query string, in order: each includefield value goes to `include`, the
+    other control keys (limit, offset, fuzzymatching) are left out."""
+    for key, value in pairs:
+        lowered = key.lower()
+        if lowered == "includefield":
+            include(value)
+        elif lowered not in CONTROL_KEYS:
+            yield key, value
 
 
 def _include(query: Query, value: str) -> None:

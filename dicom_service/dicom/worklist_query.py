@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from dicom_service.dicom import tags, values
 from dicom_service.dicom.dicomjson import JsonDataset
-from dicom_service.dicom.query import CONTROL_KEYS, QueryError, includefield
+from dicom_service.dicom.query import QueryError, attribute_pairs, includefield
 from dicom_service.dicom.tags import Match
 
 # Searchable attribute path (tags joined by `.`) → how it matches.
@@ -117,13 +118,7 @@ def parse(
 ) -> WorkitemQuery:
     query = WorkitemQuery(partition, limit=limit, offset=offset)
     seen: set[str] = set()
-    for key, value in pairs:
-        lowered = key.lower()
-        if lowered == "includefield":
-            _include(query, value)
-            continue
-        if lowered in CONTROL_KEYS:
-            continue
+    for key, value in attribute_pairs(pairs, partial(_include, query)):
         path = _path(key)
         if path is None:
             raise QueryError(f"The query parameter '{key}' is not a known attribute keyword, tag or path.")
