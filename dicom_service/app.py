@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_service import binding, handlers
 from dicom_service.contracts import GENERATED, load_contracts
+from dicom_service.ops.access import ObservedRequests
 from dicom_service.routing import versioned_routes
 from dicom_service.startup import OneLineStartupErrors
 from dicom_service.versioning import Versions
@@ -57,7 +58,7 @@ def create_app(mock: bool = False) -> Starlette:
         routes=routes,
         exception_handlers={404: _not_found},
         lifespan=None if mock else _open_storage,
-        middleware=[] if mock else [Middleware(OneLineStartupErrors)],
+        middleware=[] if mock else [Middleware(OneLineStartupErrors), Middleware(ObservedRequests)],
     )
 
 
@@ -69,8 +70,12 @@ async def _open_storage(app: Starlette) -> AsyncIterator[None]:
     from dicom_service.dicom.jobs import start_worker
     from dicom_service.dicom.service import DicomService
     from dicom_service.dicom.settings import from_environment
+    from dicom_service.ops.blobs import ObservedBlobStore
+    from dicom_service.ops.metrics import watch_pool
 
     service = DicomService.from_settings(from_environment())
+    service.blobs = ObservedBlobStore(service.blobs)  # its failures and bytes stored in the metrics
+    watch_pool(service.index.engine)
     app.state.dicom = service
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then

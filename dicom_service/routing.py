@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -129,6 +129,7 @@ class VersionedPath:
             return
         bound = self.methods.get(request.method)
         headers = bound.headers if bound else self.path_headers
+        _name_in_state(scope, f"/{segment}{self.path}", version, bound)
         if version is None or (bound is not None and version.name not in bound.versions):
             response = Response(
                 unsupported_version_body(str(request.url), segment),
@@ -141,6 +142,8 @@ class VersionedPath:
         else:
             try:
                 response = await self.dispatch(request, version, bound.route)
+            except ClientDisconnect:
+                raise  # the client went away: nobody to answer (logged as aborted by ops.access)
             except Exception as exc:  # a bug, never the client's fault: no traceback leaves the service
                 response = internal_error(request, exc)
         response.raw_headers.extend(headers)
@@ -188,6 +191,16 @@ class VersionedPath:
         if self.mock:
             return await ctx.answer_from_examples()
         return await route.stub(ctx)
+
+
+def _name_in_state(scope: Scope, route: str, version: ServiceVersion | None, bound: _Bound | None) -> None:
+    """What the request matched, for its log line and metrics (the path template: no UID is logged)."""
+    state = scope.setdefault("state", {})
+    state["route"] = route
+    if version is not None:
+        state["api_version"] = version.name
+    if bound is not None:
+        state["operation_id"] = bound.route.operation_id
 
 
 async def _check_json_body(request: Request, validator: BodyValidator, required: bool) -> Response | None:

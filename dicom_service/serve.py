@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-import uvicorn
-
 from dicom_service.dicom.service import DicomService
 from dicom_service.dicom.settings import SettingsError, from_environment
-
-HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
+from dicom_service.ops import serving
+from dicom_service.ops import settings as ops_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,24 +26,17 @@ def main(argv: list[str] | None = None) -> int:
         "--log-level",
         default="info",
         choices=("critical", "error", "warning", "info", "debug", "trace"),
-        help="uvicorn's log level; from warning up it writes no access log",
+        help="the log level; from warning up no line per request is written",
     )
     args = parser.parse_args(argv)
     try:
         settings = from_environment()
+        ops = ops_settings.from_environment()
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        "dicom_service.app:app",
-        host=args.host,
-        port=args.port,
-        workers=settings.workers,
-        log_level=args.log_level,
-        timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
-    )
-    return 0
+    return serving.run("dicom_service.app:app", settings, ops, args.host, args.port, args.log_level)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from dicom_service.dicom.settings import SettingsError
 
-SHUTDOWN_SECONDS = 30.0
-MAX_SHUTDOWN_SECONDS = 3600.0
+SHUTDOWN_SECONDS = 30
+MAX_SHUTDOWN_SECONDS = 3600
 
 
 @dataclass(frozen=True)
 class OpsSettings:
     admin_port: int | None = None
     admin_host: str = "127.0.0.1"
-    shutdown_seconds: float = SHUTDOWN_SECONDS
+    shutdown_seconds: int = SHUTDOWN_SECONDS
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> OpsSettings:
@@ -43,15 +43,12 @@ def _port(text: str | None) -> int | None:
     return int(text)
 
 
-def _seconds(text: str | None) -> float:
+def _seconds(text: str | None) -> int:
     if not text:
         return SHUTDOWN_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= MAX_SHUTDOWN_SECONDS:  # (NaN fails too)
+    if not text.strip().isdigit() or not 0 <= int(text) <= MAX_SHUTDOWN_SECONDS:
         raise SettingsError(
-            f"DICOM_SHUTDOWN_SECONDS: {text!r} is not a number of seconds from 0 to {MAX_SHUTDOWN_SECONDS:g}"
+            f"DICOM_SHUTDOWN_SECONDS: {text!r} is not a whole number of seconds"
+            f" from 0 to {MAX_SHUTDOWN_SECONDS}"
         )
-    return seconds
+    return int(text)

@@ -20,7 +20,7 @@ from dicom_service.ops.logs import JsonLines
 
 async def search(scope: Scope, receive: Receive, send: Send) -> None:
     """Stands for the routing layer: names what it matched, as the service's routes do."""
-    scope["state"].update(api_version="2", operation_id="search_studies", route="/v2/studies")
+    scope["state"].update(api_version="2", operation_id="searchStudies", route="/v2/studies")
     if scope["query_string"].startswith(b"as=client"):
         scope["state"]["principal"] = SimpleNamespace(subject="s", client_id="viewer-app", roles=())
     await PlainTextResponse("[]")(scope, receive, send)
@@ -40,7 +40,7 @@ def test_a_request_is_one_json_line_without_its_query_values(caplog: pytest.LogC
     assert line["request_id"] == answer.headers["X-Request-Id"]
     assert {k: line[k] for k in ("api_version", "operation", "route", "status", "client", "aborted")} == {
         "api_version": "2",
-        "operation": "search_studies",
+        "operation": "searchStudies",
         "route": "/v2/studies",
         "status": 200,
         "client": "anonymous",
@@ -59,7 +59,7 @@ def test_the_query_keeps_control_values_only() -> None:
 
 def test_requests_are_counted_per_version_operation_status_and_client() -> None:
     def count(client: str) -> float:
-        return metrics.REQUESTS.labels("2", "search_studies", "200", client)._value.get()
+        return metrics.REQUESTS.labels("2", "searchStudies", "200", client)._value.get()
 
     before = count("viewer-app"), count("anonymous")
     client = TestClient(ObservedRequests(search))
@@ -71,7 +71,7 @@ def test_requests_are_counted_per_version_operation_status_and_client() -> None:
 
 async def upload(scope: Scope, receive: Receive, send: Send) -> None:
     """Reads the whole body, as a store does; the client goes away midway."""
-    scope["state"].update(api_version="2", operation_id="store_instances", route="/v2/studies")
+    scope["state"].update(api_version="2", operation_id="storeInstances", route="/v2/studies")
     request = Request(scope, receive)
     async for _ in request.stream():
         pass
