@@ -32,6 +32,7 @@ from dicom_service.versioning import (
     declared_versions,
     unsupported_version_body,
 )
+from dicom_service.web.engine_faults import engine_unavailable
 
 Stub = Callable[[OperationContext], Awaitable[Response]]
 DICOM_JSON = "application/dicom+json"
@@ -144,8 +145,8 @@ class VersionedPath:
                 response = await self.dispatch(request, version, bound.route)
             except ClientDisconnect:
                 raise  # the client went away: nobody to answer (logged as aborted by ops.access)
-            except Exception as exc:  # a bug, never the client's fault: no traceback leaves the service
-                response = internal_error(request, exc)
+            except Exception as exc:  # an engine away for a moment (503), else a bug: no traceback leaves
+                response = engine_unavailable(request, exc) or internal_error(request, exc)
         response.raw_headers.extend(headers)
         if version is not None and version.lifecycle_headers:
             response.raw_headers.extend((k.encode(), v.encode()) for k, v in version.lifecycle_headers)
