@@ -13,6 +13,7 @@ written to the blob store), a connection error; a retry answered 45070 (already 
 from __future__ import annotations
 
 import hashlib
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from tests.load.served import Served
 from tests.service import data
 
 PROCESSING_FAILURE = 272
-FAULTS = ("postgresql-stopped", "azurite-stopped", "slow-database")
+FAULTS = ("postgresql-stopped", "azurite-stopped", "slow-database", "rolling-restart")
 INDEX_TIMEOUT_SECONDS = 2  # the slow database's setting: libpq's smallest connect timeout
 SLOW_DELAY_SECONDS = 3.0  # the proxy's wait per chunk, either way: past the timeouts above
 
@@ -56,11 +57,16 @@ class FaultReport:
     slowest_seconds: float = 0.0  # the longest any answer took
     recovery_seconds: float | None = None  # from the engine's return to the first acknowledged store
     restarted: bool = False  # the service process changed (it must not)
+    cut: int = 0  # requests that met a closed connection (sent again)
+    exit_code: int | None = None  # of the service, stopped with SIGTERM at the end
     seconds: float = 0.0
 
     @property
     def failures(self) -> int:
-        return len(self.server_errors) + len(self.lost) + len(self.half_stored) + self.restarted
+        stopped_badly = self.exit_code != 0
+        return (
+            len(self.server_errors) + len(self.lost) + len(self.half_stored) + self.restarted + stopped_badly
+        )
 
     def lines(self) -> list[str]:
         recovery = f"{self.recovery_seconds:.1f} s" if self.recovery_seconds is not None else "-"
@@ -69,10 +75,11 @@ class FaultReport:
             f" {self.load.instances_per_client} instances, elapsed {self.seconds:.1f} s",
             f"  requests {self.requests}, acknowledged stores {self.acknowledged}",
             f"  503 + Retry-After {self.retryable}, stores refused (272) {self.refused},"
-            f" retries {self.retries}",
+            f" connections cut {self.cut}, retries {self.retries}",
             f"  other 5xx {len(self.server_errors)}, lost {len(self.lost)}, half-stored"
             f" {len(self.half_stored)}, restarted {'yes' if self.restarted else 'no'}",
-            f"  recovery {recovery}, slowest answer {self.slowest_seconds:.1f} s",
+            f"  recovery {recovery}, slowest answer {self.slowest_seconds:.1f} s,"
+            f" exit status after SIGTERM {self.exit_code}",
             *[f"  {p}" for p in [*self.server_errors, *self.lost, *self.half_stored][:20]],
         ]
 
@@ -91,7 +98,10 @@ class FaultRun:
         with self.lock:
             self.report.requests += 1
             self.report.slowest_seconds = max(self.report.slowest_seconds, time.monotonic() - since)
-            if answer is None or answer.status_code < 500:
+            if answer is None:
+                self.report.cut += 1
+                return
+            if answer.status_code < 500:
                 return
             if answer.status_code == 503 and answer.headers.get("Retry-After", "").isdigit():
                 self.report.retryable += 1
@@ -133,17 +143,17 @@ class FaultRun:
         session = requests.Session()
         for ds in instances:
             body = data.part10(ds)
-            sent_before = False
             while True:
                 answer = self.send(session, "POST", "/v2/studies", data=body, headers=STORE)
                 reasons = _reasons(answer) if answer.status_code == 409 else []
-                if answer.status_code == 200 or (sent_before and reasons == [DUPLICATE]):
+                # The instance is new: "already stored" means an earlier attempt stored it, though its
+                # answer was a 503 or never came (the database went away during the commit).
+                if answer.status_code == 200 or reasons == [DUPLICATE]:
                     break
                 if reasons == [PROCESSING_FAILURE]:
                     with self.lock:
                         self.report.refused += 1
                         self.report.retries += 1
-                    sent_before = True
                     time.sleep(0.2)
                     continue
                 raise AssertionError(f"store: {answer.status_code} {answer.text[:200]}")
@@ -158,6 +168,9 @@ class FaultRun:
             self.send(
                 session, "GET", f"/v2/studies/{study}/series/{series}/instances/{sop}", headers=AS_STORED
             )
+        while self.engine_back is None and time.monotonic() < self.deadline:  # load until the fault ends
+            self.send(session, "GET", f"/v2/studies/{study}/instances", headers=ACCEPT)
+            time.sleep(0.05)
 
     def verify(self) -> None:
         session = requests.Session()
@@ -208,6 +221,15 @@ def run(engines: Engines, folder: Path, load: FaultLoad) -> FaultReport:
 
         def resume() -> None:
             slow.delay = 0.0
+    elif load.fault == "rolling-restart":
+        storage["WORKERS"] = "2"
+
+        def pause() -> None:
+            _rolling_restart(served, load.bound_seconds)
+
+        def resume() -> None:
+            pass
+
     else:
         raise ValueError(f"unknown fault {load.fault!r}; one of {', '.join(FAULTS)}")
     served = Served(folder / "service", storage)
@@ -226,6 +248,7 @@ def run(engines: Engines, folder: Path, load: FaultLoad) -> FaultReport:
         state.report.seconds = time.monotonic() - started
         state.verify()
         state.report.restarted = served.process is None or served.process.pid != pid
+        state.report.exit_code = served.terminate()
         return state.report
     finally:
         served.stop()
@@ -244,3 +267,18 @@ def _inject(state: FaultRun, pause: Callable[[], None], resume: Callable[[], Non
     finally:
         resume()
         state.engine_back = time.monotonic()
+
+
+def _rolling_restart(served: Served, bound: float) -> None:
+    """SIGHUP: uvicorn replaces the workers one after the other; returns once both old ones have finished."""
+    assert served.process is not None
+    served.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        finished = [
+            line for line in served.log_lines() if "Finished server process" in line.get("message", "")
+        ]
+        if len(finished) >= 2:
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the workers were not replaced within the bound")
