@@ -5,18 +5,33 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from dicom_service.versioning.versions import ServiceVersion
 from dicom_service.web import multipart
-from dicom_service.web.contracts import GENERATED, ExampleBody
-
-if TYPE_CHECKING:
-    from dicom_service.web.context import OperationContext
+from dicom_service.web.contracts import GENERATED, Contract, ExampleBody
+from dicom_service.web.mediatypes import Choice
 
 
-async def answer(ctx: OperationContext) -> Response:
+class Asked(Protocol):
+    """What the mock reads of a request (an `OperationContext` is one); the context calls the mock."""
+
+    @property
+    def request(self) -> Request: ...
+    @property
+    def version(self) -> ServiceVersion: ...
+    @property
+    def contract(self) -> Contract: ...
+    @property
+    def representation(self) -> Choice | None: ...
+    @property
+    def operation_id(self) -> str: ...
+
+
+async def answer(ctx: Asked) -> Response:
     mock = ctx.contract.mock
     if mock is None:
         return not_implemented(ctx, "its success response has no example in the spec")
@@ -46,7 +61,7 @@ async def answer(ctx: OperationContext) -> Response:
     return Response(json.dumps(body.json).encode(), mock.status, headers, content_type)
 
 
-def not_implemented(ctx: OperationContext, reason: str) -> Response:
+def not_implemented(ctx: Asked, reason: str) -> Response:
     handler = f"dicom_service/handlers/{ctx.contract.handler}.py"
     return PlainTextResponse(
         f"Operation {ctx.operation_id} (API version {ctx.version.name}) is not implemented: {reason}. "
