@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import SettingsError, from_environment
 from dicom_service.ops import serving
 from dicom_service.ops import settings as ops_settings
+from dicom_service.settings import SettingsError, from_environment
+from dicom_service.storage.service import DicomService
 
 
 def main(argv: list[str] | None = None) -> int:

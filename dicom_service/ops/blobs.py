@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from dicom_service.dicom.storage.blobs import BlobStore
 from dicom_service.ops.metrics import BLOB_ERRORS, STORED_BYTES
+from dicom_service.storage.blobs import BlobStore
 
 T = TypeVar("T")
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
-from dicom_service.dicom.settings import Settings
-from dicom_service.dicom.storage.operations_schema import operation
+from dicom_service.settings import Settings
+from dicom_service.storage.operations_schema import operation
 
 TIMEOUT_SECONDS = 2.0
 CACHE_SECONDS = 2.0
@@ -83,7 +83,7 @@ class Probe:
                 raise OSError(f"{folder} is not a folder")
             return
         if self._container is None:
-            from dicom_service.dicom.storage import azure
+            from dicom_service.storage import azure
 
             assert self.settings.azure_connection_string and self.settings.azure_container
             self._container = azure.container(

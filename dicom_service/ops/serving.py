@@ -19,10 +19,10 @@ from types import FrameType
 
 import uvicorn
 
-from dicom_service.dicom.settings import Settings
 from dicom_service.ops import multiproc
 from dicom_service.ops.logs import log_config
 from dicom_service.ops.settings import OpsSettings
+from dicom_service.settings import Settings
 
 HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
 

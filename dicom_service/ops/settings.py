@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dicom_service.dicom.settings import SettingsError
+from dicom_service.settings import SettingsError
 
 SHUTDOWN_SECONDS = 30
 MAX_SHUTDOWN_SECONDS = 3600
