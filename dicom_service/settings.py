@@ -8,6 +8,8 @@
 - `WORKERS`: service processes started by `make serve` (default 1).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+- `DICOM_INDEX_TIMEOUT_SECONDS`: PostgreSQL only: the longest a statement, or the wait for a pooled
+  connection, may take before the request is answered 503 (default 30; a new connection gets at most 10).
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -24,11 +26,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from dicom_service.operations.operation import LEASE_SECONDS
+from dicom_service.storage.dialect import INDEX_TIMEOUT_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_WORKERS = 64
 MAX_LEASE_SECONDS = 3600.0
+MAX_INDEX_TIMEOUT_SECONDS = 3600.0
 
 
 class SettingsError(Exception):
@@ -44,6 +48,7 @@ class Settings:
     azure_connection_string: str | None
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
+    index_timeout_seconds: float = INDEX_TIMEOUT_SECONDS
 
     @property
     def index_engine(self) -> str:
@@ -78,7 +83,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease)
+    timeout = _index_timeout_seconds(env.get("DICOM_INDEX_TIMEOUT_SECONDS"))
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, timeout)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -107,6 +113,21 @@ def _workers(text: str | None) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_WORKERS:
         raise SettingsError(f"WORKERS: {text!r} is not a number of processes from 1 to {MAX_WORKERS}")
     return int(text)
+
+
+def _index_timeout_seconds(text: str | None) -> float:
+    if not text:
+        return INDEX_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= MAX_INDEX_TIMEOUT_SECONDS:  # (NaN fails too)
+        raise SettingsError(
+            f"DICOM_INDEX_TIMEOUT_SECONDS: {text!r} is not a number of seconds"
+            f" from 1 to {MAX_INDEX_TIMEOUT_SECONDS:g}"
+        )
+    return seconds
 
 
 def _lease_seconds(text: str | None) -> float:
