@@ -152,10 +152,11 @@ class Azurite:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Azurite exited: {(self.folder / 'azurite.log').read_text()[-2000:]}")
             try:
-                requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer on a busy machine
                 time.sleep(0.2)
+        self._end()
         raise RuntimeError("Azurite did not answer within 60 s")
 
     @property

@@ -8,6 +8,7 @@ values are patient data (PatientID, PatientName, …).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -19,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dicom_service.ops import metrics
+from dicom_service.web.unavailable import unavailable
 
 logger = logging.getLogger("dicom_service.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -26,6 +28,8 @@ REQUEST_ID_HEADER = b"x-request-id"
 CONTROL_KEYS = frozenset({"limit", "offset", "fuzzymatching", "includefield", "quality", "viewport"})
 REDACTED = "*"
 UNMATCHED = "unmatched"
+STOPPING = "The service is stopping; try again."
+STOPPING_RETRY_SECONDS = 1  # another process (or this one, restarted) takes it
 
 
 def new_request_id() -> str:
@@ -96,6 +100,11 @@ class ObservedRequests:
             if not seen.disconnected:
                 raise
             # The client went away mid-body: nothing to answer, and not a server error (no traceback).
+        except asyncio.CancelledError:
+            if seen.status:
+                raise
+            # A graceful stop's bound ran out (DICOM_SHUTDOWN_SECONDS): a retryable answer, not uvicorn's 500.
+            await unavailable(STOPPING, STOPPING_RETRY_SECONDS)(scope, observed_receive, observed_send)
         except BaseException:
             seen.raised = True
             if not seen.status:
