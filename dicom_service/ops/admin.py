@@ -12,6 +12,8 @@ in a thread of its own; it reads the workers' metrics from the shared multi-proc
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,28 +98,36 @@ class AdminServer:
             log_config=None,
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self._run, name="admin", daemon=True)
+        self.thread: threading.Thread | None = None
         self.failed: BaseException | None = None
 
-    def _run(self) -> None:
+    def _run(self, listener: socket.socket) -> None:
         try:
-            asyncio.run(self.server.serve())
+            asyncio.run(self.server.serve(sockets=[listener]))
         except BaseException as exc:  # reported by start(), not lost in the thread
             self.failed = exc
 
     def start(self, timeout: float = 10.0) -> None:
-        """Listen, or raise OSError (the port is taken) within `timeout`."""
+        """Listen, or raise OSError naming the address (in use, not this machine's) within `timeout`."""
+        config = self.server.config
+        try:
+            listener = socket.create_server((config.host, config.port))
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise OSError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
+        self.thread = threading.Thread(target=self._run, args=(listener,), name="admin", daemon=True)
         self.thread.start()
-        deadline = threading.Event()
+        waited = threading.Event()
         for _ in range(int(timeout * 20)):
             if self.server.started or not self.thread.is_alive():
                 break
-            deadline.wait(0.05)
+            waited.wait(0.05)
         if not self.server.started:
-            reason = self.failed or "it did not start"
-            raise OSError(f"the admin listener cannot listen on port {self.server.config.port}: {reason}")
+            listener.close()
+            raise OSError(f"cannot serve on {config.host}:{config.port}: {self.failed or 'it did not start'}")
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=5)
+        if self.thread is not None:
+            self.thread.join(timeout=5)
         self.probe.close()
