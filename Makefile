@@ -12,12 +12,13 @@ DOCS_PORT ?= 8000
 BASE ?= HEAD
 FORMAT ?= text
 EXAMPLES ?= 30
+ADMIN ?= http://127.0.0.1:9090
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
-.PHONY: version-new version-deprecate version-retire
+.PHONY: version-new version-deprecate version-retire version-callers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -84,6 +85,9 @@ version-new: $(STAMP) ## add API version NAME, its spec copied from FROM's (NAME
 
 version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME=1 SUNSET=2028-06-30 [DEPRECATION=...])
 	$(PY) -m generator version deprecate $(NAME) --sunset $(SUNSET) $(if $(DEPRECATION),--deprecation $(DEPRECATION))
+
+version-callers: $(STAMP) ## who still calls version NAME, per client, from a running service's metrics (NAME=1.0-prerelease ADMIN=http://127.0.0.1:9090)
+	$(PY) -m dicom_service.ops.callers --admin $(ADMIN) $(NAME)
 
 version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease)
 	$(PY) -m generator version retire $(NAME)

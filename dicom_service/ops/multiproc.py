@@ -12,8 +12,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from prometheus_client import multiprocess
-
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*_(?P<pid>\d+)\.db")
 
@@ -32,6 +30,8 @@ def remove(folder: Path) -> None:
 def forget_dead_workers(folder: Path) -> None:
     """Drop the live gauges (requests in flight, connections in use) of workers that have stopped; their
     counters stay, as what they counted happened."""
+    from prometheus_client import multiprocess  # only once the folder is named (see above)
+
     pids = {int(m["pid"]) for p in folder.iterdir() if (m := LIVE_GAUGE_FILE.fullmatch(p.name))}
     for pid in pids:
         if not _alive(pid):

@@ -281,4 +281,9 @@ def _rolling_restart(served: Served, bound: float) -> None:
         if len(finished) >= 2:
             return
         time.sleep(0.2)
-    raise TimeoutError("the workers were not replaced within the bound")
+    said = [
+        line.get("message", line.get("text"))
+        for line in served.log_lines()
+        if line.get("logger") != "dicom_service.access"
+    ]
+    raise TimeoutError(f"the workers were not replaced within the bound; the service said: {said[-12:]}")

@@ -95,7 +95,11 @@ def test_readiness_is_503_while_the_blob_store_is_gone(served: Served) -> None:
 def test_sigterm_stops_the_service_with_status_0_and_removes_its_metrics_folder(tmp_path: Path) -> None:
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    service = Served(tmp_path / "data", {"TMPDIR": str(temporary)}).start()
+    service = Served(tmp_path / "data", {"TMPDIR": str(temporary)}).start()  # one process: WORKERS=1
     assert [p.name[:14] for p in temporary.iterdir()] == ["dicom-metrics-"]
+    requests.get(f"{service.root}/v2/studies", headers=SEARCH, timeout=10)
+    text = requests.get(f"{service.admin}/metrics", timeout=10).text
+    key = (("api_version", "2"), ("client", "anonymous"), ("operation", "searchStudies"), ("status", "204"))
+    assert samples(text, "dicomweb_requests_total")[key] == 1
     assert service.terminate() == 0
     assert list(temporary.iterdir()) == []
