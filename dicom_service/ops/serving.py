@@ -24,7 +24,8 @@ from dicom_service.ops.logs import log_config
 from dicom_service.ops.settings import OpsSettings
 from dicom_service.settings import Settings
 
-HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
+HEALTHCHECK_SECONDS = 90  # uvicorn's 5 s restarts a worker that a busy machine is slow to start, and SIGHUP
+# gives up replacing workers whose new one is not ready by then (seen past 30 s on a busy 2-core machine)
 
 
 def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, log_level: str) -> int:
