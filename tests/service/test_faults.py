@@ -21,9 +21,9 @@ from tests.load.served import Served
 def test_the_service_survives_an_engine_fault_under_load(
     engines: Engines, tmp_path: Path, fault: str
 ) -> None:
-    report = run(engines, tmp_path, FaultLoad(fault, seconds=3, clients=2, instances_per_client=5))
+    report = run(engines, tmp_path, FaultLoad(fault, seconds=2, clients=2, instances_per_client=4))
     assert report.failures == 0, "\n".join(report.lines())
-    assert report.acknowledged == 2 * 5
+    assert report.acknowledged == 2 * 4
     assert report.retryable + report.refused > 0, "the fault was not felt:\n" + "\n".join(report.lines())
     assert report.recovery_seconds is not None and report.recovery_seconds < 15
     assert report.slowest_seconds < 30
@@ -33,10 +33,10 @@ def test_a_rolling_restart_under_load_answers_no_5xx_and_loses_nothing(
     engines: Engines, tmp_path: Path
 ) -> None:
     report = run(
-        engines, tmp_path, FaultLoad("rolling-restart", seconds=1, clients=3, instances_per_client=6)
+        engines, tmp_path, FaultLoad("rolling-restart", seconds=1, clients=2, instances_per_client=4)
     )
     assert report.failures == 0, "\n".join(report.lines())
-    assert report.retryable == 0 and report.acknowledged == 2 * 5
+    assert report.retryable == 0 and report.acknowledged == 2 * 4
 
 
 def test_a_statement_past_the_index_timeout_answers_503_not_a_wait(engines: Engines, tmp_path: Path) -> None:
