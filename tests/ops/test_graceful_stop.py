@@ -3,6 +3,7 @@ and exits with status 0."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -60,12 +61,9 @@ def test_a_store_in_flight_at_sigterm_is_answered_then_the_service_exits_0(tmp_p
     assert isinstance(answer, requests.Response) and answer.status_code == 200, outcome
     assert process.wait(30) == 0
     served.process = None
-    again = Served(tmp_path / "data", admin=False).start()  # the acknowledged store is there
-    try:
-        found = requests.get(f"{again.root}/v2/instances?SOPInstanceUID={ds.SOPInstanceUID}", timeout=10)
-        assert found.status_code == 200 and len(found.json()) == 1
-    finally:
-        again.stop()
+    with sqlite3.connect(served.data_dir / "index.sqlite") as index:  # the acknowledged store is there
+        found = index.execute("SELECT count(*) FROM instance WHERE sop_uid = ?", (ds.SOPInstanceUID,))
+        assert found.fetchone() == (1,)
 
 
 def test_a_request_that_does_not_finish_within_the_bound_is_cut_and_the_service_exits_0(
