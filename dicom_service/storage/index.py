@@ -37,7 +37,7 @@ from dicom_service.kernel.instance import Instance
 from dicom_service.kernel.tags import Level, Match
 from dicom_service.query_tags import repository as query_tags
 from dicom_service.search.query import Filter, Query
-from dicom_service.storage import dialect, statements
+from dicom_service.storage import dialect, migrations, statements
 from dicom_service.storage import schema as t
 from dicom_service.storage.operations_schema import instance_original
 
@@ -94,7 +94,7 @@ class SqlIndex:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as connection:
             dialect.lock_migrations(connection)
-            t.migrate(connection, now)
+            migrations.migrate(connection, now)
         self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
         name = self.engine.dialect.name
         self._upsert_study = dialect.upsert(name, t.study, ("partition_id", "study_uid"), t.STUDY_COLUMNS)
