@@ -11,7 +11,7 @@ from sqlalchemy import Connection, create_engine, inspect, select, text, update
 
 from dicom_service.operations import repository as records
 from dicom_service.storage import migrations, operations_schema, worklist_schema
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 from dicom_service.storage.metadata import metadata
 from dicom_service.storage.schema import schema_version
 from dicom_service.storage.service import utc_now
@@ -19,7 +19,7 @@ from dicom_service.storage.service import utc_now
 
 def test_an_index_of_schema_version_3_is_migrated_with_its_operations(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'index.sqlite'}"
-    index = SqlIndex(url, utc_now())
+    index = Database(url, utc_now())
     op_id = records.start(index, "reindex", "Microsoft.Default", {"tags": []}, [], utc_now(), exclusive=False)
     with index.write() as c:  # as version 3 left it: no lease columns, no blob-key indexes
         c.execute(text("DROP INDEX ix_instance_blob_key"))
@@ -29,7 +29,7 @@ def test_an_index_of_schema_version_3_is_migrated_with_its_operations(tmp_path: 
         c.execute(update(schema_version).values(version=3))
     index.close()
 
-    index = SqlIndex(url, utc_now())
+    index = Database(url, utc_now())
     try:
         with index.engine.connect() as c:
             assert c.execute(select(schema_version.c.version)).scalar() == len(migrations.STEPS)

@@ -19,8 +19,8 @@ from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.instance import Instance, Rejected
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.kernel.tags import keyword
-from dicom_service.storage.index import DuplicateInstance
 from dicom_service.storage.service import DicomService, utc_now
+from dicom_service.store.repository import DuplicateInstance, add
 
 RetrieveUrl = Callable[..., str]  # (study, series=None, sop=None) → URL
 
@@ -133,7 +133,7 @@ def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
             item.sop_uid,
         ) from None
     try:
-        service.index.add(partition, item, key, size, utc_now())
+        add(service.index, partition, item, key, size, utc_now())
     except DuplicateInstance:
         service.blobs.delete(key)
         raise Rejected(

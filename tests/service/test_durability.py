@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dicom_service.changefeed.repository import changes
 from dicom_service.kernel.behaviour import behaviour_of
 from dicom_service.storage.service import DicomService
 from dicom_service.store.stow import store_files
@@ -86,10 +87,10 @@ def test_a_store_that_fails_after_writing_the_file_keeps_no_file(
         def broken_add(*args: object) -> int:
             raise RuntimeError("the index went away")
 
-        monkeypatch.setattr(service.index, "add", broken_add)
+        monkeypatch.setattr("dicom_service.store.stow.add", broken_add)
         with pytest.raises(RuntimeError):
             store_files(service, "Microsoft.Default", [source], behaviour_of(versions().get("2")), None)
         assert not any((tmp_path / "data" / "blobs").rglob("*.dcm"))
-        assert service.index.changes(limit=10) == []
+        assert changes(service.index, limit=10) == []
     finally:
         service.close()
