@@ -16,7 +16,7 @@ AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: help venv generate check-generated lint-specs imports lint format test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-deprecate version-retire
 
 help: ## list the targets
@@ -40,6 +40,9 @@ check-generated: $(STAMP) ## fail when committed generated files differ from a f
 
 lint-specs: $(STAMP) ## validate the registry and every spec (all errors at once)
 	$(PY) -m generator lint
+
+imports: $(STAMP) ## fail on an import circle among the modules of dicom_service and generator
+	$(PY) -m tests.imports
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy on the hand-written code
 	$(PY) -m ruff check .
