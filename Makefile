@@ -16,7 +16,7 @@ AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs imports lint format test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-deprecate version-retire
 
 help: ## list the targets
@@ -53,7 +53,10 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
+	$(PY) -m pytest -m "not e2e"
+
+test: lint-specs check-generated lint imports $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from generator.model import ApiModel
 
 REGISTRY: dict[str, Any] = {
     "docs_url": "https://docs.example.test/",
@@ -223,3 +227,11 @@ def served_segments() -> list[str]:
     from generator.lifecycle.registry_file import read_registry
 
     return [v.segment for v in read_registry(ROOT / "specs").registry.versions]
+
+
+@cache
+def real_model() -> ApiModel:
+    """The model of the real specs, loaded once for the whole run (every module shares it; never mutated)."""
+    from generator.loader import load_api
+
+    return load_api(ROOT / "specs").model

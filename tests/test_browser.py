@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from generator.loader import load_api
-from tests.test_docs import ROOT, build_site
+from tests.fixtures import real_model
+from tests.test_docs import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,7 +80,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_home_and_every_api_reference_render_offline(site_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    model = load_api(ROOT / "specs").model
+    model = real_model()
     versions = model.registry.versions
     requests: list[str] = []
     seen: dict[str, int] = {}
@@ -126,7 +126,7 @@ def test_conformance_tables_fit_at_1440_px_and_the_migration_guide_flags_behavio
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    model = load_api(ROOT / "specs").model
+    model = real_model()
     declared = {
         c.id for older, newer in itertools.pairwise(model.specs.values()) for c in newer.behaviour_changes
     }
