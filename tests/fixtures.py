@@ -223,3 +223,10 @@ def served_segments() -> list[str]:
     from generator.lifecycle.registry_file import read_registry
 
     return [v.segment for v in read_registry(ROOT / "specs").registry.versions]
+
+
+def supported_versions_header() -> str:
+    """`api-supported-versions` of an endpoint every served version has: the served versions not deprecated."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return ", ".join(v.name for v in read_registry(ROOT / "specs").registry.versions if not v.deprecated)
