@@ -226,7 +226,7 @@ def served_segments() -> list[str]:
 
 
 def supported_versions_header() -> str:
-    """`api-supported-versions` of an endpoint every served version has: the served versions not deprecated."""
+    """`api-supported-versions` of an endpoint every version has: the served versions not deprecated."""
     from generator.lifecycle.registry_file import read_registry
 
     return ", ".join(v.name for v in read_registry(ROOT / "specs").registry.versions if not v.deprecated)
