@@ -235,3 +235,23 @@ def real_model() -> ApiModel:
     from generator.loader import load_api
 
     return load_api(ROOT / "specs").model
+
+
+def supported_versions_header() -> str:
+    """`api-supported-versions` of an endpoint every version has: the served versions not deprecated."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return ", ".join(v.name for v in read_registry(ROOT / "specs").registry.versions if not v.deprecated)
+
+
+def segments_before(behaviour_change: str) -> list[str]:
+    """The URL segment of every served version that behaves as before the declared behaviour change."""
+    import json
+
+    from dicom_service.web.contracts import GENERATED
+
+    def declares(segment: str) -> bool:
+        document = json.loads((GENERATED / "specs" / f"{segment}.json").read_text(encoding="utf-8"))
+        return any(c.get("id") == behaviour_change for c in document.get("x-behaviour-changes", []))
+
+    return [segment for segment in served_segments() if not declares(segment)]

@@ -15,8 +15,8 @@ from dicom_service.kernel.tags import Level, tags
 
 @dataclass(frozen=True)
 class Behaviour:
-    # stow-lenient-validation: invalid searchable attributes fail the instance (False) or are dropped
-    # from the index and metadata with a warning (True).
+    # stow-lenient-validation, stow-invalid-attributes-not-searchable: invalid searchable attributes fail
+    # the instance (False) or are dropped from the index and metadata with a warning (True).
     lenient_store: bool
     # stow-202-on-warnings: a store whose instances all succeeded but carry a WarningReason answers 202.
     warnings_answer_202: bool
