@@ -14,6 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from dicom_service.ops import callers
 from tests.load.served import Served
 
+pytestmark = pytest.mark.e2e  # starts the service as its own process
+
 SEARCH = {"Accept": "application/dicom+json"}
 
 

@@ -19,6 +19,8 @@ from tests.load.scenario import ACCEPT, STORE
 from tests.load.served import Served
 from tests.service import data
 
+pytestmark = pytest.mark.e2e  # starts the service as its own process
+
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:

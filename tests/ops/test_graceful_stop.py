@@ -16,6 +16,8 @@ from tests.load.scenario import STORE
 from tests.load.served import Served
 from tests.service import data
 
+pytestmark = pytest.mark.e2e  # starts the service as its own process
+
 
 def slow_body(
     body: bytes, started: threading.Event, pause: float, release: threading.Event | None = None

@@ -42,6 +42,7 @@ def test_the_index_timeout_is_a_number_of_seconds(tmp_path: Path) -> None:
         storage_settings({**env, "DICOM_INDEX_TIMEOUT_SECONDS": "0"})
 
 
+@pytest.mark.e2e
 def test_an_admin_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
