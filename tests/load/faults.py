@@ -59,14 +59,14 @@ class FaultReport:
     restarted: bool = False  # the service process changed (it must not)
     cut: int = 0  # requests that met a closed connection (sent again)
     exit_code: int | None = None  # of the service, stopped with SIGTERM at the end
+    tracebacks: int = 0  # in the service's log: a fault is not a bug
     seconds: float = 0.0
 
     @property
     def failures(self) -> int:
         stopped_badly = self.exit_code != 0
-        return (
-            len(self.server_errors) + len(self.lost) + len(self.half_stored) + self.restarted + stopped_badly
-        )
+        problems = len(self.server_errors) + len(self.lost) + len(self.half_stored) + self.tracebacks
+        return problems + self.restarted + stopped_badly
 
     def lines(self) -> list[str]:
         recovery = f"{self.recovery_seconds:.1f} s" if self.recovery_seconds is not None else "-"
@@ -79,7 +79,7 @@ class FaultReport:
             f"  other 5xx {len(self.server_errors)}, lost {len(self.lost)}, half-stored"
             f" {len(self.half_stored)}, restarted {'yes' if self.restarted else 'no'}",
             f"  recovery {recovery}, slowest answer {self.slowest_seconds:.1f} s,"
-            f" exit status after SIGTERM {self.exit_code}",
+            f" exit status after SIGTERM {self.exit_code}, tracebacks logged {self.tracebacks}",
             *[f"  {p}" for p in [*self.server_errors, *self.lost, *self.half_stored][:20]],
         ]
 
@@ -249,6 +249,10 @@ def run(engines: Engines, folder: Path, load: FaultLoad) -> FaultReport:
         state.verify()
         state.report.restarted = served.process is None or served.process.pid != pid
         state.report.exit_code = served.terminate()
+        state.report.tracebacks = sum(
+            "traceback" in line or str(line.get("text", "")).startswith("Traceback")
+            for line in served.log_lines()
+        )
         return state.report
     finally:
         served.stop()
