@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -36,8 +37,12 @@ def present_handlers() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")]
 
 
-def create_app(mock: bool = False) -> Starlette:
-    """The service; with `mock=True`, every operation answers from its spec's examples instead."""
+def create_app(mock: bool = False, environment: Mapping[str, str] | None = None) -> Starlette:
+    """The service; with `mock=True`, every operation answers from its spec's examples instead.
+
+    `environment` replaces the process environment as the source of the settings (the tests run services
+    with their own data folders in one process).
+    """
     from dicom_service.generated import manifest
 
     present = present_handlers()
@@ -57,13 +62,13 @@ def create_app(mock: bool = False) -> Starlette:
     return Starlette(
         routes=routes,
         exception_handlers={404: _not_found},
-        lifespan=None if mock else _open_storage,
+        lifespan=None if mock else functools.partial(_open_storage, environment=environment),
         middleware=[] if mock else [Middleware(OneLineStartupErrors)],
     )
 
 
 @contextlib.asynccontextmanager
-async def _open_storage(app: Starlette) -> AsyncIterator[None]:
+async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -> AsyncIterator[None]:
     """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
     from dicom_service.housekeeping.housekeeper import Housekeeper
@@ -71,7 +76,7 @@ async def _open_storage(app: Starlette) -> AsyncIterator[None]:
     from dicom_service.settings import from_environment
     from dicom_service.storage.service import DicomService
 
-    service = DicomService.from_settings(from_environment())
+    service = DicomService.from_settings(from_environment(environment))
     app.state.dicom = service
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then
