@@ -49,6 +49,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         "/studies": {
             "get": {
                 "operationId": "searchStudies",
+                "x-data-action": "read",
                 "summary": "Search studies",
                 "description": "QIDO-RS search for studies.",
                 "tags": ["QIDO-RS"],
@@ -74,6 +75,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         "/partitions/{partitionName}/studies": {
             "get": {
                 "operationId": "searchStudiesInPartition",
+                "x-data-action": "read",
                 "summary": "Search studies in a partition",
                 "description": "QIDO-RS search for studies of one partition.",
                 "tags": ["QIDO-RS"],
@@ -92,6 +94,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         paths["/export"] = {
             "post": {
                 "operationId": "startExport",
+                "x-data-action": "export",
                 "summary": "Export",
                 "description": "Starts an export.",
                 "tags": ["Export"],
@@ -118,7 +121,19 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
             "servers": [{"url": "/" + segment}],
             "tags": [{"name": "QIDO-RS", "x-dicom-service": "Studies Service"}, {"name": "Export"}],
             "paths": paths,
+            "security": [{"bearer": []}],
             "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT",
+                        "x-data-actions": [
+                            {"name": "read", "meaning": "search"},
+                            {"name": "export", "meaning": "export"},
+                        ],
+                    }
+                },
                 "headers": {
                     "ApiSupportedVersions": {
                         "description": "Versions of this endpoint that are supported.",
