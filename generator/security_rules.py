@@ -14,6 +14,7 @@ from generator.diagnostics import join_pointer
 
 DATA_ACTION = "x-data-action"
 DATA_ACTIONS = "x-data-actions"
+REFUSALS = {"401": "no valid bearer token", "403": "the caller's roles lack the data action"}
 
 Report = Callable[[str, str, str], None]
 
@@ -52,6 +53,14 @@ def check_security(
                             "security-scheme-unknown",
                             f"{where} names security scheme {name!r}, not in components.securitySchemes",
                         )
+        statuses = {str(status) for status in operation.get("responses") or {}}
+        for status, meaning in REFUSALS.items():
+            if status not in statuses:
+                report(
+                    join_pointer(pointer, "responses"),
+                    "security-responses",
+                    f"{where} must document {status} ({meaning}): the service answers it before the handler",
+                )
         action = operation.get(DATA_ACTION)
         if action not in actions:
             known = ", ".join(sorted(actions)) or "none declared"

@@ -42,6 +42,10 @@ _BAD_REQUEST = {
         },
     },
 }
+_REFUSALS = {
+    "401": {"description": "No valid bearer token.", "headers": _HEADERS},
+    "403": {"description": "The caller's roles lack the data action.", "headers": _HEADERS},
+}
 
 
 def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
@@ -69,6 +73,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         },
                     },
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
@@ -86,6 +91,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                 "responses": {
                     "200": {"$ref": "#/components/responses/Studies"},
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
@@ -111,7 +117,11 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         }
                     },
                 },
-                "responses": {"202": {"description": "Started", "headers": _HEADERS}, "400": _BAD_REQUEST},
+                "responses": {
+                    "202": {"description": "Started", "headers": _HEADERS},
+                    "400": _BAD_REQUEST,
+                    **_REFUSALS,
+                },
             }
         }
     return copy.deepcopy(

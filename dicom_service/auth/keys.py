@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -34,6 +35,9 @@ def fetch_json(url: str) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as answer:
             data = json.loads(answer.read(MAX_DOCUMENT))
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the answer's socket
+        raise IssuerUnavailable(f"{url}: HTTP {exc.code}") from None
     except (OSError, ValueError) as exc:
         raise IssuerUnavailable(f"{url}: {exc}") from None
     if not isinstance(data, dict):
