@@ -23,6 +23,7 @@ from dicom_service.contracts import GENERATED, load_contracts
 from dicom_service.routing import versioned_routes
 from dicom_service.startup import OneLineStartupErrors
 from dicom_service.versioning import Versions
+from dicom_service.web.cors import Cors
 
 SPEC_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
 
@@ -57,7 +58,7 @@ def create_app(mock: bool = False) -> Starlette:
         routes=routes,
         exception_handlers={404: _not_found},
         lifespan=None if mock else _open_storage,
-        middleware=[] if mock else [Middleware(OneLineStartupErrors)],
+        middleware=[] if mock else [Middleware(OneLineStartupErrors), Middleware(Cors)],
     )
 
 
@@ -70,8 +71,10 @@ async def _open_storage(app: Starlette) -> AsyncIterator[None]:
     from dicom_service.dicom.service import DicomService
     from dicom_service.dicom.settings import from_environment
 
-    service = DicomService.from_settings(from_environment())
+    settings = from_environment()
+    service = DicomService.from_settings(settings)
     app.state.dicom = service
+    app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then
     housekeeper.start()
