@@ -206,6 +206,11 @@ def test_qido_default_attributes_shrink_in_v2() -> None:
         "PatientID",
         "PatientBirthDate",
         "StudyInstanceUID",
+        "StudyTime",
+        "ModalitiesInStudy",
+        "NumberOfStudyRelatedSeries",
+        "NumberOfStudyRelatedInstances",
+        "RetrieveURL",
     }
     assert {"SpecificCharacterSet", "TimezoneOffsetFromUTC", "PatientSex"} <= defaults("1", "study")
     tags = {a["keyword"]: a["tag"] for a in model().spec("2").dicom["queryLevels"]["study"]["default"]}
