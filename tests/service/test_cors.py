@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from dicom_service.app import create_app
-from dicom_service.dicom.settings import SettingsError, from_environment
+from dicom_service.settings import SettingsError, from_environment
 
 Response = httpx.Response
 VIEWER = "http://127.0.0.1:3000"
