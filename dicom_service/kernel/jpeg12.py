@@ -13,14 +13,15 @@ from typing import cast
 
 import gdcm
 from pydicom.pixels import decoders
-from pydicom.pixels.decoders import JPEGExtended12BitDecoder
-from pydicom.pixels.decoders.base import Decoder, DecodeRunner
+from pydicom.pixels.decoders.base import Decoder, DecodeRunner, get_decoder
+from pydicom.uid import JPEGExtended12Bit
 
 LABEL = "gdcm-jpeg-extended"
+DECODER = get_decoder(JPEGExtended12Bit)
 
 
 def is_available(uid: str) -> bool:
-    return uid == JPEGExtended12BitDecoder.UID
+    return uid == JPEGExtended12Bit
 
 
 def decode_frame(src: bytes, runner: DecodeRunner) -> bytes:
@@ -61,5 +62,5 @@ def register() -> None:
     for decoder in decoders.__dict__.values():
         if isinstance(decoder, Decoder) and "gdcm" in decoder.available_plugins:
             decoder.remove_plugin("gdcm")
-    if LABEL not in JPEGExtended12BitDecoder.available_plugins:
-        JPEGExtended12BitDecoder.add_plugin(LABEL, (__name__, "decode_frame"))
+    if LABEL not in DECODER.available_plugins:
+        DECODER.add_plugin(LABEL, (__name__, "decode_frame"))
