@@ -120,3 +120,27 @@ def test_tests_name_only_declared_behaviour_changes() -> None:
     }
     unknown = sorted((file, name) for file, name in named if name not in declared)
     assert not unknown, f"tests name behaviour changes no spec declares: {unknown}"
+
+
+# A declared change the contract cannot show; the Behaviour field that implements it is named in its comment.
+FIELD = re.compile(r"^    # ([a-z0-9-]+(?:, [a-z0-9-]+)*):", re.M)
+BEHAVIOUR_MODULE = ROOT / "dicom_service" / "kernel" / "behaviour.py"
+
+
+def test_every_declared_behaviour_change_has_its_behaviour_field_and_a_test() -> None:
+    """The other direction: a change a spec declares is implemented in one place and proven by a test."""
+    model = load_api(ROOT / "specs").model
+    declared = {c.id for s in model.specs.values() for c in s.behaviour_changes}
+    fields = {
+        i for found in FIELD.findall(BEHAVIOUR_MODULE.read_text(encoding="utf-8")) for i in found.split(", ")
+    }
+    tested = {
+        name
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for name in MARKER.findall(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(declared - fields) == [], (
+        f"declared with no Behaviour field naming it in {BEHAVIOUR_MODULE.name}"
+    )
+    assert sorted(declared - tested) == [], "declared with no test marked @pytest.mark.behaviour_change(id)"
+    assert sorted(fields - declared) == [], "Behaviour fields name changes no spec declares"
