@@ -24,23 +24,26 @@ E2E_FIXTURES = frozenset(
         "site_url",
     }
 )
-# Modules that are end to end as a whole: `-m "not e2e"` does not even import them.
+# Modules that are end to end as a whole (by file name): `-m "not e2e"` does not even import them.
 E2E_MODULES = frozenset(
     {
         "test_browser.py",
         "test_fuzz.py",
         "test_make_targets.py",
-        "service/test_concurrency.py",
-        "service/test_durability.py",
-        "service/test_load.py",
-        "service/test_startup.py",
+        "test_concurrency.py",
+        "test_durability.py",
+        "test_load.py",
+        "test_startup.py",
+        "test_ohif.py",
     }
 )
-TESTS = Path(__file__).resolve().parent
+# The service's fixtures (service, service_process, engines, storage, checked, opened_service), for every
+# folder of the suite.
+pytest_plugins = ("tests.service.fixtures",)
 
 
 def _module(path: Path) -> str:
-    return path.resolve().relative_to(TESTS).as_posix() if path.resolve().is_relative_to(TESTS) else ""
+    return path.name
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
