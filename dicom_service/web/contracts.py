@@ -49,6 +49,14 @@ class Contract:
     mock: MockAnswer | None  # None: the success response has content but no example of it
     body_schemas: dict[str, Any] = field(default_factory=dict)  # JSON media-type key → the body's schema
 
+    @property
+    def control_keys(self) -> frozenset[str]:
+        """Declared query parameters that are not DICOM attribute filters (`limit`, `includefield`, …),
+        lower-cased: a search reads every other query key as an attribute."""
+        return frozenset(
+            str(p["name"]).lower() for p in self.parameters if p["in"] == "query" and not p.get("attribute")
+        )
+
 
 def load_contracts(path: Path = GENERATED / "contracts.json") -> dict[str, dict[str, Contract]]:
     """version name → operationId → contract."""
