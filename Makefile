@@ -14,9 +14,11 @@ FORMAT ?= text
 EXAMPLES ?= 30
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
+OHIF_VERSION := 3.13.2
+OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-release version-deprecate version-retire
 
 help: ## list the targets
@@ -41,6 +43,9 @@ check-generated: $(STAMP) ## fail when committed generated files differ from a f
 lint-specs: $(STAMP) ## validate the registry and every spec (all errors at once)
 	$(PY) -m generator lint
 
+imports: $(STAMP) ## fail on an import circle among the modules of dicom_service and generator
+	$(PY) -m tests.imports
+
 lint: $(STAMP) ## ruff (lint + format check) and mypy on the hand-written code
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -50,11 +55,20 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
+	$(PY) -m pytest -m "not e2e"
+
+test: lint-specs check-generated lint imports $(AZURITE) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(OHIF): ## OHIF Viewer's prebuilt dist/ for the browser test (npm pack, pinned, once; its npm install fails)
+	rm -rf .npm/ohif && mkdir -p .npm/ohif
+	cd .npm/ohif && npm pack --silent --loglevel=error @ohif/app@$(OHIF_VERSION) >/dev/null \
+	  && tar -xzf ohif-app-$(OHIF_VERSION).tgz && rm ohif-app-$(OHIF_VERSION).tgz
+	@test -f $@ && touch $@
 
 loadtest: $(STAMP) $(AZURITE) ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m tests.load

@@ -21,11 +21,16 @@ from generator.model import ApiModel
 from generator.render import GENERATED_MARK, environment
 from generator.render.changelog import version_changes
 from generator.render.docs import example_exchange, render_docs, review_markdown
+from tests import fixtures
 from tests.fixtures import REGISTRY, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
-HANDWRITTEN = ("index.md", "versioning-policy.md", "maintainers/implementing-operations.md")
+HANDWRITTEN = (
+    "index.md",
+    "versioning-policy.md",
+    *sorted(p.relative_to(ROOT / "site").as_posix() for p in (ROOT / "site" / "maintainers").glob("*.md")),
+)
 Rendered = tuple[dict[str, dict[str, bytes]], dict[str, bytes]]
 
 
@@ -119,7 +124,7 @@ def rich_project(root: Path, **changes: Any) -> Path:
 
 @pytest.fixture(scope="module")
 def real_model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return fixtures.real_model()
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +171,7 @@ def test_site_builds_strictly_from_a_fresh_render(built_site: Path) -> None:
     built = built_site
     for path in ["index.html", "versioning-policy.html", "versions.html", "migration.html", "specs/v2.yaml"]:
         assert (built / path).is_file(), path
-    for version in load_api(ROOT / "specs").model.registry.versions:
+    for version in fixtures.real_model().registry.versions:
         assert (built / "conformance" / f"{version.slug}.html").is_file()
         assert (built / "api" / f"{version.slug}.html").is_file()
     policy = (built / "versioning-policy.html").read_text(encoding="utf-8")
@@ -588,7 +593,7 @@ def test_the_real_v1_to_v2_migration_guide_shows_what_v2_changed() -> None:
         "status 202 added",  # bulk update works from v2
         "`stow-lenient-validation`",  # STOW leniency, declared
         "`stow-202-on-warnings`",  # STOW 202 on warnings, declared
-        "no longer return `SpecificCharacterSet`, `StudyTime`",  # QIDO defaults
+        "no longer return `SpecificCharacterSet`, `InstanceAvailability`",  # QIDO defaults
     ]
     missing = [phrase for phrase in expected if phrase not in v1_to_v2]
     assert not missing

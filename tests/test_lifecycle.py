@@ -250,6 +250,7 @@ def test_dry_run_checks_and_prints_but_writes_nothing(
 
 def test_next_major_version_of_the_real_specs_loads_with_every_rule(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    (ROOT / "build").mkdir(exist_ok=True)  # absent in a fresh clone
     (tmp_path / "build").symlink_to(ROOT / "build", target_is_directory=True)  # the validation cache
     newest = read_registry(ROOT / "specs").registry.versions[-1]
     name = str(newest.number.major + 1)

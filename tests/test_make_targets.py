@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 
 from tests.fixtures import ROOT
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
+    """`make` with this interpreter as the project's Python: no `.venv` needed (a fresh clone has none)."""
+    hermetic = ["-o", ".venv/.installed", f"PY={sys.executable}"]
     return subprocess.run(
-        ["make", "--no-print-directory", *args],
+        ["make", "--no-print-directory", *hermetic, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
