@@ -116,6 +116,7 @@ async def search(ctx: OperationContext) -> Response:
             limit=ctx.params["limit"],
             offset=ctx.params["offset"],
             fuzzy=ctx.params.get("fuzzymatching", False),
+            control=ctx.contract.control_keys,
         )
     except QueryError as exc:
         return error(400, str(exc))
