@@ -14,6 +14,8 @@ FORMAT ?= text
 EXAMPLES ?= 30
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER := .npm/oidc/node_modules/oidc-provider/package.json
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
@@ -50,11 +52,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
+test: lint-specs check-generated lint $(AZURITE) $(OIDC_PROVIDER) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(OIDC_PROVIDER): ## oidc-provider, the OpenID Connect issuer the token tests get real tokens from (npm, pinned, once)
+	npm install --prefix .npm/oidc --no-save --no-audit --no-fund --loglevel=error oidc-provider@$(OIDC_PROVIDER_VERSION)
 
 loadtest: $(STAMP) $(AZURITE) ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m tests.load
