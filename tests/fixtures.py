@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from generator.model import ApiModel
 
 REGISTRY: dict[str, Any] = {
     "docs_url": "https://docs.example.test/",
@@ -248,3 +252,31 @@ def served_segments() -> list[str]:
     from generator.lifecycle.registry_file import read_registry
 
     return [v.segment for v in read_registry(ROOT / "specs").registry.versions]
+
+
+@cache
+def real_model() -> ApiModel:
+    """The model of the real specs, loaded once for the whole run (every module shares it; never mutated)."""
+    from generator.loader import load_api
+
+    return load_api(ROOT / "specs").model
+
+
+def supported_versions_header() -> str:
+    """`api-supported-versions` of an endpoint every version has: the served versions not deprecated."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return ", ".join(v.name for v in read_registry(ROOT / "specs").registry.versions if not v.deprecated)
+
+
+def segments_before(behaviour_change: str) -> list[str]:
+    """The URL segment of every served version that behaves as before the declared behaviour change."""
+    import json
+
+    from dicom_service.web.contracts import GENERATED
+
+    def declares(segment: str) -> bool:
+        document = json.loads((GENERATED / "specs" / f"{segment}.json").read_text(encoding="utf-8"))
+        return any(c.get("id") == behaviour_change for c in document.get("x-behaviour-changes", []))
+
+    return [segment for segment in served_segments() if not declares(segment)]

@@ -75,6 +75,13 @@ RULES: tuple[Rule, ...] = (
     Rule("version-added", False, "n/a", "API version added",
          _derived("a new version changes nothing for the clients of the existing ones."),
          "`3` added to versions.yaml"),
+    Rule("version-released", False, "n/a", "API version released",
+         _derived("a prerelease becomes a release: its calls keep working, and from now on it never breaks "
+                  "in place."),
+         "`status: prerelease` → `released` for `3` in versions.yaml"),
+    Rule("version-deprecated", False, "n/a", "API version deprecated",
+         _derived("deprecation announces a future removal; every call still works until the sunset."),
+         "`deprecated: true` with a sunset for `1` in versions.yaml"),
     # Endpoints.
     Rule("endpoint-removed", True, "n/a", "endpoint removed",
          ENDPOINTS,
