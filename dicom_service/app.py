@@ -24,6 +24,7 @@ from dicom_service.auth.hosts import AllowedHosts
 from dicom_service.versioning.versions import Versions
 from dicom_service.web import binding
 from dicom_service.web.contracts import GENERATED, load_contracts
+from dicom_service.web.cors import Cors
 from dicom_service.web.routing import versioned_routes
 from dicom_service.web.startup import OneLineStartupErrors
 
@@ -61,7 +62,9 @@ def create_app(mock: bool = False) -> Starlette:
         routes=routes,
         exception_handlers={404: _not_found},
         lifespan=None if mock else _open_storage,
-        middleware=[] if mock else [Middleware(OneLineStartupErrors), Middleware(AllowedHosts)],
+        middleware=[]
+        if mock
+        else [Middleware(OneLineStartupErrors), Middleware(AllowedHosts), Middleware(Cors)],
     )
     app.state.data_actions = frozenset(c.action for v in contracts.values() for c in v.values() if c.action)
     return app
@@ -83,8 +86,10 @@ async def _open_storage(app: Starlette) -> AsyncIterator[None]:
     app.state.guard = Guard.from_settings(auth, app.state.data_actions)
     app.state.allowed_hosts = auth.allowed_hosts
     log_to_stderr()
-    service = DicomService.from_settings(from_environment())
+    settings = from_environment()
+    service = DicomService.from_settings(settings)
     app.state.dicom = service
+    app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then
     housekeeper.start()

@@ -8,6 +8,8 @@
 - `WORKERS`: service processes started by `make serve` (default 1).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+- `DICOM_CORS_ORIGINS`: the browser origins (`https://viewer.example.org`, comma-separated, or `*`) whose
+  pages may call the service cross-origin; none by default.
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -27,6 +29,7 @@ from dicom_service.operations.operation import LEASE_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 MAX_WORKERS = 64
 MAX_LEASE_SECONDS = 3600.0
 
@@ -44,6 +47,7 @@ class Settings:
     azure_connection_string: str | None
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def index_engine(self) -> str:
@@ -78,7 +82,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease)
+    cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -194,3 +199,17 @@ def auth_from_environment(environ: Mapping[str, str] | None = None) -> AuthSetti
 
 def _hosts(text: str | None) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in (text or "").split(",") if h.strip())
+
+
+def cors_origins(text: str | None) -> tuple[str, ...]:
+    """`*`, or origins as a browser sends them: scheme, host and optional port, no path."""
+    origins = tuple(o.strip() for o in (text or "").split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise SettingsError(
+                f"DICOM_CORS_ORIGINS: {origin!r} is not an origin such as https://viewer.example.org:8443"
+                " (scheme, host, optional port; no path; or * alone)"
+            )
+    return origins

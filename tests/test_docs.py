@@ -593,7 +593,7 @@ def test_the_real_v1_to_v2_migration_guide_shows_what_v2_changed() -> None:
         "status 202 added",  # bulk update works from v2
         "`stow-lenient-validation`",  # STOW leniency, declared
         "`stow-202-on-warnings`",  # STOW 202 on warnings, declared
-        "no longer return `SpecificCharacterSet`, `StudyTime`",  # QIDO defaults
+        "no longer return `SpecificCharacterSet`, `InstanceAvailability`",  # QIDO defaults
     ]
     missing = [phrase for phrase in expected if phrase not in v1_to_v2]
     assert not missing
