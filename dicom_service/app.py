@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import os
 import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
@@ -82,9 +83,10 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     from dicom_service.auth.guard import Guard
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
-    from dicom_service.settings import auth_from_environment, from_environment
+    from dicom_service.settings import PRIVATE_FILES, auth_from_environment, from_environment
     from dicom_service.storage.service import DicomService
 
+    os.umask(PRIVATE_FILES)
     auth = auth_from_environment(environment)
     app.state.guard = Guard.from_settings(auth, app.state.data_actions)
     app.state.allowed_hosts = auth.allowed_hosts
