@@ -8,11 +8,18 @@ A setting that is wrong or names something unreachable stops here with one line 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from dicom_service.ops import serving
 from dicom_service.ops import settings as ops_settings
-from dicom_service.settings import SettingsError, from_environment
+from dicom_service.settings import (
+    LOOPBACK_HOSTS,
+    PRIVATE_FILES,
+    SettingsError,
+    auth_from_environment,
+    from_environment,
+)
 from dicom_service.storage.service import DicomService
 
 
@@ -30,8 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        auth = auth_from_environment()
+        if auth.authority is None and args.host.strip("[]").lower() not in LOOPBACK_HOSTS:
+            raise SettingsError(
+                f"--host {args.host}: without DICOM_AUTH_AUTHORITY the service answers anyone "
+                "who reaches it, so it binds a loopback address only (127.0.0.1, ::1, localhost)"
+            )
         settings = from_environment()
         ops = ops_settings.from_environment()
+        os.umask(PRIVATE_FILES)  # before the index is created or migrated
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -46,6 +46,10 @@ _BAD_REQUEST = {
         },
     },
 }
+_REFUSALS = {
+    "401": {"description": "No valid bearer token.", "headers": _HEADERS},
+    "403": {"description": "The caller's roles lack the data action.", "headers": _HEADERS},
+}
 
 
 def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
@@ -53,6 +57,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         "/studies": {
             "get": {
                 "operationId": "searchStudies",
+                "x-data-action": "read",
                 "summary": "Search studies",
                 "description": "QIDO-RS search for studies.",
                 "tags": ["QIDO-RS"],
@@ -72,12 +77,14 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         },
                     },
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
         "/partitions/{partitionName}/studies": {
             "get": {
                 "operationId": "searchStudiesInPartition",
+                "x-data-action": "read",
                 "summary": "Search studies in a partition",
                 "description": "QIDO-RS search for studies of one partition.",
                 "tags": ["QIDO-RS"],
@@ -88,6 +95,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                 "responses": {
                     "200": {"$ref": "#/components/responses/Studies"},
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
@@ -96,6 +104,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         paths["/export"] = {
             "post": {
                 "operationId": "startExport",
+                "x-data-action": "export",
                 "summary": "Export",
                 "description": "Starts an export.",
                 "tags": ["Export"],
@@ -112,7 +121,11 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         }
                     },
                 },
-                "responses": {"202": {"description": "Started", "headers": _HEADERS}, "400": _BAD_REQUEST},
+                "responses": {
+                    "202": {"description": "Started", "headers": _HEADERS},
+                    "400": _BAD_REQUEST,
+                    **_REFUSALS,
+                },
             }
         }
     return copy.deepcopy(
@@ -122,7 +135,19 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
             "servers": [{"url": "/" + segment}],
             "tags": [{"name": "QIDO-RS", "x-dicom-service": "Studies Service"}, {"name": "Export"}],
             "paths": paths,
+            "security": [{"bearer": []}],
             "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT",
+                        "x-data-actions": [
+                            {"name": "read", "meaning": "search"},
+                            {"name": "export", "meaning": "export"},
+                        ],
+                    }
+                },
                 "headers": {
                     "ApiSupportedVersions": {
                         "description": "Versions of this endpoint that are supported.",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,6 +19,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dicom_service.ops import metrics
+from dicom_service.web.failures import new_request_id
 from dicom_service.web.unavailable import unavailable
 
 logger = logging.getLogger("dicom_service.access")
@@ -30,10 +30,6 @@ REDACTED = "*"
 UNMATCHED = "unmatched"
 STOPPING = "The service is stopping; try again."
 STOPPING_RETRY_SECONDS = 1  # another process (or this one, restarted) takes it
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
 
 
 def request_id(scope: Scope) -> str:

@@ -256,6 +256,9 @@ def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         "handler": op.handler,
         "parameters": [
             {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema}
+            | (
+                {"attribute": True} if p.dicom_attribute else {}
+            )  # a DICOM attribute filter, not a control key
             for p in op.parameters
             if p.location in ("path", "query", "header")
         ],
@@ -279,6 +282,7 @@ def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             for m in (answer.content if answer else ())
         ],
         "accept_required": bool(op.extensions.get("x-accept-required", False)),
+        "action": op.extensions.get("x-data-action"),
         "mock": _mock(op, answer) if answer else None,
     }
 

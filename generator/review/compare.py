@@ -31,6 +31,7 @@ from generator.review.contract import (
     serialization,
     show_security,
 )
+from generator.review.data_action import compare_data_action
 from generator.review.effective import Doc
 from generator.review.extensions import compare_extensions
 from generator.review.recorder import Change, Recorder, Side
@@ -175,6 +176,9 @@ class OperationDiff:
         if new.deprecated and not old.deprecated:
             self.add("deprecated", join_pointer(new.pointer, "deprecated"), "operation deprecated")
         self._security()
+        compare_data_action(
+            self.recorder, self.label, (self.raw_old, old.pointer), (self.raw_new, new.pointer)
+        )
         compare_extensions(
             self.recorder, self.label, (self.raw_old, old.pointer), (self.raw_new, new.pointer)
         )

@@ -73,7 +73,11 @@ def test_each_request_is_one_json_line_without_patient_data(served: Served) -> N
     )
     rid = answer.headers["X-Request-Id"]
     time.sleep(0.2)
-    [line] = [line for line in served.log_lines() if line.get("request_id") == rid]
+    [line] = [
+        line
+        for line in served.log_lines()
+        if line.get("request_id") == rid and line.get("logger") == "dicom_service.access"
+    ]
     assert line["operation"] == "searchStudies" and line["api_version"] == "2"
     assert line["route"] == "/v2/studies" and line["query"] == "PatientID=*&limit=2"
     assert "SECRET-4711" not in served.log.read_text()
