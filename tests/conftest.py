@@ -56,8 +56,8 @@ def _uses_e2e_fixture(item: pytest.Item) -> bool:
     info = getattr(item, "_fixtureinfo", None)
     for name in E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
         definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
-        # test_request_checks.py has a `service` of its own: a TestClient of a small app.
-        if not definitions or definitions[-1].func.__module__ != "tests.test_request_checks":
+        # web/test_request_checks.py has a `service` of its own: a TestClient of a small app.
+        if not definitions or definitions[-1].func.__module__ != "tests.web.test_request_checks":
             return True
     return False
 
