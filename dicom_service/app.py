@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import os
 import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_service import handlers
 from dicom_service.auth.hosts import AllowedHosts
+from dicom_service.ops.access import ObservedRequests
 from dicom_service.versioning.versions import Versions
 from dicom_service.web import binding
 from dicom_service.web.contracts import GENERATED, load_contracts
@@ -68,7 +70,12 @@ def create_app(mock: bool = False, environment: Mapping[str, str] | None = None)
         lifespan=None if mock else functools.partial(_open_storage, environment=environment),
         middleware=[]
         if mock
-        else [Middleware(OneLineStartupErrors), Middleware(AllowedHosts), Middleware(Cors)],
+        else [
+            Middleware(OneLineStartupErrors),
+            Middleware(ObservedRequests),
+            Middleware(AllowedHosts),
+            Middleware(Cors),
+        ],
     )
     app.state.data_actions = frozenset(c.action for v in contracts.values() for c in v.values() if c.action)
     return app
@@ -82,15 +89,20 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     from dicom_service.auth.guard import Guard
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
-    from dicom_service.settings import auth_from_environment, from_environment
+    from dicom_service.ops.blobs import ObservedBlobStore
+    from dicom_service.ops.metrics import watch_pool
+    from dicom_service.settings import PRIVATE_FILES, auth_from_environment, from_environment
     from dicom_service.storage.service import DicomService
 
+    os.umask(PRIVATE_FILES)
     auth = auth_from_environment(environment)
     app.state.guard = Guard.from_settings(auth, app.state.data_actions)
     app.state.allowed_hosts = auth.allowed_hosts
     log_to_stderr()
     settings = from_environment(environment)
     service = DicomService.from_settings(settings)
+    service.blobs = ObservedBlobStore(service.blobs)  # its failures and bytes stored in the metrics
+    watch_pool(service.index.engine)
     app.state.dicom = service
     app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes

@@ -63,7 +63,13 @@ class LiveService:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveService:
-        env = {**os.environ, "DATA_DIR": str(self.data_dir), **self.storage}
+        # Export may reach Azurite on loopback over plain http (any other host is refused, https or not).
+        env = {
+            **os.environ,
+            "DICOM_EXPORT_ALLOWED_HOSTS": "127.0.0.1",
+            "DATA_DIR": str(self.data_dir),
+            **self.storage,
+        }
         command = [sys.executable, "-m", "uvicorn", "dicom_service.app:app", "--host", "127.0.0.1"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
