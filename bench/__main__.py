@@ -16,6 +16,7 @@ SECTIONS = (
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",
+    "bench.realsize",
     "bench.generate",
     "bench.review",
 )
