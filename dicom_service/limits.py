@@ -132,7 +132,7 @@ LIMITS: tuple[Limit, ...] = (
         100_000,
         "connections",
         "open connections (and requests in progress) of one process",
-        "503 for the request past it",
+        "503 with Retry-After, and the connection closed at once",
     ),
     Limit(
         "body_timeout",
