@@ -10,8 +10,8 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
-from dicom_service.dicom import fastread
-from dicom_service.dicom.dicomjson import to_json
+from dicom_service.kernel import fastread
+from dicom_service.kernel.json_writer import to_json
 
 FILES = sorted(Path(get_testdata_file("CT_small.dcm")).parent.glob("*.dcm"))
 TRUNCATED = {"MR_truncated.dcm", "rtplan_truncated.dcm"}
