@@ -87,7 +87,7 @@ LIMITS: tuple[Limit, ...] = (
         "DICOM_MAX_SEQUENCE_DEPTH",
         32,
         1,
-        256,
+        80,  # DICOM JSON answers are written by orjson, which stops at 255 levels (3 per sequence)
         "levels",
         "sequences nested in a data set (a stored instance, a DICOM JSON body)",
         "a stored instance fails with reason 272 naming the depth (the request's other instances are "

@@ -14,6 +14,7 @@ import uvicorn
 
 from dicom_service.settings import SettingsError, from_environment
 from dicom_service.storage.service import DicomService
+from dicom_service.web.protocol import GuardedProtocol
 
 HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         workers=settings.workers,
         log_level=args.log_level,
         timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+        http=GuardedProtocol,  # the connection cap and the deadline for request headers
+        limit_concurrency=settings.limits.connections,
+        timeout_keep_alive=settings.limits.keep_alive_timeout,
     )
     return 0
 

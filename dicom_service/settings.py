@@ -5,9 +5,13 @@
   `postgresql://user:password@host:port/database` selects PostgreSQL (driver psycopg 3).
 - `DICOM_BLOB_URL`: where instance files live; default the folder `<DATA_DIR>/blobs`; a folder path, or
   `azure://<container>` for Azure Blob Storage with the account of `AZURE_STORAGE_CONNECTION_STRING`.
-- `WORKERS`: service processes started by `make serve` (default 1).
+- `WORKERS`: service processes started by `make serve` (default: one per core the process may use, at most
+  `DEFAULT_MAX_WORKERS`); they share the one index, SQLite's included (WAL: readers never wait, writers
+  take turns).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+
+- The limits on every input (`dicom_service/limits.py`: `DICOM_MAX_*` and the timeouts).
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -17,17 +21,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from dicom_service.limits import LimitError, Limits
 from dicom_service.operations.operation import LEASE_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_WORKERS = 64
+DEFAULT_MAX_WORKERS = 8  # each process holds its own caches and connections: more is a deliberate choice
 MAX_LEASE_SECONDS = 3600.0
 
 
@@ -44,6 +50,7 @@ class Settings:
     azure_connection_string: str | None
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
+    limits: Limits = field(default_factory=Limits.defaults)
 
     @property
     def index_engine(self) -> str:
@@ -78,7 +85,19 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease)
+    try:
+        limits = Limits.from_environment(env)
+    except LimitError as exc:
+        raise SettingsError(str(exc)) from None
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, limits)
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -103,7 +122,7 @@ def _index_url(text: str | None, data_dir: Path) -> URL:
 
 def _workers(text: str | None) -> int:
     if not text:
-        return 1
+        return min(cores(), DEFAULT_MAX_WORKERS)
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_WORKERS:
         raise SettingsError(f"WORKERS: {text!r} is not a number of processes from 1 to {MAX_WORKERS}")
     return int(text)

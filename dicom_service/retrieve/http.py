@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
+from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.storage.index import StoredInstance
@@ -42,6 +43,16 @@ def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
     return None
 
 
+def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
+    """406 when an instance to transcode is over the decoding limits (from its metadata, before decoding)."""
+    for row in rows:
+        if target not in (ANY, row.transfer_syntax):
+            refused = decoding.refusal(row.sop_uid, row.metadata, None)
+            if refused is not None:
+                return error(406, refused)
+    return None
+
+
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
@@ -50,7 +61,7 @@ async def instances(
         return not_found(study, series, sop)
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
-    refusal = _untranscodable(rows, target)
+    refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
     blobs = ctx.dicom.blobs
@@ -115,6 +126,10 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     single = not representation.essence.startswith("multipart/")
     if single and len(numbers) > 1:
         return error(400, "A single-part application/octet-stream answer holds one frame; ask for one frame.")
+    if target not in (ANY, row.transfer_syntax):
+        refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
+        if refused is not None:
+            return error(406, refused)
     try:
         pieces = await run_in_threadpool(
             lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target)
@@ -143,6 +158,9 @@ async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     media_type = parse_media_type(ctx.representation.representation.key)[0]
     if frame > rows[0].frames:
         return error(404, f"Frame {frame} does not exist: the instance has {rows[0].frames} frame(s).")
+    refused = decoding.refusal(rows[0].sop_uid, rows[0].metadata, 1)
+    if refused is not None:
+        return error(406, refused)
     try:
         image = await run_in_threadpool(
             lambda: rendering.render(ctx.dicom.blobs.read(rows[0].blob_key), frame, media_type, p["quality"])

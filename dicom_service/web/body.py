@@ -56,7 +56,7 @@ async def chunks(request: Request, field: str, what: str = "The request body") -
                 f"{received:,} bytes were received.",
             ) from None
         except ClientDisconnect:
-            log.info(
+            log.warning(
                 "%s %s: the client went away after %s bytes of the body; nothing was stored",
                 request.method,
                 request.url.path,

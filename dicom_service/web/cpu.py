@@ -8,13 +8,13 @@ reads keep the event loop and the default thread pool to themselves.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, partial
 from typing import ParamSpec, TypeVar
 
 from dicom_service import limits
+from dicom_service.settings import cores
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -22,14 +22,6 @@ T = TypeVar("T")
 
 class Saturated(Exception):
     """Every CPU worker is busy and the queue is full: the request is refused, not queued."""
-
-
-def cores() -> int:
-    """The cores this process may run on (its CPU affinity), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class CpuPool:
