@@ -304,6 +304,11 @@ class SqlIndex:
 
     def search(self, query: Query) -> list[dict[str, Any]]:
         """Rows of the resource's level: each a dict of attribute JSON texts and counts."""
+        with self.read() as c:
+            return [dict(row._mapping) for row in c.execute(self.search_statement(query))]
+
+    def search_statement(self, query: Query) -> Any:
+        """The SELECT a search runs (tests read its plan)."""
         st, se, i, p = t.study, t.series, t.instance, t.partition
         level = query.resource.level
         if level is Level.STUDY:
@@ -340,9 +345,7 @@ class SqlIndex:
             statement = statement.where(se.c.series_uid == query.series_uid)
         for item in query.filters:
             statement = statement.where(_condition(item))
-        statement = statement.order_by(order.desc()).limit(query.limit).offset(query.offset)
-        with self.read() as c:
-            return [dict(row._mapping) for row in c.execute(statement)]
+        return statement.order_by(order.desc()).limit(query.limit).offset(query.offset)
 
     def study_counts(self, study_ids: list[int]) -> dict[int, tuple[int, int, list[str]]]:
         """study id → (series count, instance count, modalities)."""
