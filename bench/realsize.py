@@ -3,9 +3,10 @@ of 100, 500 and 1,000 slices, a multi-frame instance of about 400 MB, and search
 studies.
 
 Both servers run at once as processes of their own on loopback, each on a fresh empty store (ours as
-`make serve` runs it by default, Orthanc on its default SQLite + folder); each measure runs on one then the
-other, the order flipping from measure to measure. One run, not rounds: the data is large. The service's peak
-RSS during a request is VmHWM read from /proc after resetting it (`clear_refs`) just before the request.
+`make serve` runs it by default, one process per core; Orthanc on its default SQLite + folder); each measure
+runs on one then the other, the order flipping from measure to measure. One run, not rounds: the data is
+large. A server's peak RSS during a request is VmHWM read from /proc after resetting it (`clear_refs`) just
+before the request (of the process that served it: the largest of ours' workers).
 
     python -m bench realsize               # within `make bench`'s runner
     python -m bench.realsize --quick       # small sizes, for development (about a minute)
@@ -29,10 +30,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench import orthanc
-from bench.configurations import OURS, Embedded
+from bench.configurations import OURS, ours_server
 from bench.realsize_data import FRAME_BYTES, Builder, Series, small_study, study_date
 from bench.realsize_http import Link, Part, length, multipart, stored_count
-from bench.servers import Server, peak_rss_mb
+from bench.servers import Server, peak_rss_mb, workers_of
+from dicom_service.settings import from_environment
 
 T = TypeVar("T")
 PEER = "Orthanc"
@@ -81,11 +83,12 @@ class Run:
     def add(self, label: str, size: str, unit: str, figures: dict[str, float]) -> None:
         self.rows.append(Row(label, size, unit, figures))
 
-    def pid(self, name: str) -> int:
-        process = self.servers[name].process
-        if process is None:
+    def pids(self, name: str) -> list[int]:
+        """The processes that serve requests: the server's, or its workers' when it runs several."""
+        server = self.servers[name]
+        if server.process is None:
             raise RuntimeError(f"{name} is not running")
-        return process.pid
+        return workers_of(server.process.pid) if server.workers else [server.process.pid]
 
     def index_bytes(self, name: str) -> int:
         """The index database's main file (its write-ahead log, a few MB reused again and again, left out)."""
@@ -94,12 +97,13 @@ class Run:
 
 
 def _peaked(run: Run, name: str, action: Callable[[], T]) -> tuple[T, float]:
-    """(the action's result, the server's peak RSS in MB while it ran)."""
-    pid = run.pid(name)
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    """(the action's result, the peak RSS in MB of the server's process that served it: the largest)."""
+    pids = run.pids(name)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
     result = action()
-    return result, peak_rss_mb(pid) or 0.0
+    return result, max(peak_rss_mb(pid) or 0.0 for pid in pids)
 
 
 def _store(root: str, bodies: list[tuple[list[Part], str, int]], per_instance: bool = False) -> float:
@@ -310,7 +314,9 @@ def run(quick: bool | None = None) -> list[str]:
         folders = {OURS: scratch / OURS, PEER: scratch / PEER}
         for path in folders.values():
             path.mkdir()
-        servers = {OURS: Embedded().ours(folders[OURS]), PEER: orthanc.server(peer, folders[PEER])}
+        workers = from_environment({}).workers  # make serve's default: one process per core
+        ours = ours_server(folders[OURS], ["dicom_service.serve"], {}, workers if workers > 1 else 0)
+        servers = {OURS: ours, PEER: orthanc.server(peer, folders[PEER])}
         bench = Run(servers, folders)
         try:
             for server in servers.values():
@@ -325,7 +331,8 @@ def run(quick: bool | None = None) -> list[str]:
                 server.stop()
     after = os.getloadavg()
     return [
-        "ours: SQLite + folder, as `make serve` runs it; Orthanc: SQLite + folder (its default); "
+        f"ours: SQLite + folder, as `make serve` runs it ({workers} processes); Orthanc: SQLite + folder"
+        " (its default); "
         f"{CLIENTS} clients for stores, one keep-alive client for reads (median of {sizes.reads}; "
         "whole-study retrieve: median of 3)",
         *table(bench.rows),
