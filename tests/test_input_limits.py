@@ -1,6 +1,6 @@
 """The limits' settings, the bounded CPU pool and the HTTP protocol's guards, each on its own: a wrong setting
-is one line naming it, a full CPU pool refuses at once, the connection past the cap is answered 503 with
-Retry-After, and a request whose headers are late is answered 408 and closed."""
+is one line naming it, a full CPU pool refuses at once (503 with Retry-After through the app), the connection
+past the cap is answered 503 with Retry-After, and a request whose headers are late is answered 408."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from starlette.testclient import TestClient
 
 from dicom_service import limits
+from dicom_service.app import create_app
+from dicom_service.web import cpu
 from dicom_service.web.cpu import CpuPool, Saturated
 from dicom_service.web.protocol import GuardedProtocol
 
@@ -125,3 +128,21 @@ def test_a_request_whose_headers_are_late_is_answered_408_and_closed(guarded: in
     assert 0.8 < waited < 3
     with socket.create_connection(("127.0.0.1", guarded)) as silent:  # connected, sent nothing
         assert _reply(silent).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_request_finding_the_cpu_pool_full_is_answered_503_with_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full = CpuPool(workers=1, queue=0)
+    full.admitted = 1  # one call running, none may wait
+    monkeypatch.setattr(cpu, "pool", lambda: full)
+    workitem = [{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Doe^Jane"}]}, "00741000": {"vr": "CS"}}]
+    with TestClient(create_app(mock=True)) as client:
+        response = client.post(
+            "/v2/workitems",
+            json=workitem,
+            headers={"Content-Type": "application/dicom+json", "Accept": "application/dicom+json"},
+        )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "DICOM_MAX_CPU_QUEUE" in response.text
