@@ -141,3 +141,73 @@ def _lease_seconds(text: str | None) -> float:
             f" from 0.5 to {MAX_LEASE_SECONDS:g}"
         )
     return seconds
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Who may call the service (`DICOM_AUTH_*`), which `Host` names it answers, where export may write.
+
+    - `DICOM_AUTH_AUTHORITY`: the token issuer's URL (OpenID Connect discovery under it); unset, the service
+      checks no token and serves loopback clients only.
+    - `DICOM_AUTH_AUDIENCE`: the `aud` tokens must carry (required with an authority).
+    - `DICOM_AUTH_ROLES_FILE`: the roles file (default: "DICOM Data Owner" and "DICOM Data Reader").
+    - `DICOM_AUTH_ROLES_CLAIM`: the claim that lists the caller's roles (default `roles`).
+    - `DICOM_ALLOWED_HOSTS`: comma-separated `Host` names answered (default: bound address, localhost).
+    - `DICOM_EXPORT_ALLOWED_HOSTS`: comma-separated hosts export may reach over plain http (default none).
+    - `DICOM_SECRET_KEY`: the key (Fernet, 32 url-safe base64 bytes) export destinations' secrets are
+      encrypted with at rest (default: a key made once, kept under DATA_DIR readable by its owner only).
+    """
+
+    authority: str | None = None
+    audience: str | None = None
+    roles_file: Path | None = None
+    roles_claim: str = "roles"
+    allowed_hosts: frozenset[str] | None = None  # None: the bound address and localhost
+    export_allowed_hosts: frozenset[str] = frozenset()
+    secret_key: str | None = None
+
+
+def auth_from_environment(environ: Mapping[str, str] | None = None) -> AuthSettings:
+    env = os.environ if environ is None else environ
+    authority = (env.get("DICOM_AUTH_AUTHORITY") or "").strip().rstrip("/") or None
+    audience = (env.get("DICOM_AUTH_AUDIENCE") or "").strip() or None
+    if authority is not None:
+        scheme, _, rest = authority.partition("://")
+        host = rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if scheme != "https" and not (scheme == "http" and host in LOOPBACK_HOSTS):
+            raise SettingsError(
+                f"DICOM_AUTH_AUTHORITY: {authority!r} must be an https:// URL (http:// only on loopback)"
+            )
+        if audience is None:
+            raise SettingsError("DICOM_AUTH_AUDIENCE: required when DICOM_AUTH_AUTHORITY is set")
+    roles_file = env.get("DICOM_AUTH_ROLES_FILE")
+    if roles_file and not Path(roles_file).is_file():
+        raise SettingsError(f"DICOM_AUTH_ROLES_FILE: {roles_file!r} is not a file")
+    claim = (env.get("DICOM_AUTH_ROLES_CLAIM") or "roles").strip()
+    key = env.get("DICOM_SECRET_KEY") or None
+    if key is not None:
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise SettingsError(
+                "DICOM_SECRET_KEY: not a Fernet key (32 bytes, url-safe base64; make one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+            ) from None
+    return AuthSettings(
+        authority=authority,
+        audience=audience,
+        roles_file=Path(roles_file) if roles_file else None,
+        roles_claim=claim,
+        allowed_hosts=_hosts(env.get("DICOM_ALLOWED_HOSTS")) or None,
+        export_allowed_hosts=_hosts(env.get("DICOM_EXPORT_ALLOWED_HOSTS")),
+        secret_key=key,
+    )
+
+
+def _hosts(text: str | None) -> frozenset[str]:
+    return frozenset(h.strip().lower() for h in (text or "").split(",") if h.strip())

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
 
 from dicom_service.versioning.apiversion import ApiVersion
-from generator.loader import load_api
 from generator.model import ApiModel, Operation
-from tests.fixtures import ROOT
+from tests.fixtures import real_model
 
 
-@cache
 def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return real_model()
 
 
 def since(first: str) -> tuple[str, ...]:

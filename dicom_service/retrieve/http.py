@@ -17,7 +17,7 @@ from dicom_service.kernel import transcode
 from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
-from dicom_service.storage.index import StoredInstance
+from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.bulk_update import versions
-from dicom_service.storage.index import StoredInstance
+from dicom_service.retrieve.repository import StoredInstance, instances
 from dicom_service.web.answers import error, json_text
 from dicom_service.web.context import OperationContext
 
@@ -24,7 +24,7 @@ def etag(rows: list[StoredInstance]) -> str:
 async def stored_instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> list[StoredInstance]:
-    rows = await run_in_threadpool(ctx.dicom.index.instances, ctx.partition, study, series, sop)
+    rows = await run_in_threadpool(instances, ctx.dicom.index, ctx.partition, study, series, sop)
     if rows and ctx.params.get("msdicom-request-original"):  # the versions before a bulk update
         rows = await run_in_threadpool(versions.as_original, ctx.dicom.index, rows)
     return rows

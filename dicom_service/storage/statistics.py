@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, text
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex
+    from dicom_service.storage.database import Database
 
 log = logging.getLogger("dicom_service.statistics")
 
@@ -30,7 +30,7 @@ TABLES = ("study", "series", "instance")
 STUDY_INDEX = "ix_study_search"
 
 
-def refresh(index: SqlIndex) -> bool:
+def refresh(index: Database) -> bool:
     """Gather the statistics when they are stale; True when it did."""
     with index.read() as connection:
         if not stale(connection):

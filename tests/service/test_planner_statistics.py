@@ -8,17 +8,18 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 
+from dicom_service.search import repository
 from dicom_service.search.query import Resource, parse
 from dicom_service.storage import schema as t
 from dicom_service.storage import statistics
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 from dicom_service.storage.service import DicomService
 
 PARTITION = "Microsoft.Default"
 STUDIES = 3000
 
 
-def _fill(index: SqlIndex, count: int, first: int = 0) -> None:
+def _fill(index: Database, count: int, first: int = 0) -> None:
     """`count` study rows, each its own patient, on about 900 dates."""
     with index.write() as c:
         partition = c.execute(select(t.partition.c.id).where(t.partition.c.name == PARTITION)).scalar()
@@ -45,9 +46,9 @@ def _fill(index: SqlIndex, count: int, first: int = 0) -> None:
         )
 
 
-def _plan(index: SqlIndex, **filters: str) -> str:
+def _plan(index: Database, **filters: str) -> str:
     query = parse(Resource.STUDIES, PARTITION, filters.items(), limit=100, offset=0, fuzzy=False)
-    statement = index.search_statement(query)
+    statement = repository.statement(query)
     sql = str(statement.compile(dialect=index.engine.dialect, compile_kwargs={"literal_binds": True}))
     explain = "EXPLAIN QUERY PLAN " if index.engine.dialect.name == "sqlite" else "EXPLAIN "
     with index.read() as c:
@@ -67,7 +68,9 @@ def test_filtered_searches_use_their_indexes_once_statistics_are_gathered(
     assert "ix_study_date" in _plan(index, StudyDate="20120505")
     if index.engine.dialect.name == "sqlite":  # (PostgreSQL sorts 3,000 rows rather than walk an index)
         assert "ix_study_search" in _plan(index)  # no filter: newest first, by the watermark index
-    found = index.search(parse(Resource.STUDIES, PARTITION, [("PatientID", "P0001234")], 100, 0, False))
+    found = repository.search(
+        index, parse(Resource.STUDIES, PARTITION, [("PatientID", "P0001234")], 100, 0, False)
+    )
     assert len(found) == 1
 
 
