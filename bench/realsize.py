@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import random
 import statistics
@@ -82,6 +83,8 @@ class Run:
 
     def add(self, label: str, size: str, unit: str, figures: dict[str, float]) -> None:
         self.rows.append(Row(label, size, unit, figures))
+        shown = ", ".join(f"{name} {_shown(value, unit)}" for name, value in figures.items())
+        print(f"  ({label}, {size}: {shown})", file=sys.stderr, flush=True)  # progress of a long run
 
     def pids(self, name: str) -> list[int]:
         """The processes that serve requests: the server's, or its workers' when it runs several."""
@@ -301,8 +304,10 @@ def _shown(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
-def run(quick: bool | None = None) -> list[str]:
+def run(quick: bool | None = None, searches: tuple[int, ...] | None = None) -> list[str]:
     sizes = QUICK if (quick if quick is not None else os.environ.get("BENCH_QUICK") == "1") else FULL
+    if searches:
+        sizes = dataclasses.replace(sizes, searches=searches)
     try:
         peer = orthanc.install()
     except orthanc.Unavailable as exc:
@@ -344,7 +349,12 @@ def run(quick: bool | None = None) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.realsize", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
-    for line in run(parser.parse_args().quick):
+    parser.add_argument(
+        "--searches", help="index sizes for the searches, comma-separated (default 10000,100000)", default=""
+    )
+    args = parser.parse_args()
+    searches = tuple(int(n) for n in args.searches.split(",") if n.strip())
+    for line in run(args.quick, searches or None):
         print(line)
     sys.stdout.flush()
     return 0
