@@ -10,6 +10,10 @@
   take turns).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+- `DICOM_INDEX_TIMEOUT_SECONDS`: PostgreSQL only: the longest a statement, or the wait for a pooled
+  connection, may take before the request is answered 503 (default 30; a new connection gets at most 10).
+- `DICOM_CORS_ORIGINS`: the browser origins (`https://viewer.example.org`, comma-separated, or `*`) whose
+  pages may call the service cross-origin; none by default.
 
 - The limits on every input (`dicom_service/limits.py`: `DICOM_MAX_*` and the timeouts).
 
@@ -29,12 +33,15 @@ from sqlalchemy.exc import ArgumentError
 
 from dicom_service.limits import LimitError, Limits
 from dicom_service.operations.operation import LEASE_SECONDS
+from dicom_service.storage.dialect import INDEX_TIMEOUT_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 MAX_WORKERS = 64
 DEFAULT_MAX_WORKERS = 8  # each process holds its own caches and connections: more is a deliberate choice
 MAX_LEASE_SECONDS = 3600.0
+MAX_INDEX_TIMEOUT_SECONDS = 3600.0
 
 
 class SettingsError(Exception):
@@ -50,6 +57,8 @@ class Settings:
     azure_connection_string: str | None
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
+    cors_origins: tuple[str, ...] = ()
+    index_timeout_seconds: float = INDEX_TIMEOUT_SECONDS
     limits: Limits = field(default_factory=Limits.defaults)
 
     @property
@@ -85,11 +94,13 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
+    cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
+    timeout = _index_timeout_seconds(env.get("DICOM_INDEX_TIMEOUT_SECONDS"))
     try:
         limits = Limits.from_environment(env)
     except LimitError as exc:
         raise SettingsError(str(exc)) from None
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease, limits)
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors, timeout, limits)
 
 
 def cores() -> int:
@@ -128,6 +139,21 @@ def _workers(text: str | None) -> int:
     return int(text)
 
 
+def _index_timeout_seconds(text: str | None) -> float:
+    if not text:
+        return INDEX_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= MAX_INDEX_TIMEOUT_SECONDS:  # (NaN fails too)
+        raise SettingsError(
+            f"DICOM_INDEX_TIMEOUT_SECONDS: {text!r} is not a number of seconds"
+            f" from 1 to {MAX_INDEX_TIMEOUT_SECONDS:g}"
+        )
+    return seconds
+
+
 def _lease_seconds(text: str | None) -> float:
     if not text:
         return LEASE_SECONDS
@@ -144,6 +170,8 @@ def _lease_seconds(text: str | None) -> float:
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# The service's umask: blobs, the SQLite index, temporary files and folders are its user's alone (0600, 0700).
+PRIVATE_FILES = 0o077
 
 
 @dataclass(frozen=True)
@@ -211,3 +239,17 @@ def auth_from_environment(environ: Mapping[str, str] | None = None) -> AuthSetti
 
 def _hosts(text: str | None) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in (text or "").split(",") if h.strip())
+
+
+def cors_origins(text: str | None) -> tuple[str, ...]:
+    """`*`, or origins as a browser sends them: scheme, host and optional port, no path."""
+    origins = tuple(o.strip() for o in (text or "").split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise SettingsError(
+                f"DICOM_CORS_ORIGINS: {origin!r} is not an origin such as https://viewer.example.org:8443"
+                " (scheme, host, optional port; no path; or * alone)"
+            )
+    return origins

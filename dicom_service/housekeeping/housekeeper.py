@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from dicom_service.housekeeping import orphans
 from dicom_service.operations.background import Background
 from dicom_service.storage import statistics
+from dicom_service.storage.faults import engine_of, first_line
 
 if TYPE_CHECKING:
     from dicom_service.storage.service import DicomService
@@ -46,15 +47,21 @@ class Housekeeper(Background):
     def _statistics(self) -> None:
         try:
             statistics.refresh(self._service.index)
-        except Exception:  # the database is away for a moment: the next check
-            log.exception("gathering planner statistics failed")
+        except Exception as exc:  # the database is away for a moment: the next check
+            if engine_of(exc) is None:
+                log.exception("gathering planner statistics failed")
+            else:  # not a bug: one line, no traceback
+                log.warning("gathering planner statistics failed: %s", first_line(exc))
 
     def _sweep(self) -> None:
         cutoff = dt.datetime.now(dt.UTC) - orphans.GRACE
         try:
             removed = orphans.sweep(self._service.index, self._service.blobs, cutoff)
-        except Exception:  # the database or the container is away for a moment: the next sweep
-            log.exception("sweeping orphan blobs failed")
+        except Exception as exc:  # the database or the container is away for a moment: the next sweep
+            if engine_of(exc) is None:
+                log.exception("sweeping orphan blobs failed")
+            else:  # not a bug: one line, no traceback
+                log.warning("sweeping orphan blobs failed: %s", first_line(exc))
             return
         if removed:
             log.info(

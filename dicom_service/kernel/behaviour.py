@@ -51,6 +51,9 @@ _V1 = Behaviour(
             "PatientSex",
             "StudyID",
             "StudyInstanceUID",
+            "ModalitiesInStudy",
+            "NumberOfStudyRelatedSeries",
+            "NumberOfStudyRelatedInstances",
         ),
         Level.SERIES: tags(
             "SpecificCharacterSet",
@@ -61,6 +64,7 @@ _V1 = Behaviour(
             "PerformedProcedureStepStartDate",
             "PerformedProcedureStepStartTime",
             "RequestAttributesSequence",
+            "NumberOfSeriesRelatedInstances",
         ),
         Level.INSTANCE: tags(
             "SpecificCharacterSet",
@@ -94,9 +98,17 @@ _V2 = Behaviour(
             "PatientID",
             "PatientBirthDate",
             "StudyInstanceUID",
+            "StudyTime",
+            "ModalitiesInStudy",
+            "NumberOfStudyRelatedSeries",
+            "NumberOfStudyRelatedInstances",
         ),
         Level.SERIES: tags(
-            "Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate"
+            "Modality",
+            "ManufacturerModelName",
+            "SeriesInstanceUID",
+            "PerformedProcedureStepStartDate",
+            "NumberOfSeriesRelatedInstances",
         ),
         Level.INSTANCE: tags("SOPInstanceUID"),
     },

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from starlette.concurrency import run_in_threadpool
+import orjson
 from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
+from dicom_service.kernel.tags import tag_of
 from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
+from dicom_service.web import cpu
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type
 
 ANY = "*"
+SERIES_NUMBER, INSTANCE_NUMBER = tag_of("SeriesNumber"), tag_of("InstanceNumber")
 
 
 def _actual(row: StoredInstance, target: str) -> str:
@@ -68,7 +71,7 @@ async def instances(
     if ctx.representation.representation.essence == "application/dicom":
         row = rows[0]
         try:
-            body = await run_in_threadpool(_converted, ctx, row, target)
+            body = await cpu.run(_converted, ctx, row, target)
         except transcode.TranscodeError as exc:
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
@@ -76,7 +79,7 @@ async def instances(
     # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
     # byte is sent, so the client gets a 406 rather than a multipart body cut short.
     try:
-        ready = await run_in_threadpool(_prepared, ctx, rows, target)
+        ready = await cpu.run(_prepared, ctx, rows, target)
     except transcode.TranscodeError as exc:
         return error(406, str(exc))
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
@@ -131,9 +134,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
         if refused is not None:
             return error(406, refused)
     try:
-        pieces = await run_in_threadpool(
-            lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target)
-        )
+        pieces = await cpu.run(lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target))
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -154,16 +155,57 @@ async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     rows = await stored_instances(ctx, study, series, sop)
     if not rows:
         return not_found(study, series, sop)
-    assert ctx.representation is not None
-    media_type = parse_media_type(ctx.representation.representation.key)[0]
     if frame > rows[0].frames:
         return error(404, f"Frame {frame} does not exist: the instance has {rows[0].frames} frame(s).")
-    refused = decoding.refusal(rows[0].sop_uid, rows[0].metadata, 1)
+    return await _rendered_image(ctx, rows[0], frame, thumbnail=False)
+
+
+async def thumbnail(ctx: OperationContext) -> Response:
+    """The thumbnail of an instance, or of the representative instance of a series or study."""
+    p = ctx.params
+    study, series, sop = p["studyInstanceUid"], p.get("seriesInstanceUid"), p.get("sopInstanceUid")
+    rows = await stored_instances(ctx, study, series, sop)
+    if not rows:
+        return not_found(study, series, sop)
+    with_pixels = [row for row in rows if row.frames > 0]
+    if not with_pixels:
+        return error(404, "Nothing here has pixel data to show as a thumbnail.")
+    return await _rendered_image(ctx, min(with_pixels, key=_display_order), 1, thumbnail=True)
+
+
+def _display_order(row: StoredInstance) -> tuple[int, int, str, str]:
+    """Series by SeriesNumber, then instances by InstanceNumber (a missing number sorts last)."""
+    attributes = orjson.loads(row.metadata)
+
+    def number(tag: str) -> int:
+        values = attributes.get(tag, {}).get("Value") or [None]
+        try:
+            return int(values[0])
+        except (TypeError, ValueError):
+            return 2**31
+
+    return number(SERIES_NUMBER), number(INSTANCE_NUMBER), row.series_uid, row.sop_uid
+
+
+async def _rendered_image(
+    ctx: OperationContext, row: StoredInstance, frame: int, thumbnail: bool
+) -> Response:
+    p = ctx.params
+    assert ctx.representation is not None
+    media_type = parse_media_type(ctx.representation.representation.key)[0]
+    try:
+        viewport = rendering.parse_viewport(p.get("viewport")) or (rendering.THUMBNAIL if thumbnail else None)
+        window = rendering.parse_window(p.get("window"))
+    except ValueError as exc:
+        return error(400, str(exc))
+    refused = decoding.refusal(row.sop_uid, row.metadata, 1)  # before any decoding
     if refused is not None:
         return error(406, refused)
     try:
-        image = await run_in_threadpool(
-            lambda: rendering.render(ctx.dicom.blobs.read(rows[0].blob_key), frame, media_type, p["quality"])
+        image = await cpu.run(
+            lambda: rendering.render(
+                ctx.dicom.blobs.read(row.blob_key), frame, media_type, p["quality"], viewport, window
+            )
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))

@@ -1,27 +1,23 @@
 """Reading a request body within its limits: refused from `Content-Length` before any byte is read, or as
 soon as the streamed body passes its limit; each chunk awaited at most `DICOM_BODY_TIMEOUT_SECONDS`; a
-client that goes away mid-body is logged in one line, never with a traceback."""
+client that goes away mid-body is left to the request log: one line, never a traceback."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from dicom_service import limits
 
-log = logging.getLogger("dicom_service.requests")
-
 
 class BodyRefused(ValueError):
-    """The body is over a limit (413), too slow (408), or its client went away (`aborted`)."""
+    """The body is over a limit (413) or too slow (408)."""
 
-    def __init__(self, status: int, message: str, aborted: bool = False) -> None:
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-        self.aborted = aborted
 
 
 def too_large(what: str, size: str, field: str) -> BodyRefused:
@@ -44,6 +40,8 @@ async def chunks(request: Request, field: str, what: str = "The request body") -
     received = 0
     stream = request.stream().__aiter__()
     while True:
+        # A client that goes away raises ClientDisconnect through here: the caller's files are removed on the
+        # way out, and the request log (ops.access) writes the one line about it.
         try:
             async with asyncio.timeout(timeout):  # no task per chunk, unlike wait_for
                 chunk = await stream.__anext__()
@@ -55,14 +53,6 @@ async def chunks(request: Request, field: str, what: str = "The request body") -
                 f"No part of the request body arrived for {timeout} s (DICOM_BODY_TIMEOUT_SECONDS); "
                 f"{received:,} bytes were received.",
             ) from None
-        except ClientDisconnect:
-            log.warning(
-                "%s %s: the client went away after %s bytes of the body; nothing was stored",
-                request.method,
-                request.url.path,
-                f"{received:,}",
-            )
-            raise BodyRefused(400, "The client went away.", aborted=True) from None
         received += len(chunk)
         if received > limit:
             raise too_large(what, f"over {limit:,} bytes", field)

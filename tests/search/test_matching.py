@@ -109,7 +109,7 @@ def test_counts_and_modalities_come_through_includefield(
     [found] = results.search(service.index, parsed, behaviour)
     assert found["00201208"] == {"vr": "IS", "Value": [1]}
     assert found["00080061"] == {"vr": "CS", "Value": ["CT"]}
-    assert "00201206" not in found  # only what was asked for
+    assert found["00201206"] == {"vr": "IS", "Value": [1]}  # a default: PS3.18 requires it in study results
 
 
 def test_newest_first_and_paging(index: tuple[DicomService, Behaviour, dict[str, str]]) -> None:
