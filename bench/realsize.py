@@ -304,10 +304,12 @@ def _shown(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
-def run(quick: bool | None = None, searches: tuple[int, ...] | None = None) -> list[str]:
+def run(
+    quick: bool | None = None, index_sizes: tuple[int, ...] | None = None, searches_only: bool = False
+) -> list[str]:
     sizes = QUICK if (quick if quick is not None else os.environ.get("BENCH_QUICK") == "1") else FULL
-    if searches:
-        sizes = dataclasses.replace(sizes, searches=searches)
+    if index_sizes:
+        sizes = dataclasses.replace(sizes, searches=index_sizes)
     try:
         peer = orthanc.install()
     except orthanc.Unavailable as exc:
@@ -326,10 +328,11 @@ def run(quick: bool | None = None, searches: tuple[int, ...] | None = None) -> l
         try:
             for server in servers.values():
                 server.start()
-            builder = Builder()
-            studies = store_studies(bench, builder, sizes)
-            retrieve_studies(bench, studies, sizes)
-            multiframe(bench, builder, sizes, scratch)
+            if not searches_only:
+                builder = Builder()
+                studies = store_studies(bench, builder, sizes)
+                retrieve_studies(bench, studies, sizes)
+                multiframe(bench, builder, sizes, scratch)
             searches(bench, sizes)
         finally:
             for server in servers.values():
@@ -352,9 +355,10 @@ def main() -> int:
     parser.add_argument(
         "--searches", help="index sizes for the searches, comma-separated (default 10000,100000)", default=""
     )
+    parser.add_argument("--searches-only", action="store_true", help="only fill the index and search it")
     args = parser.parse_args()
-    searches = tuple(int(n) for n in args.searches.split(",") if n.strip())
-    for line in run(args.quick, searches or None):
+    index_sizes = tuple(int(n) for n in args.searches.split(",") if n.strip())
+    for line in run(args.quick, index_sizes or None, args.searches_only):
         print(line)
     sys.stdout.flush()
     return 0
