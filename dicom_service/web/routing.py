@@ -205,7 +205,9 @@ class VersionedPath:
             # The service's Accept filter runs before the action, whatever the answer's content.
             return PlainTextResponse("The request has no Accept header; this resource requires one.", 406)
         if contract.offers:
-            choice = negotiate(request.headers.get("accept"), contract.offers, contract.accept_required)
+            # PS3.18 §8.3.3.1: an `accept` query parameter, where the spec declares one, wins over the header.
+            accept = params.get("accept") or request.headers.get("accept")
+            choice = negotiate(accept, contract.offers, contract.accept_required)
             if choice is None:
                 offered = ", ".join(o.key for o in contract.offers)
                 return PlainTextResponse(
