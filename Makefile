@@ -12,6 +12,7 @@ DOCS_PORT ?= 8000
 BASE ?= HEAD
 FORMAT ?= text
 EXAMPLES ?= 30
+ADMIN ?= http://127.0.0.1:9090
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
 OIDC_PROVIDER_VERSION := 9.13.3
@@ -21,7 +22,7 @@ OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
-.PHONY: version-new version-release version-deprecate version-retire
+.PHONY: version-new version-release version-deprecate version-retire version-callers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -109,6 +110,9 @@ version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME
 
 version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease [BEFORE_SUNSET=1] [DRY_RUN=1])
 	$(PY) -m generator version retire $(NAME) $(if $(BEFORE_SUNSET),--before-sunset) $(if $(DRY_RUN),--dry-run)
+
+version-callers: $(STAMP) ## who still calls version NAME, per client, from a running service's metrics (NAME=1.0-prerelease ADMIN=http://127.0.0.1:9090)
+	$(PY) -m dicom_service.ops.callers --admin $(ADMIN) $(NAME)
 
 fuzz: $(STAMP) ## schemathesis against the mock and the service, every version (EXAMPLES=30 per operation)
 	$(PY) -m tests.fuzz_run --examples $(EXAMPLES)

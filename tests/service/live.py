@@ -99,6 +99,9 @@ class LiveService:
         self.stop()
         self.start()
 
+    def session(self) -> requests.Session:
+        return requests.Session()
+
 
 @dataclass
 class Validated:
@@ -107,7 +110,9 @@ class Validated:
     seen: list[str] = field(default_factory=list)  # "<version> <operationId> <status>"
 
     def session(self) -> requests.Session:
-        session = requests.Session()
+        from tests.service.inprocess import mount
+
+        session = mount(requests.Session())  # reaches the in-process services too
         session.hooks["response"].append(self.check)
         return session
 
