@@ -14,6 +14,8 @@ FORMAT ?= text
 EXAMPLES ?= 30
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER := .npm/oidc/node_modules/oidc-provider/package.json
 OHIF_VERSION := 3.13.2
 OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
@@ -58,11 +60,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
 	$(PY) -m pytest -m "not e2e"
 
-test: lint-specs check-generated lint imports $(AZURITE) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
+test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(OIDC_PROVIDER): ## oidc-provider, the OpenID Connect issuer the token tests get real tokens from (npm, pinned, once)
+	npm install --prefix .npm/oidc --no-save --no-audit --no-fund --loglevel=error oidc-provider@$(OIDC_PROVIDER_VERSION)
 
 $(OHIF): ## OHIF Viewer's prebuilt dist/ for the browser test (npm pack, pinned, once; its npm install fails)
 	rm -rf .npm/ohif && mkdir -p .npm/ohif

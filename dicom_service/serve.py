@@ -8,11 +8,18 @@ A setting that is wrong or names something unreachable stops here with one line 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import uvicorn
 
-from dicom_service.settings import LOOPBACK_HOSTS, SettingsError, auth_from_environment, from_environment
+from dicom_service.settings import (
+    LOOPBACK_HOSTS,
+    PRIVATE_FILES,
+    SettingsError,
+    auth_from_environment,
+    from_environment,
+)
 from dicom_service.storage.service import DicomService
 
 HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
@@ -39,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                 "who reaches it, so it binds a loopback address only (127.0.0.1, ::1, localhost)"
             )
         settings = from_environment()
+        os.umask(PRIVATE_FILES)  # before the index is created or migrated
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

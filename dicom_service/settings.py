@@ -130,6 +130,8 @@ def _lease_seconds(text: str | None) -> float:
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# The service's umask: blobs, the SQLite index, temporary files and folders are its user's alone (0600, 0700).
+PRIVATE_FILES = 0o077
 
 
 @dataclass(frozen=True)
