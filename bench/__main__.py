@@ -17,6 +17,7 @@ SECTIONS = (
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",
+    "bench.realsize",
     "bench.generate",
     "bench.review",
 )
