@@ -1,9 +1,11 @@
 """`make fuzz`: schemathesis' CLI, every check and phase, against the mock and the service, each version.
 
-Each application runs under uvicorn on a free local port (the service with an empty data folder of its own);
-the CLI reads each version's served document with the project's hooks (tests/fuzz_hooks.py) and settings
-(tests/data/schemathesis.toml). Reports go to build/fuzz/; one line per run is printed, and the exit status is
-non-zero when any run found a failure or an error.
+Each application runs under uvicorn on a free local port (the service with an empty data folder of its own,
+checking tokens signed by a loopback issuer, tests/auth/issuer.py; every request carries an owner token, so
+`ignored_auth` sees the service refuse one without a token or with a forged one); the CLI reads each
+version's served document with the project's hooks (tests/fuzz_hooks.py) and settings
+(tests/data/schemathesis.toml). Reports go to build/fuzz/; one line per run is printed, and the exit status
+is non-zero when any run found a failure or an error.
 
     python -m tests.fuzz_run [--examples N] [--target mock|service] [--version 2] [--generic] ...
 
@@ -25,13 +27,17 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.auth.issuer import AUDIENCE, running_issuer
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "data" / "schemathesis.toml"
 GENERIC_CONFIG = ROOT / "tests" / "data" / "schemathesis-generic.toml"
 REPORTS = ROOT / "build" / "fuzz"
 TARGETS = {"mock": "dicom_service.app:mock", "service": "dicom_service.app:app"}
-# The mock answers from the spec's examples and keeps no state, so a deleted resource is still "there".
-EXCLUDED_CHECKS = {"mock": ["use_after_free"], "service": []}
+# The mock answers from the spec's examples and keeps no state, so a deleted resource is still "there"; it
+# answers anyone (client teams build against it without an issuer), so it cannot refuse a missing token.
+EXCLUDED_CHECKS = {"mock": ["use_after_free", "ignored_auth"], "service": []}
+TOKEN_SECONDS = 6 * 3600  # outlives every run
 SUMMARY = re.compile(r"(\d+) generated, (.*?)$", re.M)
 
 
@@ -55,7 +61,13 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60
 
 
 def run_one(
-    base: str, segment: str, examples: int, report: Path, excluded: list[str], generic: bool = False
+    base: str,
+    segment: str,
+    examples: int,
+    report: Path,
+    excluded: list[str],
+    generic: bool = False,
+    token: str | None = None,
 ) -> tuple[bool, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if not generic:
@@ -74,6 +86,9 @@ def run_one(
         "1",
         "--no-color",
         *(["--exclude-checks", ",".join(excluded)] if excluded else []),
+        # The mock reads no Authorization header: no token to send, none to leave out or make up.
+        *(["--header", f"Authorization: Bearer {token}"] if token else []),
+        *([] if token else ["--generation-with-security-parameters", "false"]),
     ]
     started = time.monotonic()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
@@ -96,13 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     REPORTS.mkdir(parents=True, exist_ok=True)
     clean = True
     for target in args.target or list(TARGETS):
-        with tempfile.TemporaryDirectory(prefix=f"fuzz-{target}-") as data:
+        with tempfile.TemporaryDirectory(prefix=f"fuzz-{target}-") as data, running_issuer() as issuer:
+            env = {**os.environ, "DATA_DIR": data}
+            token = None
+            if target == "service":
+                env.update(DICOM_AUTH_AUTHORITY=issuer.url, DICOM_AUTH_AUDIENCE=AUDIENCE)
+                token = issuer.token(exp=int(time.time()) + TOKEN_SECONDS)
             port = free_port()
             command = [sys.executable, "-m", "uvicorn", TARGETS[target], "--host", "127.0.0.1"]
             server = subprocess.Popen(
                 [*command, "--port", str(port), "--log-level", "warning"],
                 cwd=ROOT,
-                env={**os.environ, "DATA_DIR": data},
+                env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=(REPORTS / f"{target}-server.log").open("w"),
             )
@@ -113,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                     kind = "-generic" if args.generic else ""
                     report = REPORTS / f"{target}-{segment}{kind}.txt"
                     excluded = EXCLUDED_CHECKS[target]
-                    ok, line = run_one(base, segment, args.examples, report, excluded, args.generic)
+                    ok, line = run_one(base, segment, args.examples, report, excluded, args.generic, token)
                     clean &= ok
                     verdict = "ok  " if ok else "FAIL"
                     where = report.relative_to(ROOT)
