@@ -170,10 +170,10 @@ async def thumbnail(ctx: OperationContext) -> Response:
     with_pixels = [row for row in rows if row.frames > 0]
     if not with_pixels:
         return error(404, "Nothing here has pixel data to show as a thumbnail.")
-    return await _rendered_image(ctx, min(with_pixels, key=_display_order), 1, thumbnail=True)
+    return await _rendered_image(ctx, min(with_pixels, key=display_order), 1, thumbnail=True)
 
 
-def _display_order(row: StoredInstance) -> tuple[int, int, str, str]:
+def display_order(row: StoredInstance) -> tuple[int, int, str, str]:
     """Series by SeriesNumber, then instances by InstanceNumber (a missing number sorts last)."""
     attributes = orjson.loads(row.metadata)
 
