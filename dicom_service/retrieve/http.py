@@ -133,8 +133,14 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
         refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
         if refused is not None:
             return error(406, refused)
+
+    def encode(data: bytes) -> list[bytes]:
+        if target == rendering.JPEG_BASELINE:  # from 8-bit pixels, not a codec of the transcoder
+            return rendering.jpeg_baseline_frames(data, numbers)
+        return framing.frames(data, numbers, target)
+
     try:
-        pieces = await cpu.run(lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target))
+        pieces = await cpu.run(lambda: encode(ctx.dicom.blobs.read(row.blob_key)))
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
