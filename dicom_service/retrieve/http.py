@@ -135,9 +135,10 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
             return error(406, refused)
 
     def encode(data: bytes) -> list[bytes]:
-        if target == rendering.JPEG_BASELINE:  # from 8-bit pixels, not a codec of the transcoder
+        # Encoded from 8-bit pixels, not by the transcoder; a baseline JPEG stored is sent as it is.
+        if target == rendering.JPEG_BASELINE != row.transfer_syntax:
             return rendering.jpeg_baseline_frames(data, numbers)
-        return framing.frames(data, numbers, target)
+        return framing.frames(data, numbers, ANY if target == row.transfer_syntax else target)
 
     try:
         pieces = await cpu.run(lambda: encode(ctx.dicom.blobs.read(row.blob_key)))

@@ -20,9 +20,13 @@ JPEG = {"Accept": 'multipart/related; type="image/jpeg"'}
 
 @pytest.fixture(scope="module")
 def stored(service: LiveService) -> dict[str, str]:
-    """An 8-bit RGB instance (80×60) and a 16-bit CT."""
+    """An 8-bit RGB instance (80×60), a 16-bit CT and an instance stored as JPEG baseline."""
     urls = {}
-    for key, name in (("rgb", "ExplVR_BigEnd.dcm"), ("ct", "CT_small.dcm")):
+    for key, name in (
+        ("rgb", "ExplVR_BigEnd.dcm"),
+        ("ct", "CT_small.dcm"),
+        ("jpeg", "SC_rgb_dcmtk_+eb+cr.dcm"),
+    ):
         ds = data.instance(name, PatientID="JPEG")
         answer = service.session().post(f"{service.root}/v2/studies", data=data.part10(ds), headers=STORE)
         assert answer.status_code in (200, 202), answer.text  # 202: a warning on StudyDate
@@ -56,3 +60,13 @@ def test_an_unknown_jpeg_syntax_is_406(stored: dict[str, str], checked: Validate
     accept = {"Accept": 'multipart/related; type="image/jpeg"; transfer-syntax=1.2.840.10008.1.2.4.51'}
     answer = checked.session().get(f"{stored['rgb']}/frames/1", headers=accept)
     assert answer.status_code == 406 and 'multipart/related; type="image/jpeg"' in answer.text
+
+
+def test_a_frame_stored_as_jpeg_baseline_is_sent_as_stored(
+    stored: dict[str, str], checked: Validated
+) -> None:
+    answer = checked.session().get(f"{stored['jpeg']}/frames/1", headers=JPEG)
+    assert answer.status_code == 200, answer.text
+    (part,) = multipart.parse(answer.headers["content-type"], answer.content)
+    ds = pydicom.dcmread(data.get_testdata_file("SC_rgb_dcmtk_+eb+cr.dcm"))
+    assert part.body.rstrip(b"\0") == next(pydicom.encaps.generate_frames(ds.PixelData)).rstrip(b"\0")
