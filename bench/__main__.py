@@ -16,6 +16,7 @@ SECTIONS = (
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",
+    "bench.memory",
     "bench.generate",
     "bench.review",
 )
