@@ -36,3 +36,21 @@ def test_an_index_of_schema_version_3_is_migrated_with_its_operations(tmp_path: 
         assert kept is not None and kept.status == "notStarted"
     finally:
         index.close()
+
+
+def test_an_index_of_schema_version_5_gains_the_frame_index_column(tmp_path: Path) -> None:
+    """Instances stored before it keep NULL: their frames are found by walking the file when asked."""
+    url = f"sqlite:///{tmp_path / 'index.sqlite'}"
+    index = SqlIndex(url, utc_now())
+    with index.write() as c:  # as version 5 left it
+        c.execute(text("ALTER TABLE instance DROP COLUMN frame_index"))
+        c.execute(update(schema_version).values(version=5))
+    index.close()
+
+    index = SqlIndex(url, utc_now())
+    try:
+        with index.engine.connect() as c:
+            assert c.execute(select(schema_version.c.version)).scalar() == len(MIGRATIONS)
+            assert "frame_index" in {column["name"] for column in inspect(c).get_columns("instance")}
+    finally:
+        index.close()

@@ -12,8 +12,8 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels.processing import apply_color_lut, apply_modality_lut, apply_voi
 
-from dicom_service.dicom.frames import NoPixelData, check_numbers, count_frames
-from dicom_service.dicom.transcode import TranscodeError, decode_frame, read
+from dicom_service.dicom.frames import NoPixelData, Stored, decoded, frame_number
+from dicom_service.dicom.transcode import TranscodeError
 
 #: Media types `render` produces, with Pillow's format name.
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
@@ -21,7 +21,7 @@ MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
 __all__ = ["MEDIA_TYPES", "NoPixelData", "render"]
 
 
-def render(data: bytes, frame: int, media_type: str, quality: int = 100) -> bytes:
+def render(data: bytes | Stored, frame: int, media_type: str, quality: int = 100) -> bytes:
     """Frame `frame` (1-based) of a stored instance as an 8-bit `media_type` image.
 
     Greyscale goes through the Modality LUT (rescale), then the VOI LUT or the first window (the frame's
@@ -34,10 +34,10 @@ def render(data: bytes, frame: int, media_type: str, quality: int = 100) -> byte
         raise TranscodeError(f"cannot render as {media_type}; offered: {', '.join(MEDIA_TYPES)}")
     if not 1 <= quality <= 100:
         raise ValueError(f"quality {quality} is outside 1-100; the handler validates it first")
+    stored = Stored.of_bytes(data) if isinstance(data, bytes) else data
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
-        ds = read(data)
-        (index,) = check_numbers([frame], count_frames(ds))
-        pixels = _display(ds, decode_frame(ds, index))
+        ds, arr = decoded(stored, frame_number(stored, frame))  # that frame only, and the header
+        pixels = _display(ds, arr)
     image = Image.fromarray(pixels)
     out = io.BytesIO()
     if image_format == "JPEG":

@@ -61,6 +61,12 @@ class BytesSource:
     def read_at(self, offset: int, length: int) -> bytes:
         return self.data[offset : offset + length]
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
 
 class FileSource:
     """A file read by position (`os.pread`): no shared file offset, so threads may share it."""

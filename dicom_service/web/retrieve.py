@@ -16,7 +16,9 @@ from dicom_service.context import OperationContext
 from dicom_service.dicom import frames as framing
 from dicom_service.dicom import render as rendering
 from dicom_service.dicom import transcode
+from dicom_service.dicom.storage.blobs import BlobSource
 from dicom_service.dicom.storage.index import StoredInstance
+from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.mediatypes import parse_media_type
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.metadata import not_found, stored_instances
@@ -45,7 +47,7 @@ def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, metadata=False)
     if not rows:
         return not_found(study, series, sop)
     assert ctx.representation is not None
@@ -99,10 +101,17 @@ def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes
     return data if target in (ANY, row.transfer_syntax) else transcode.transcode(data, target)
 
 
+def _stored(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
+    """The row's file read by ranges, with its recorded frame index (none: found by walking the file)."""
+    source = BlobSource(ctx.dicom.blobs, row.blob_key, row.size)
+    index = FrameIndex.decode(row.frame_index) if row.frame_index else None
+    return framing.Stored(source, index, row.transfer_syntax if index else None)
+
+
 async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     row = rows[0]
@@ -116,9 +125,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     if single and len(numbers) > 1:
         return error(400, "A single-part application/octet-stream answer holds one frame; ask for one frame.")
     try:
-        pieces = await run_in_threadpool(
-            lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target)
-        )
+        pieces = await run_in_threadpool(lambda: framing.frames(_stored(ctx, row), numbers, target))
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -136,7 +143,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
 async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     assert ctx.representation is not None
@@ -145,7 +152,7 @@ async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
         return error(404, f"Frame {frame} does not exist: the instance has {rows[0].frames} frame(s).")
     try:
         image = await run_in_threadpool(
-            lambda: rendering.render(ctx.dicom.blobs.read(rows[0].blob_key), frame, media_type, p["quality"])
+            lambda: rendering.render(_stored(ctx, rows[0]), frame, media_type, p["quality"])
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))

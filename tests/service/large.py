@@ -91,6 +91,14 @@ class Peak:
         return f"peak {self.peak / 2**20:.0f} MiB (+{self.added / 2**20:.0f} MiB)"
 
 
+def bytes_read(pid: int) -> int:
+    """Bytes the process has read so far, from files and sockets alike (`rchar` of /proc/<pid>/io)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise LookupError("no rchar in /proc/<pid>/io")
+
+
 def peak_during(pid: int, action: Callable[[], T]) -> tuple[T, Peak]:
     """`action()`'s result and the process's peak resident memory meanwhile; the peak is reset first
     (writing 5 to /proc/<pid>/clear_refs resets VmHWM to the current RSS)."""

@@ -56,7 +56,8 @@ class StoredInstance:
     frames: int
     blob_key: str
     size: int
-    metadata: str  # DICOM JSON text
+    metadata: str  # DICOM JSON text ("" when not asked for)
+    frame_index: bytes | None = None  # kernel.frame_index, when asked for and recorded
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class SqlIndex:
                     "blob_key": blob_key,
                     "size": size,
                     "metadata": orjson.dumps(item.metadata).decode(),
+                    "frame_index": item.frame_index,
                 }
                 # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
                 # under the change-feed lock held to the commit, so sequences are visible in commit order.
@@ -235,23 +237,39 @@ class SqlIndex:
     # --- retrieve
 
     def instances(
-        self, partition: str, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
+        self,
+        partition: str,
+        study_uid: str,
+        series_uid: str | None = None,
+        sop_uid: str | None = None,
+        *,
+        metadata: bool = True,
+        frame_index: bool = False,
     ) -> list[StoredInstance]:
-        """The instances of a study, series or one instance, in the order they were stored."""
+        """The instances of a study, series or one instance, in the order they were stored; with their
+        DICOM JSON unless `metadata` is false, with their frame index when `frame_index` is true."""
+        select = self._select_instances(partition, study_uid, series_uid, sop_uid, metadata, frame_index)
         with self.read() as c:
-            rows = c.execute(*self._select_instances(partition, study_uid, series_uid, sop_uid)).all()
+            rows = c.execute(*select).all()
         return [StoredInstance(*row) for row in rows]
 
     def _select_instances(
-        self, partition: str, study_uid: str, series_uid: str | None, sop_uid: str | None
+        self,
+        partition: str,
+        study_uid: str,
+        series_uid: str | None,
+        sop_uid: str | None,
+        metadata: bool = True,
+        frame_index: bool = False,
     ) -> tuple[Any, dict[str, str]]:
-        """The statement and its parameters; the statement is built once per level."""
+        """The statement and its parameters; the statement is built once per level and columns."""
         params = {"b_partition": partition, "b_study": study_uid}
         if series_uid is not None:
             params["b_series"] = series_uid
         if sop_uid is not None:
             params["b_sop"] = sop_uid
-        return statements.instances(series_uid is not None, sop_uid is not None), params
+        statement = statements.instances(series_uid is not None, sop_uid is not None, metadata, frame_index)
+        return statement, params
 
     # --- delete
 

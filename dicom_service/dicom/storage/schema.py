@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
 )
 
 from dicom_service.dicom.partitions import DEFAULT_PARTITION
@@ -100,6 +102,8 @@ instance = Table(
     Column("blob_key", String(80), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("metadata", Text, nullable=False),  # DICOM JSON without bulk data
+    # Where Pixel Data and each frame lie in the file (kernel.frame_index); none: found when asked.
+    Column("frame_index", LargeBinary),
     UniqueConstraint("partition_id", "sop_uid"),
 )
 
@@ -156,6 +160,14 @@ def _blob_key_indexes(connection: Connection) -> None:
     ORIGINAL_BY_BLOB.create(connection, checkfirst=True)
 
 
+def _frame_index(connection: Connection) -> None:
+    """The instances' frame index (idempotent: a database created at this version has it from step 1);
+    instances stored before it have none, and their frames are found by walking the file when asked."""
+    if "frame_index" not in {column["name"] for column in inspect(connection).get_columns("instance")}:
+        kind = instance.c.frame_index.type.compile(dialect=connection.dialect)
+        connection.execute(text(f"ALTER TABLE instance ADD COLUMN frame_index {kind}"))
+
+
 # Append a function to add a schema version; never edit a released one.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _version_1,
@@ -163,6 +175,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _operations,
     _operation_lease,
     _blob_key_indexes,
+    _frame_index,
 ]
 
 
