@@ -20,10 +20,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dicom_service.app import create_app
-from dicom_service.contracts import load_contracts
 from dicom_service.generated import manifest, operations
-from dicom_service.routing import OperationRoute, VersionedPath
-from dicom_service.versioning import Versions
+from dicom_service.versioning.versions import Versions
+from dicom_service.web.contracts import load_contracts
+from dicom_service.web.routing import OperationRoute, VersionedPath
 
 REQUESTS = 3000
 ROUNDS = 7

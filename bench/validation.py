@@ -15,9 +15,9 @@ import time
 
 from bench.service import Asgi, send_many
 from dicom_service.app import create_app
-from dicom_service.body_validation import compile_validators
-from dicom_service.contracts import load_contracts
-from dicom_service.routing import VersionedPath
+from dicom_service.web.body_validation import compile_validators
+from dicom_service.web.contracts import load_contracts
+from dicom_service.web.routing import VersionedPath
 
 REQUESTS = 2000
 ROUNDS = 5

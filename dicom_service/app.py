@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dicom_service import binding, handlers
-from dicom_service.contracts import GENERATED, load_contracts
-from dicom_service.routing import versioned_routes
-from dicom_service.startup import OneLineStartupErrors
-from dicom_service.versioning import Versions
+from dicom_service import handlers
+from dicom_service.versioning.versions import Versions
+from dicom_service.web import binding
+from dicom_service.web.contracts import GENERATED, load_contracts
+from dicom_service.web.routing import versioned_routes
+from dicom_service.web.startup import OneLineStartupErrors
 
 SPEC_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
 
@@ -63,12 +64,12 @@ def create_app(mock: bool = False) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
-    """The service's data, where the settings say (dicom_service/dicom/settings.py), its operation
+    """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
-    from dicom_service.dicom.housekeeping import Housekeeper
-    from dicom_service.dicom.jobs import start_worker
-    from dicom_service.dicom.service import DicomService
-    from dicom_service.dicom.settings import from_environment
+    from dicom_service.housekeeping.housekeeper import Housekeeper
+    from dicom_service.operations.jobs import start_worker
+    from dicom_service.settings import from_environment
+    from dicom_service.storage.service import DicomService
 
     service = DicomService.from_settings(from_environment())
     app.state.dicom = service

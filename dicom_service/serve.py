@@ -12,8 +12,8 @@ import sys
 
 import uvicorn
 
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import SettingsError, from_environment
+from dicom_service.settings import SettingsError, from_environment
+from dicom_service.storage.service import DicomService
 
 HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
 

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from dicom_service.binding import HANDLERS_DIR, orphaned
+from dicom_service.web.binding import HANDLERS_DIR, orphaned
 from generator.loader import load_api
 from generator.render import environment
 from generator.render.docs import render_docs

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.behaviour import check_behaviour_changes, read_behaviour_changes
 from generator.diagnostics import Diagnostic, Diagnostics, InputError, join_pointer
 from generator.model import (

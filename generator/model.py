@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicom_service.mediatypes import parse_media_type
+from dicom_service.web.mediatypes import parse_media_type
 from generator.behaviour import BehaviourChange
 from generator.registry import Registry, Version
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.yamlsafe import YamlDocument
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
 from generator.partition_rules import check_twins

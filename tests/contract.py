@@ -16,8 +16,8 @@ from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.testing import MockRequest, MockResponse
 
-from dicom_service import multipart
-from dicom_service.mediatypes import find_key, parse_media_type
+from dicom_service.web import multipart
+from dicom_service.web.mediatypes import find_key, parse_media_type
 from generator.model import ApiModel, ApiSpec, MediaType, Operation, Parameter
 
 HOST = "http://testserver"

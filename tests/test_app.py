@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dicom_service import app as application
-from dicom_service import binding
+from dicom_service.web import binding
 
 
 def test_a_missing_and_an_orphaned_handler_are_named() -> None:

@@ -11,7 +11,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from dicom_service.app import create_app
-from dicom_service.versioning import Declared, VersionHeaders
+from dicom_service.versioning.versions import Declared, VersionHeaders
 from generator.loader import load_api
 from generator.model import ApiModel, ApiSpec, Endpoint, Operation
 from tests.contract import SpecValidator, exchange, expected_answer

@@ -23,8 +23,8 @@ from schemathesis.config import SchemathesisConfig
 
 import tests.fuzz_hooks  # noqa: F401  (registers the STOW serializers and the x-property-names translation)
 from dicom_service.app import create_app
-from dicom_service.contracts import GENERATED
 from dicom_service.generated import manifest
+from dicom_service.web.contracts import GENERATED
 from tests.service.live import LiveService
 
 CONFIG = Path(__file__).resolve().parent / "data" / "schemathesis.toml"

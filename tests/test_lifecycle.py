@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dicom_service.versioning import ServiceVersion, Versions
+from dicom_service.versioning.versions import ServiceVersion, Versions
 from generator.cli import main
 from generator.diagnostics import InputError
 from generator.lifecycle.deprecate import plan_deprecate

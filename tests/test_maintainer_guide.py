@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom import behaviour
+from dicom_service.kernel import behaviour
 from dicom_service.web import answers
+from dicom_service.web.context import OperationContext
 from tests.fixtures import ROOT
 
 GUIDE = ROOT / "site" / "maintainers" / "implementing-operations.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dicom_service.mediatypes import Representation, negotiate
+from dicom_service.web.mediatypes import Representation, negotiate
 
 EXPLICIT = "1.2.840.10008.1.2.1"
 J2K = "1.2.840.10008.1.2.4.90"

@@ -7,12 +7,12 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.testclient import TestClient
 
-from dicom_service import multipart
-from dicom_service.context import OperationContext
-from dicom_service.contracts import Contract, ExampleBody, MockAnswer
-from dicom_service.mediatypes import Representation
-from dicom_service.routing import OperationRoute, versioned_routes
-from dicom_service.versioning import ServiceVersion, Versions, api_version
+from dicom_service.versioning.versions import ServiceVersion, Versions, api_version
+from dicom_service.web import multipart
+from dicom_service.web.context import OperationContext
+from dicom_service.web.contracts import Contract, ExampleBody, MockAnswer
+from dicom_service.web.mediatypes import Representation
+from dicom_service.web.routing import OperationRoute, versioned_routes
 
 VERSIONS = Versions([ServiceVersion("2", ("v2",), prerelease=False, deprecated=False)], "https://docs.test/p")
 DICOM = 'multipart/related; type="application/dicom"'

@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.testclient import TestClient
 
 from dicom_service.app import create_app
-from dicom_service.context import OperationContext
-from dicom_service.contracts import Contract
-from dicom_service.routing import OperationRoute, versioned_routes
-from dicom_service.versioning import ServiceVersion, Versions, api_version
+from dicom_service.versioning.versions import ServiceVersion, Versions, api_version
+from dicom_service.web.context import OperationContext
+from dicom_service.web.contracts import Contract
+from dicom_service.web.routing import OperationRoute, versioned_routes
 from generator.render.body_schemas import body_schema
 
 DICOM_JSON = "application/dicom+json"
@@ -176,7 +176,7 @@ def test_dicom_json_value_representations_are_checked(mock: TestClient) -> None:
 
 
 def test_a_body_with_many_problems_lists_the_first_five() -> None:
-    from dicom_service.body_validation import BodyError, compile_validators
+    from dicom_service.web.body_validation import BodyError, compile_validators
 
     validator = compile_validators({"application/json": {"type": "array", "items": {"type": "string"}}}, {})
     with pytest.raises(BodyError) as raised:

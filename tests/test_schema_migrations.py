@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select, text, update
 
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.storage import operations as records
-from dicom_service.dicom.storage.index import SqlIndex
-from dicom_service.dicom.storage.schema import MIGRATIONS, schema_version
+from dicom_service.operations import repository as records
+from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.schema import MIGRATIONS, schema_version
+from dicom_service.storage.service import utc_now
 
 
 def test_an_index_of_schema_version_3_is_migrated_with_its_operations(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dicom_service.dicom.settings import SettingsError, from_environment
+from dicom_service.settings import SettingsError, from_environment
 
 AZURE = {
     "DICOM_BLOB_URL": "azure://dicom-files",

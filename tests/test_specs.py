@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.loader import load_api
 from generator.model import ApiModel, Operation
 from tests.fixtures import ROOT

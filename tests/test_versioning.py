@@ -10,11 +10,11 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.testclient import TestClient
 
-from dicom_service.apiversion import ApiVersion
-from dicom_service.context import OperationContext
-from dicom_service.contracts import Contract
-from dicom_service.routing import OperationRoute, versioned_routes
-from dicom_service.versioning import Declared, ServiceVersion, VersionHeaders, Versions, api_version
+from dicom_service.versioning.apiversion import ApiVersion
+from dicom_service.versioning.versions import Declared, ServiceVersion, VersionHeaders, Versions, api_version
+from dicom_service.web.context import OperationContext
+from dicom_service.web.contracts import Contract
+from dicom_service.web.routing import OperationRoute, versioned_routes
 
 VERSIONS = Versions(
     [

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from dicom_service.dicom.worklist import State, Workitem, WorkitemError, change_state, request_cancellation
+from dicom_service.worklist.workitem import State, Workitem, WorkitemError, change_state, request_cancellation
 
 OWNER, STRANGER = "1.2.3.1", "1.2.3.2"
 NOW = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)

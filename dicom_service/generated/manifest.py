@@ -3,7 +3,7 @@
 
 import datetime as dt
 
-from dicom_service.versioning import ServiceVersion
+from dicom_service.versioning.versions import ServiceVersion
 
 POLICY_URL = "https://dicomweb-api.github.io/dicomweb-api/versioning-policy.html"
 

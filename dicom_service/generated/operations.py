@@ -45,9 +45,9 @@ import dicom_service.handlers.store_instances
 import dicom_service.handlers.store_instances_in_study
 import dicom_service.handlers.update_extended_query_tag
 import dicom_service.handlers.update_workitem
-from dicom_service.context import OperationContext
-from dicom_service.routing import OperationRoute
-from dicom_service.versioning import api_version
+from dicom_service.versioning.versions import api_version
+from dicom_service.web.context import OperationContext
+from dicom_service.web.routing import OperationRoute
 
 
 @api_version("1.0-prerelease", deprecated=True)

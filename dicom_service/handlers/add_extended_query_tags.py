@@ -9,14 +9,14 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom.query_tags import TagError, check_new
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.storage import query_tags as store
+from dicom_service.operations.http import started
+from dicom_service.query_tags import repository as store
+from dicom_service.query_tags.http import check_add_body
+from dicom_service.query_tags.rules import TagError, check_new
+from dicom_service.storage.service import utc_now
 from dicom_service.web.answers import error
+from dicom_service.web.context import OperationContext
 from dicom_service.web.json_body import BodyError, read_json
-from dicom_service.web.operations import started
-from dicom_service.web.query_tags import check_add_body
 
 
 async def handle(ctx: OperationContext) -> Response:

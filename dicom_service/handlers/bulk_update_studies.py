@@ -10,14 +10,15 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom import bulk_update, values
-from dicom_service.dicom import operations as ops
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.storage import operations as records
+from dicom_service.bulk_update import rewrite as bulk_update
+from dicom_service.kernel import values
+from dicom_service.operations import operation as ops
+from dicom_service.operations import repository as records
+from dicom_service.operations.http import started
+from dicom_service.storage.service import utc_now
 from dicom_service.web.answers import dicom_json, error
+from dicom_service.web.context import OperationContext
 from dicom_service.web.json_body import BodyError, array, expect, member, read_json
-from dicom_service.web.operations import started
 
 FAILED_ATTRIBUTES, ERROR_COMMENT = "00741048", "00000902"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom.storage import query_tags as store
-from dicom_service.web.query_tags import named_tag
+from dicom_service.query_tags import repository as store
+from dicom_service.query_tags.http import named_tag
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

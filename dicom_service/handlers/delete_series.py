@@ -7,8 +7,8 @@ Handles DELETE on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.delete import delete
+from dicom_service.delete.http import delete
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

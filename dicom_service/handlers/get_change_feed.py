@@ -6,8 +6,8 @@ Handles GET on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.changefeed import feed
+from dicom_service.changefeed.http import feed
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

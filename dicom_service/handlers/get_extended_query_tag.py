@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.query_tags import answer, named_tag
+from dicom_service.query_tags.http import answer, named_tag
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

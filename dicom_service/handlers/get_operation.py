@@ -9,9 +9,9 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom import operations as ops
-from dicom_service.dicom.storage import operations as records
+from dicom_service.operations import operation as ops
+from dicom_service.operations import repository as records
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

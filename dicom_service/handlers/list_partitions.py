@@ -6,8 +6,8 @@ Handles GET on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.partitions import partitions
+from dicom_service.partitions.http import partitions
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

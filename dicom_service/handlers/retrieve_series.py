@@ -7,8 +7,8 @@ Handles GET on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.retrieve import instances
+from dicom_service.retrieve.http import instances
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

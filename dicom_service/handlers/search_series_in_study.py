@@ -7,9 +7,9 @@ Handles GET on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom.query import Resource
-from dicom_service.web.search import search
+from dicom_service.search.http import search
+from dicom_service.search.query import Resource
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom import export
-from dicom_service.dicom import operations as ops
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.storage import operations as records
+from dicom_service.export import job as export
+from dicom_service.operations import operation as ops
+from dicom_service.operations import repository as records
+from dicom_service.operations.http import started
+from dicom_service.storage.service import utc_now
 from dicom_service.web.answers import error
+from dicom_service.web.context import OperationContext
 from dicom_service.web.json_body import BodyError, array, expect, member, read_json
-from dicom_service.web.operations import started
 
 SETTINGS = ("blobContainerUri", "connectionString", "blobContainerName")
 

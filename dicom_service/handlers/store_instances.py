@@ -7,8 +7,8 @@ Handles POST on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.store import store
+from dicom_service.store.http import store
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

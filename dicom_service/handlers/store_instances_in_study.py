@@ -9,8 +9,8 @@ Every instance must belong to the study in the URL (FailureReason 43265 otherwis
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web.store import store
+from dicom_service.store.http import store
+from dicom_service.web.context import OperationContext
 
 
 async def handle(ctx: OperationContext) -> Response:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.dicom.storage import query_tags as store
+from dicom_service.query_tags import repository as store
+from dicom_service.query_tags.http import QUERY_STATUSES, answer, named_tag
 from dicom_service.web.answers import error
+from dicom_service.web.context import OperationContext
 from dicom_service.web.json_body import BodyError, expect, member, read_json
-from dicom_service.web.query_tags import QUERY_STATUSES, answer, named_tag
 
 
 async def handle(ctx: OperationContext) -> Response:

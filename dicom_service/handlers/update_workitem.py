@@ -7,8 +7,8 @@ Handles POST on:
 
 from starlette.responses import Response
 
-from dicom_service.context import OperationContext
-from dicom_service.web import worklist
+from dicom_service.web.context import OperationContext
+from dicom_service.worklist import http as worklist
 
 
 async def handle(ctx: OperationContext) -> Response:

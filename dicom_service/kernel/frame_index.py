@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydicom.encaps import parse_basic_offsets
 
-from dicom_service.dicom.dicomjson import JsonDataset, first_value
+from dicom_service.kernel.json_writer import JsonDataset, first_value
 from dicom_service.kernel.part10 import ITEM, ITEM_END, PIXEL_DATA, UNDEFINED, Element, Part10Error, Walker
 from dicom_service.kernel.part10_json import EXTENDED_LENGTHS, EXTENDED_OFFSETS, Read
 

@@ -12,7 +12,7 @@ import struct
 from collections.abc import Generator, Iterator
 from typing import NamedTuple, Protocol, Self
 
-from dicom_service.dicom.tags import dictionary_vr
+from dicom_service.kernel.tags import dictionary_vr
 
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from dicom_service.dicom.dicomjson import JsonDataset, raw_values
-from dicom_service.dicom.tags import BINARY_VRS, dictionary_vr
+from dicom_service.kernel.json_writer import JsonDataset, raw_values
 from dicom_service.kernel.part10 import (
     BIG_ENDIAN,
     ITEM,
@@ -25,6 +24,7 @@ from dicom_service.kernel.part10 import (
     Unusual,
     Walker,
 )
+from dicom_service.kernel.tags import BINARY_VRS, dictionary_vr
 
 _CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
 _CHARSET_TAG = 0x00080005

@@ -1,1 +1,1 @@
-"""HTTP glue shared by the handlers: reading DICOMweb requests and writing DICOMweb answers."""
+"""The HTTP runtime shared by every transaction: routing, request context, checks, media types, answers."""

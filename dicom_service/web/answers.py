@@ -9,7 +9,7 @@ import orjson
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from dicom_service import multipart
+from dicom_service.web import multipart
 
 DICOM_JSON = "application/dicom+json"
 

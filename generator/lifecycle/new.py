@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.lifecycle.errors import refuse
 from generator.lifecycle.plan import SPECS, Plan
 from generator.lifecycle.registry_file import read_registry

@@ -24,7 +24,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from dicom_service.versioning import Declared, ServiceVersion, VersionHeaders, Versions
+from dicom_service.versioning.versions import Declared, ServiceVersion, VersionHeaders, Versions
 from generator.model import ApiModel, Endpoint, Operation
 from generator.render import GENERATED_MARK
 from generator.render.changelog import VersionChanges, version_changes

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment
 
-from dicom_service.binding import HANDLERS_DIR
+from dicom_service.web.binding import HANDLERS_DIR
 from generator.diagnostics import Diagnostic, InputError
 from generator.model import ApiModel, ApiSpec, Endpoint, Example, MediaType, Operation, Response, snake_case
 from generator.render import GENERATED_MARK

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dicom_service.apiversion import ApiVersion
+from dicom_service.versioning.apiversion import ApiVersion
 from generator.diagnostics import Diagnostic, InputError, join_pointer
 from generator.model import ApiSpec, Operation
 from generator.review.behaviour import compare_behaviour_changes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from dicom_service.mediatypes import parse_media_type
+from dicom_service.web.mediatypes import parse_media_type
 from generator.diagnostics import join_pointer
 from generator.model import Operation
 from generator.review.effective import Doc

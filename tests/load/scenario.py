@@ -25,9 +25,9 @@ from pathlib import Path
 
 import requests
 
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import from_environment
-from dicom_service.dicom.storage import orphans
+from dicom_service.housekeeping import orphans
+from dicom_service.settings import from_environment
+from dicom_service.storage.service import DicomService
 from tests.engines import Engines
 from tests.load.operation import OperationReport, check_outcome, start_and_find_runner
 from tests.service import data

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import from_environment
+from dicom_service.settings import from_environment
+from dicom_service.storage.service import DicomService
 from tests.engines import REQUIRED, Engines, missing_engines, start_engines
 from tests.service.live import LiveService, Validated, running
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from dicomweb_client.api import DICOMwebClient
 
-from dicom_service.versioning import Versions
+from dicom_service.versioning.versions import Versions
 from generator.loader import load_api
 from generator.model import ApiModel, ApiSpec, Operation
 from tests.contract import Exchange, SpecValidator

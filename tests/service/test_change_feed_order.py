@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydicom.uid import generate_uid
 
-from dicom_service.dicom import instance as reading
-from dicom_service.dicom.behaviour import behaviour_of_major
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.storage.index import SqlIndex
+from dicom_service.kernel import instance as reading
+from dicom_service.kernel.behaviour import behaviour_of_major
+from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.service import utc_now
 from tests.engines import Engines
 from tests.service import data
 

@@ -17,9 +17,9 @@ from pydicom.dataset import Dataset, FileDataset
 from pydicom.encaps import get_frame
 from pydicom.sequence import Sequence
 
-from dicom_service.dicom.frames import FrameError, NoPixelData, frame_count, frames
-from dicom_service.dicom.render import render
-from dicom_service.dicom.transcode import TranscodeError, can_transcode, transcode
+from dicom_service.kernel.frames import FrameError, NoPixelData, frame_count, frames
+from dicom_service.kernel.transcode import TranscodeError, can_transcode, transcode
+from dicom_service.retrieve.render import render
 
 EXPLICIT = "1.2.840.10008.1.2.1"
 IMPLICIT = "1.2.840.10008.1.2"

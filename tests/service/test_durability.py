@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from dicom_service.dicom.behaviour import behaviour_of
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.stow import store_files
+from dicom_service.kernel.behaviour import behaviour_of
+from dicom_service.storage.service import DicomService
+from dicom_service.store.stow import store_files
 from tests.service import data
 from tests.service.live import LiveService, versions
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from dicom_service.dicom import query, results
-from dicom_service.dicom.behaviour import Behaviour, behaviour_of
-from dicom_service.dicom.query import QueryError, Resource
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.settings import from_environment
-from dicom_service.dicom.stow import store_files
+from dicom_service.kernel.behaviour import Behaviour, behaviour_of
+from dicom_service.search import query, results
+from dicom_service.search.query import QueryError, Resource
+from dicom_service.settings import from_environment
+from dicom_service.storage.service import DicomService
+from dicom_service.store.stow import store_files
 from tests.service import data
 from tests.service.live import versions
 
@@ -140,7 +140,7 @@ def test_metadata_text_keeps_its_character_set_inside_sequences(tmp_path: Path) 
     """UTF-8 names at the top level and inside a sequence item come back as written."""
     from pydicom.dataset import Dataset
 
-    from dicom_service.dicom import instance as reading
+    from dicom_service.kernel import instance as reading
 
     ds = data.instance(PatientName="Müller^Zoë", SpecificCharacterSet="ISO_IR 192")
     item = Dataset()

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from dicom_service.dicom import operations as ops
-from dicom_service.dicom.operations import Operation
-from dicom_service.dicom.service import DicomService, timestamp, utc_now
-from dicom_service.dicom.settings import from_environment
-from dicom_service.dicom.storage import operations as records
-from dicom_service.dicom.storage.operations_schema import operation as table
-from dicom_service.dicom.worker import Job, OperationWorker, Outcome, Progress
+from dicom_service.operations import operation as ops
+from dicom_service.operations import repository as records
+from dicom_service.operations.operation import Operation
+from dicom_service.operations.worker import Job, OperationWorker, Outcome, Progress
+from dicom_service.settings import from_environment
+from dicom_service.storage.operations_schema import operation as table
+from dicom_service.storage.service import DicomService, timestamp, utc_now
 from tests.engines import Engines
 
 PROBE = "probe"  # the operation type of these tests; its job is given by each test

@@ -7,13 +7,13 @@ import signal
 
 from sqlalchemy import update
 
-from dicom_service.dicom.query_tags import NewTag
-from dicom_service.dicom.service import utc_now
-from dicom_service.dicom.settings import from_environment
-from dicom_service.dicom.storage import query_tags
-from dicom_service.dicom.storage.index import SqlIndex
-from dicom_service.dicom.storage.operations_schema import operation
-from dicom_service.dicom.tags import Level
+from dicom_service.kernel.tags import Level
+from dicom_service.query_tags import repository as query_tags
+from dicom_service.query_tags.rules import NewTag
+from dicom_service.settings import from_environment
+from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.operations_schema import operation
+from dicom_service.storage.service import utc_now
 from tests.service import data
 from tests.service.live import LiveService, Validated
 from tests.service.operations import wait

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dicom_service.dicom import instance as reading
-from dicom_service.dicom.behaviour import behaviour_of_major
-from dicom_service.dicom.service import DicomService, utc_now
-from dicom_service.dicom.storage import orphans, versions
+from dicom_service.bulk_update import versions
+from dicom_service.housekeeping import orphans
+from dicom_service.kernel import instance as reading
+from dicom_service.kernel.behaviour import behaviour_of_major
+from dicom_service.storage.service import DicomService, utc_now
 from tests.service import data
 
 

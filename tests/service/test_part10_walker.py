@@ -14,8 +14,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, encapsulate_extended, get_frame
 from pydicom.uid import UID, ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
-from dicom_service.dicom.dicomjson import to_json
 from dicom_service.kernel import frame_index, part10, part10_json
+from dicom_service.kernel.json_writer import to_json
 
 FILES = sorted(Path(get_testdata_file("CT_small.dcm")).parent.glob("*.dcm"))
 TRUNCATED = {"MR_truncated.dcm", "rtplan_truncated.dcm"}

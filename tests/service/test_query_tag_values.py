@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from dicom_service.dicom.query_tags import Indexed, StoredTag, TagError, check_new, indexed_value
-from dicom_service.dicom.tags import Level
+from dicom_service.kernel.tags import Level
+from dicom_service.query_tags.rules import Indexed, StoredTag, TagError, check_new, indexed_value
 
 
 def tag(path: str, vr: str, creator: str | None = None) -> StoredTag:

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from dicom_service.dicom import instance as reading
-from dicom_service.dicom import stow
-from dicom_service.dicom.behaviour import behaviour_of_major
-from dicom_service.dicom.service import DicomService
-from dicom_service.dicom.storage import azure
-from dicom_service.dicom.storage.blobs import BlobStore
+from dicom_service.kernel import instance as reading
+from dicom_service.kernel.behaviour import behaviour_of_major
+from dicom_service.storage import azure
+from dicom_service.storage.blobs import BlobStore
+from dicom_service.storage.service import DicomService
+from dicom_service.store import stow
 from tests.service import data
 
 PARTITION = "Microsoft.Default"

@@ -1,0 +1,1 @@
+"""The change feed: entries read by sequence or time window, and their HTTP glue."""

@@ -1,1 +1,0 @@
-"""The DICOM service's domain: storage, parsing, matching, rendering; no HTTP here."""

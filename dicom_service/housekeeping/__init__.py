@@ -1,0 +1,1 @@
+"""Housekeeping beside the operation worker: the orphan-blob sweep."""

@@ -1,0 +1,46 @@
+"""Housekeeping beside the operation worker: the orphan-blob sweep (`storage/orphans.py`), now and then, in
+a thread of its own.
+
+Every process sweeps, so no process has to be special; the first sweep waits a minute or two (randomly, so
+that processes started together do not sweep at once), then one runs every few hours. Two sweeps at once
+are harmless: both only remove what nothing references, and removing a removed blob is a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from typing import TYPE_CHECKING
+
+from dicom_service.housekeeping import orphans
+from dicom_service.operations.background import Background
+
+if TYPE_CHECKING:
+    from dicom_service.storage.service import DicomService
+
+log = logging.getLogger("dicom_service.housekeeping")
+
+FIRST_SWEEP_SECONDS = 60.0  # plus up to as much again
+SWEEP_EVERY_SECONDS = 6 * 3600.0  # listing a large container is not free; orphans only take space
+
+
+class Housekeeper(Background):
+    def __init__(self, service: DicomService) -> None:
+        self._service = service
+        super().__init__("housekeeping")
+
+    def _run(self) -> None:
+        delay = FIRST_SWEEP_SECONDS * (1 + random.random())
+        while not self._stop.wait(delay):
+            delay = SWEEP_EVERY_SECONDS
+            cutoff = dt.datetime.now(dt.UTC) - orphans.GRACE
+            try:
+                removed = orphans.sweep(self._service.index, self._service.blobs, cutoff)
+            except Exception:  # the database or the container is away for a moment: the next sweep
+                log.exception("sweeping orphan blobs failed")
+                continue
+            if removed:
+                log.info(
+                    "removed %d orphan blobs (written before %s, referenced by no instance)", removed, cutoff
+                )

@@ -1,0 +1,119 @@
+"""Every behaviour difference between API versions, in one place, keyed by the request's API version.
+
+A handler or transaction asks `behaviour_of(ctx.version)` and reads the named behaviour; it never compares
+version numbers itself. A new major version adds one entry to `_BY_MAJOR` (or inherits the latest one).
+Each field names the declared behaviour change it implements, so the docs and tests can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dicom_service.kernel.tags import Level, tags
+from dicom_service.versioning.versions import ServiceVersion
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    # stow-lenient-validation: invalid searchable attributes fail the instance (False) or are dropped
+    # from the index and metadata with a warning (True).
+    lenient_store: bool
+    # stow-202-on-warnings: a store whose instances all succeeded but carry a WarningReason answers 202.
+    warnings_answer_202: bool
+    # patientid-may-be-empty: PatientID must be present; whether it must also have a value.
+    patient_id_needs_value: bool
+    # qido-default-attributes-reduced: the attributes QIDO-RS returns at each level without includefield.
+    qido_defaults: dict[Level, tuple[str, ...]]
+    # changefeed-time-window: the change feed pages by sequence (False) or by a time window (True).
+    changefeed_time_window: bool
+    # operation-status-succeeded: the terminal success status of a long-running operation.
+    operation_succeeded_status: str
+    # bulk-update-v2-only: POST /studies/$bulkUpdate exists (True) or answers 404 (False).
+    bulk_update: bool
+
+
+_V1 = Behaviour(
+    lenient_store=False,
+    warnings_answer_202=False,
+    patient_id_needs_value=True,
+    qido_defaults={
+        Level.STUDY: tags(
+            "SpecificCharacterSet",
+            "StudyDate",
+            "StudyTime",
+            "AccessionNumber",
+            "InstanceAvailability",
+            "ReferringPhysicianName",
+            "TimezoneOffsetFromUTC",
+            "PatientName",
+            "PatientID",
+            "PatientBirthDate",
+            "PatientSex",
+            "StudyID",
+            "StudyInstanceUID",
+        ),
+        Level.SERIES: tags(
+            "SpecificCharacterSet",
+            "Modality",
+            "TimezoneOffsetFromUTC",
+            "SeriesDescription",
+            "SeriesInstanceUID",
+            "PerformedProcedureStepStartDate",
+            "PerformedProcedureStepStartTime",
+            "RequestAttributesSequence",
+        ),
+        Level.INSTANCE: tags(
+            "SpecificCharacterSet",
+            "SOPClassUID",
+            "SOPInstanceUID",
+            "InstanceAvailability",
+            "TimezoneOffsetFromUTC",
+            "InstanceNumber",
+            "Rows",
+            "Columns",
+            "BitsAllocated",
+            "NumberOfFrames",
+        ),
+    },
+    changefeed_time_window=False,
+    operation_succeeded_status="completed",
+    bulk_update=False,
+)
+
+_V2 = Behaviour(
+    lenient_store=True,
+    warnings_answer_202=True,
+    patient_id_needs_value=False,
+    qido_defaults={
+        Level.STUDY: tags(
+            "StudyDate",
+            "AccessionNumber",
+            "StudyDescription",
+            "ReferringPhysicianName",
+            "PatientName",
+            "PatientID",
+            "PatientBirthDate",
+            "StudyInstanceUID",
+        ),
+        Level.SERIES: tags(
+            "Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate"
+        ),
+        Level.INSTANCE: tags("SOPInstanceUID"),
+    },
+    changefeed_time_window=True,
+    operation_succeeded_status="succeeded",
+    bulk_update=True,
+)
+
+# 1.0-prerelease behaves as 1: behaviour follows the major version.
+_BY_MAJOR = {1: _V1, 2: _V2}
+
+
+def behaviour_of(version: ServiceVersion) -> Behaviour:
+    """The behaviour of an API version; a major version newer than any entry behaves as the latest."""
+    return behaviour_of_major(version.number.major)
+
+
+def behaviour_of_major(major: int) -> Behaviour:
+    """The behaviour of a major version (a long-running operation keeps the major of its request)."""
+    return _BY_MAJOR.get(major) or _BY_MAJOR[max(_BY_MAJOR)]

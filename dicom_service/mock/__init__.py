@@ -1,0 +1,1 @@
+"""The mock service: answers from the spec's examples."""

@@ -1,0 +1,1 @@
+"""Long-running operations: records, the worker that runs them, their leases, their HTTP answers."""

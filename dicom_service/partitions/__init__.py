@@ -1,0 +1,1 @@
+"""Data partitions: the default one, and the list over HTTP."""

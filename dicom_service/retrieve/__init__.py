@@ -1,0 +1,1 @@
+"""WADO-RS: instances, frames, rendered images and metadata from stored files."""

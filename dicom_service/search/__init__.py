@@ -1,0 +1,1 @@
+"""QIDO-RS: query parsing, matching results, answers."""

@@ -1,0 +1,1 @@
+"""Storage infrastructure: the index database (engine, tables, migrations, dialects), blobs, scratch files."""

@@ -1,0 +1,1 @@
+"""STOW-RS: receive instances, check them, store them, answer the response data set."""

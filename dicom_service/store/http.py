@@ -1,0 +1,40 @@
+"""STOW-RS over HTTP: receive the body into files, store them, answer with the response dataset."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from dicom_service.store import stow
+from dicom_service.store.receive import BodyError, instance_files
+from dicom_service.web.answers import dicom_json, error
+from dicom_service.web.context import OperationContext
+
+
+async def store(ctx: OperationContext, study_uid: str | None = None) -> Response:
+    service = ctx.dicom
+    behaviour = ctx.behaviour
+    try:
+        async with instance_files(ctx.request, service.tmp) as files:
+            outcome = await run_in_threadpool(
+                stow.store_files, service, ctx.partition, files, behaviour, study_uid
+            )
+    except BodyError as exc:
+        return error(exc.status, str(exc))
+    status = stow.status(outcome, behaviour)
+    if status == 204:
+        return Response(status_code=204)
+
+    def retrieve_url(study: str, series: str | None = None, sop: str | None = None) -> str:
+        segments = ["studies", study]
+        if series is not None:
+            segments += ["series", series]
+        if sop is not None:
+            segments += ["instances", sop]
+        return ctx.url(*segments)
+
+    headers = {}
+    warning = stow.warning_header(outcome, ctx.request.url.netloc)
+    if warning:
+        headers["Warning"] = warning
+    return dicom_json(stow.response(outcome, behaviour, retrieve_url, study_uid), status, headers)

@@ -1,0 +1,232 @@
+"""STOW-RS: store received instance files, each whole or not at all, and describe the outcome.
+
+Order per instance: read and check it, move its file into the blob store, then index it in one
+transaction. A crash before the commit leaves at most an unreferenced file, which no client can see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from dicom_service.kernel import instance as reading
+from dicom_service.kernel.behaviour import Behaviour
+from dicom_service.kernel.instance import Instance, Rejected
+from dicom_service.kernel.json_writer import JsonDataset
+from dicom_service.kernel.tags import keyword
+from dicom_service.storage.index import DuplicateInstance
+from dicom_service.storage.service import DicomService, utc_now
+
+RetrieveUrl = Callable[..., str]  # (study, series=None, sop=None) → URL
+
+
+@dataclass
+class Outcome:
+    stored: list[Instance] = field(default_factory=list)
+    failed: list[Rejected] = field(default_factory=list)
+
+    @property
+    def multi_valued(self) -> list[str]:
+        return sorted({tag for item in self.stored for tag in item.multi_valued})
+
+
+def store_files(
+    service: DicomService, partition: str, files: list[Path], behaviour: Behaviour, study_uid: str | None
+) -> Outcome:
+    """Store each file whole or not at all, read and indexed one after the other in the order received.
+
+    Where a write is a network round trip (`blobs.concurrent_writes` > 1), the uploads of a request's
+    files overlap, up to that many at once, while the next files are read and checked."""
+    outcome = Outcome()
+    width = service.blobs.concurrent_writes if len(files) > 1 else 1
+    if width <= 1:
+        for path in files:
+            _record(outcome, partial(_store_one, service, partition, path, behaviour, study_uid))
+        return outcome
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="stow-upload") as pool:
+        uploads: deque[Upload] = deque()
+        try:
+            for path in files:
+                try:
+                    item = _check(path, behaviour, study_uid)
+                except Rejected as rejected:
+                    _flush(outcome, service, partition, uploads)  # keep the outcome in the order received
+                    outcome.failed.append(rejected)
+                    continue
+                key = service.blobs.new_key()
+                uploads.append(Upload(item, key, pool.submit(service.blobs.put_file, key, path)))
+                while len(uploads) >= width:  # bounded: the oldest is indexed before another starts
+                    _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+            _flush(outcome, service, partition, uploads)
+        except BaseException:
+            for upload in uploads:  # written, never indexed: no client can see them; remove them
+                _discard(service, upload)
+            raise
+    return outcome
+
+
+@dataclass
+class Upload:
+    """An instance read and checked, its file being written to the blob store under `key`."""
+
+    item: Instance
+    key: str
+    size: Future[int]
+
+
+def _record(outcome: Outcome, store: Callable[[], Instance]) -> None:
+    try:
+        outcome.stored.append(store())
+    except Rejected as rejected:
+        outcome.failed.append(rejected)
+
+
+def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deque[Upload]) -> None:
+    while uploads:
+        _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+
+
+def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
+    """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
+    item = reading.read(str(path), behaviour)
+    if study_uid is not None and item.study_uid != study_uid:
+        raise Rejected(
+            reading.STUDY_MISMATCH,
+            f"The StudyInstanceUID {item.study_uid} differs from the study in the URL, {study_uid}.",
+            item.sop_class_uid,
+            item.sop_uid,
+        )
+    _zero_preamble(path)
+    return item
+
+
+def _store_one(
+    service: DicomService, partition: str, path: Path, behaviour: Behaviour, study_uid: str | None
+) -> Instance:
+    item = _check(path, behaviour, study_uid)
+    key = service.blobs.new_key()
+    size: Future[int] = Future()  # written here; _finish treats its failure as a concurrent write's
+    try:
+        size.set_result(service.blobs.put_file(key, path))
+    except Exception as exc:
+        size.set_exception(exc)
+    return _finish(service, partition, Upload(item, key, size))
+
+
+def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
+    """Index the uploaded instance: the blob is written before the index commit, and removed when the
+    commit does not happen. A failed upload fails its instance only (272), its blob removed if any."""
+    item, key = upload.item, upload.key
+    try:
+        size = upload.size.result()
+    except Exception as exc:
+        _discard(service, upload)
+        raise Rejected(
+            reading.PROCESSING_FAILURE,
+            f"The instance {item.sop_uid} could not be written to the blob store ({type(exc).__name__}).",
+            item.sop_class_uid,
+            item.sop_uid,
+        ) from None
+    try:
+        service.index.add(partition, item, key, size, utc_now())
+    except DuplicateInstance:
+        service.blobs.delete(key)
+        raise Rejected(
+            reading.DUPLICATE,
+            f"The instance {item.sop_uid} is already stored.",
+            item.sop_class_uid,
+            item.sop_uid,
+        ) from None
+    except BaseException:
+        service.blobs.delete(key)
+        raise
+    return item
+
+
+def _discard(service: DicomService, upload: Upload) -> None:
+    """Wait for the upload to end, then remove whatever it wrote (a failed upload may have written it)."""
+    with contextlib.suppress(Exception):
+        upload.size.result()
+    with contextlib.suppress(Exception):
+        service.blobs.delete(upload.key)
+
+
+def _zero_preamble(path: Path) -> None:
+    """The 128-byte preamble may carry anything (even an executable); the service keeps zeros."""
+    with path.open("r+b") as file:
+        head = file.read(132)
+        if len(head) == 132 and head[128:] == b"DICM" and any(head[:128]):
+            file.seek(0)
+            file.write(bytes(128))
+
+
+def status(outcome: Outcome, behaviour: Behaviour) -> int:
+    if not outcome.stored and not outcome.failed:
+        return 204
+    if not outcome.stored:
+        return 409
+    if outcome.failed:
+        return 202
+    warned = any(item.warnings for item in outcome.stored)
+    return 202 if warned and behaviour.warnings_answer_202 else 200
+
+
+def response(
+    outcome: Outcome, behaviour: Behaviour, retrieve_url: RetrieveUrl, study_uid: str | None
+) -> JsonDataset:
+    """The STOW-RS response dataset (PS3.18 Table 10.5.3-1)."""
+    body: JsonDataset = {}
+    if study_uid is not None and outcome.stored:
+        body["00081190"] = _attribute("UR", retrieve_url(study_uid))
+    if outcome.failed:
+        body["00081198"] = {"vr": "SQ", "Value": [_failure(item) for item in outcome.failed]}
+    if outcome.stored:
+        body["00081199"] = {
+            "vr": "SQ",
+            "Value": [_reference(item, behaviour, retrieve_url) for item in outcome.stored],
+        }
+    return body
+
+
+def warning_header(outcome: Outcome, host: str) -> str | None:
+    tags = outcome.multi_valued
+    if not tags:
+        return None
+    names = ", ".join(keyword(tag) for tag in tags)
+    return f'299 {host}: "The indexed attribute(s) {names} had several values; only the first is indexed."'
+
+
+def _attribute(vr: str, value: object) -> dict[str, object]:
+    return {"vr": vr, "Value": [value]}
+
+
+def _failure(item: Rejected) -> JsonDataset:
+    dataset: JsonDataset = {}
+    if item.sop_class_uid:
+        dataset["00081150"] = _attribute("UI", item.sop_class_uid)
+    if item.sop_uid:
+        dataset["00081155"] = _attribute("UI", item.sop_uid)
+    dataset["00081197"] = _attribute("US", item.reason)
+    dataset["00741048"] = {"vr": "SQ", "Value": [{"00000902": _attribute("LO", str(item))}]}
+    return dataset
+
+
+def _reference(item: Instance, behaviour: Behaviour, retrieve_url: RetrieveUrl) -> JsonDataset:
+    dataset: JsonDataset = {
+        "00081150": _attribute("UI", item.sop_class_uid),
+        "00081155": _attribute("UI", item.sop_uid),
+        "00081190": _attribute("UR", retrieve_url(item.study_uid, item.series_uid, item.sop_uid)),
+    }
+    if item.warnings:
+        dataset["00081196"] = _attribute("US", reading.WARNING_VALIDATION)
+        if behaviour.lenient_store:
+            dataset["00741048"] = {
+                "vr": "SQ",
+                "Value": [{"00000902": _attribute("LO", message)} for message in item.warnings],
+            }
+    return dataset

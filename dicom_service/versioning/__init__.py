@@ -1,0 +1,1 @@
+"""The versioning runtime: API version numbers, the versions each endpoint declares, their headers."""

@@ -1,0 +1,1 @@
+"""The worklist (UPS-RS): workitems, their state machine, their search, their records."""
