@@ -212,6 +212,18 @@ class Walker:
             raise Truncated("an item has no end")
         return position
 
+    def pixel_data(self) -> Element | None:
+        """The top-level Pixel Data element (its value not read), or None when there is none."""
+        depth = 0
+        for element in self.elements(stop_at_pixels=True):
+            if element.tag == ITEM:
+                depth += 1
+            elif element.tag == ITEM_END:
+                depth -= 1
+            elif depth == 0 and element.tag == PIXEL_DATA:
+                return element
+        return None
+
     def is_sequence(self, element: Element) -> bool:
         if element.vr == "SQ":
             return True
