@@ -25,7 +25,12 @@ from tests.fixtures import REGISTRY, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
-HANDWRITTEN = ("index.md", "versioning-policy.md", "maintainers/implementing-operations.md")
+HANDWRITTEN = (
+    "index.md",
+    "versioning-policy.md",
+    "maintainers/implementing-operations.md",
+    "maintainers/large-data.md",
+)
 Rendered = tuple[dict[str, dict[str, bytes]], dict[str, bytes]]
 
 
