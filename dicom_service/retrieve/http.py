@@ -77,7 +77,10 @@ async def instances(
         )
         for row in rows
     ]
-    return multipart_answer(parts, ctx.representation.content_type)
+    lengths = [
+        len(body) if isinstance(body, bytes) else row.size for (_, body), row in zip(parts, rows, strict=True)
+    ]
+    return multipart_answer(parts, ctx.representation.content_type, lengths=lengths)
 
 
 IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
