@@ -3,7 +3,7 @@ configurations: store, metadata, one and ten frames, a transcoded and a rendered
 retrieve, a bulk update and an export of it (each figure: the process's VmHWM, reset before the request).
 
     python -m bench memory                       # a 300 MiB instance (600 frames of 512 KiB)
-    LARGE_FRAMES=4000 python -m bench memory     # a 2 GiB one
+    LARGE_FRAMES=4000 LARGE_STORAGE=folder python -m bench memory     # 2 GiB, SQLite + folder only
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from tests.service.live import LiveService
 from tests.service.operations import started, wait
 
 FRAMES = int(os.environ.get("LARGE_FRAMES", "600"))
+#: "folder" or "azure" for one storage configuration only; both by default.
+ONLY = os.environ.get("LARGE_STORAGE", "")
 RAW = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
 J2K = 'multipart/related; type="image/jp2"; transfer-syntax=1.2.840.10008.1.2.4.90'
 
@@ -116,10 +118,13 @@ def run() -> list[str]:
                 f"one instance of {FRAMES} frames, {size / 2**20:.0f} MiB; peak RSS of the service process"
             )
             engines.azurite.container("memory")
-            for label, storage in (
-                ("SQLite + folder", {}),
-                ("PostgreSQL + Azure Blob Storage (Azurite)", engines.storage_environment()),
-            ):
+            configurations = {
+                "folder": ("SQLite + folder", {}),
+                "azure": ("PostgreSQL + Azure Blob Storage (Azurite)", engines.storage_environment()),
+            }
+            for name, (label, storage) in configurations.items():
+                if ONLY and name != ONLY:
+                    continue
                 data = root / label.split()[0]
                 data.mkdir()
                 service = LiveService(data / "data", storage).start()
