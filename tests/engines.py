@@ -133,8 +133,9 @@ class Azurite:
             try:
                 requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers late
                 time.sleep(0.2)
+        self.stop()  # never left running behind a failed start
         raise RuntimeError("Azurite did not answer within 60 s")
 
     @property
