@@ -27,6 +27,46 @@ MAX_DEPTH = 32
 # Explicit VRs with a 4-byte length (PS3.5 7.1.2).
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
 _WINDOW = 64 << 10
+# Every VR of PS3.5 Table 6.2-1, by its two bytes: one lookup checks and decodes it.
+_VRS = {
+    name.encode(): name
+    for name in [
+        "AE",
+        "AS",
+        "AT",
+        "CS",
+        "DA",
+        "DS",
+        "DT",
+        "FD",
+        "FL",
+        "IS",
+        "LO",
+        "LT",
+        "OB",
+        "OD",
+        "OF",
+        "OL",
+        "OV",
+        "OW",
+        "PN",
+        "SH",
+        "SL",
+        "SQ",
+        "SS",
+        "ST",
+        "SV",
+        "TM",
+        "UC",
+        "UI",
+        "UL",
+        "UN",
+        "UR",
+        "US",
+        "UT",
+        "UV",
+    ]
+}
 
 
 class Part10Error(Exception):
@@ -101,6 +141,9 @@ class Element(NamedTuple):
     value: int
 
 
+_element = tuple.__new__  # builds an Element without the Python-level __new__ NamedTuple adds per call
+
+
 class Meta(NamedTuple):
     syntax: str  # the transfer syntax UID
     start: int  # where the data set starts
@@ -120,12 +163,15 @@ class Walker:
             raise Unusual("a deflated data set, or no transfer syntax: pydicom reads it")
         self.order = ">" if self.meta.syntax == BIG_ENDIAN else "<"
         self.implicit = self.meta.syntax == IMPLICIT_LE
-        self._tag = struct.Struct(f"{self.order}HH")
+        self._implicit = struct.Struct(f"{self.order}HHL")
+        self._explicit = struct.Struct(f"{self.order}HH2sH")
         self._short, self._long = struct.Struct(f"{self.order}H"), struct.Struct(f"{self.order}L")
 
     def bytes_at(self, offset: int, length: int) -> bytes:
         """`length` bytes at `offset`, through the window; Truncated when the file is shorter."""
-        start = self._window(offset, length)
+        start = offset - self._base
+        if start < 0 or start + length > len(self._buffer):
+            start = self._window(offset, length)
         return self._buffer[start : start + length]
 
     def _window(self, offset: int, length: int) -> int:
@@ -161,22 +207,28 @@ class Walker:
 
     def header(self, position: int, implicit: bool) -> Element:
         """The element whose header starts at `position`."""
-        if position + 8 > self.size:
-            raise Truncated(f"an element header at byte {position} is cut off")
-        at = self._window(position, min(12, self.size - position))
-        buffer = self._buffer
-        group, number = self._tag.unpack_from(buffer, at)
-        tag = group << 16 | number
-        if implicit or group == 0xFFFE:  # items and delimiters never carry a VR
-            return Element(tag, None, self._long.unpack_from(buffer, at + 4)[0], position, position + 8)
-        vr = buffer[at + 4 : at + 6].decode("latin-1")
+        buffer, at = self._buffer, position - self._base
+        if at < 0 or at + 12 > len(buffer):  # (the common case, inside the window, costs no call)
+            if position + 8 > self.size:
+                raise Truncated(f"an element header at byte {position} is cut off")
+            at = self._window(position, min(12, self.size - position))
+            buffer = self._buffer
+        if implicit:
+            group, number, length = self._implicit.unpack_from(buffer, at)
+            return _element(Element, (group << 16 | number, None, length, position, position + 8))
+        group, number, code, length = self._explicit.unpack_from(buffer, at)
+        if group == 0xFFFE:  # items and delimiters never carry a VR
+            length = self._long.unpack_from(buffer, at + 4)[0]
+            return _element(Element, (group << 16 | number, None, length, position, position + 8))
+        vr = _VRS.get(code)
+        if vr is None:
+            raise Unusual("implicit VR where explicit was declared, or an unknown VR")
         if vr in _LONG_VRS:
             if position + 12 > self.size:
                 raise Truncated(f"an element header at byte {position} is cut off")
-            return Element(tag, vr, self._long.unpack_from(buffer, at + 8)[0], position, position + 12)
-        if not vr.isalpha():
-            raise Unusual("implicit VR where explicit was declared")
-        return Element(tag, vr, self._short.unpack_from(buffer, at + 6)[0], position, position + 8)
+            length = self._long.unpack_from(buffer, at + 8)[0]
+            return _element(Element, (group << 16 | number, vr, length, position, position + 12))
+        return _element(Element, (group << 16 | number, vr, length, position, position + 8))
 
     def elements(self, stop_at_pixels: bool = False) -> Iterator[Element]:
         """Every element of the data set; with `stop_at_pixels`, up to and including the top-level
@@ -188,26 +240,28 @@ class Walker:
     ) -> Generator[Element, None, int]:
         """The elements from `position` to `end`, or to the item delimiter when `closed`; returns the
         position after them."""
+        header, size = self.header, self.size
         while position < end:
-            element = self.header(position, implicit)
-            tag = element.tag
-            if tag == ITEM_END and closed:
-                yield element
-                return element.value
+            element = header(position, implicit)
+            tag, vr, length, _, value = element
             if tag >> 16 == 0xFFFE:
+                if tag == ITEM_END and closed:
+                    yield element
+                    return value
                 raise Unusual(f"an item or delimiter outside a sequence at byte {position}")
             yield element
             if stop and tag == PIXEL_DATA:
-                return element.value
-            if self.is_sequence(element):
-                position = yield from self._sequence(element, implicit or element.vr == "UN", depth + 1)
-            elif element.length == UNDEFINED:
-                position = self.skip_fragments(element.value)
-            else:
-                position = element.value + element.length
-                if position > self.size:
+                return value
+            if vr != "SQ" and length != UNDEFINED and (vr is not None or dictionary_vr(tag) != "SQ"):
+                position = value + length  # the common case: a value to skip
+                if position > size:
                     name = f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
-                    raise Truncated(f"{name} needs {position} bytes, the file has {self.size}")
+                    raise Truncated(f"{name} needs {position} bytes, the file has {size}")
+                continue
+            if self.is_sequence(element):
+                position = yield from self._sequence(element, implicit or vr == "UN", depth + 1)
+            else:
+                position = self.skip_fragments(value)
         if closed:
             raise Truncated("an item has no end")
         return position

@@ -50,27 +50,27 @@ def read(source: Source) -> Read:
     datasets: list[tuple[JsonDataset, str]] = [(root, "latin-1")]  # the open data sets, with their encoding
     sequences: list[dict[str, Any]] = []  # the open sequences' attributes
     positions: dict[int, Element] = {}
+    bytes_at = walker.bytes_at
+    out, encoding = root, "latin-1"
     for element in walker.elements():
-        tag = element.tag
-        if tag == ITEM:
-            item: JsonDataset = {}
-            sequences[-1]["Value"].append(item)
-            datasets.append((item, datasets[-1][1]))
+        tag, vr, length, _, value = element
+        if tag >> 16 == 0xFFFE:
+            if tag == ITEM:
+                item: JsonDataset = {}
+                sequences[-1]["Value"].append(item)
+                datasets.append((item, encoding))
+            elif tag == ITEM_END:
+                datasets.pop()
+            elif tag == SEQUENCE_END:
+                attribute = sequences.pop()
+                if not attribute["Value"]:
+                    del attribute["Value"]
+            out, encoding = datasets[-1]
             continue
-        if tag == ITEM_END:
-            datasets.pop()
-            continue
-        if tag == SEQUENCE_END:
-            attribute = sequences.pop()
-            if not attribute["Value"]:
-                del attribute["Value"]
-            continue
-        out, encoding = datasets[-1]
-        vr = element.vr
-        if vr == "UN" and dictionary_vr(tag):
-            raise Unusual("a known element stored as UN")  # pydicom decodes it by its dictionary VR
         if vr is None:
             vr = dictionary_vr(tag) or "UN"
+        elif vr == "UN" and dictionary_vr(tag):
+            raise Unusual("a known element stored as UN")  # pydicom decodes it by its dictionary VR
         if " " in vr:  # an ambiguous dictionary VR (US or SS, OB or OW): pydicom resolves it
             if not vr.startswith("OB"):
                 raise Unusual(f"the VR of ({tag >> 16:04X},{tag & 0xFFFF:04X}) is ambiguous")
@@ -80,15 +80,15 @@ def read(source: Source) -> Read:
             out[f"{tag:08X}"] = attribute
             sequences.append(attribute)
             continue
-        if len(datasets) == 1 and tag in POSITIONS:
+        if tag in POSITIONS and len(datasets) == 1:
             positions[tag] = element
-        if element.length == UNDEFINED:
+        if length == UNDEFINED:
             if walker.is_sequence(element):  # walked as a sequence, but not one by its VR
                 raise Unusual("an undefined length outside a sequence or pixel data")
             continue
         if vr in BINARY_VRS:
             continue
-        data = walker.bytes_at(element.value, element.length)
+        data = bytes_at(value, length)
         if tag == _CHARSET_TAG:
             charset = data.decode("latin-1").strip("\0 ")
             if charset not in _CHARSETS:
