@@ -14,10 +14,12 @@ FORMAT ?= text
 EXAMPLES ?= 30
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
+OHIF_VERSION := 3.13.2
+OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv generate check-generated lint-specs lint format test loadtest serve mock docs docs-serve review bench fuzz clean
-.PHONY: version-new version-deprecate version-retire
+.PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: version-new version-release version-deprecate version-retire
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -41,6 +43,9 @@ check-generated: $(STAMP) ## fail when committed generated files differ from a f
 lint-specs: $(STAMP) ## validate the registry and every spec (all errors at once)
 	$(PY) -m generator lint
 
+imports: $(STAMP) ## fail on an import circle among the modules of dicom_service and generator
+	$(PY) -m tests.imports
+
 lint: $(STAMP) ## ruff (lint + format check) and mypy on the hand-written code
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -50,11 +55,20 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint-specs check-generated lint $(AZURITE) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
+	$(PY) -m pytest -m "not e2e"
+
+test: lint-specs check-generated lint imports $(AZURITE) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(OHIF): ## OHIF Viewer's prebuilt dist/ for the browser test (npm pack, pinned, once; its npm install fails)
+	rm -rf .npm/ohif && mkdir -p .npm/ohif
+	cd .npm/ohif && npm pack --silent --loglevel=error @ohif/app@$(OHIF_VERSION) >/dev/null \
+	  && tar -xzf ohif-app-$(OHIF_VERSION).tgz && rm ohif-app-$(OHIF_VERSION).tgz
+	@test -f $@ && touch $@
 
 loadtest: $(STAMP) $(AZURITE) ## several clients against 2 service processes on PostgreSQL + Azurite, one killed midway
 	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m tests.load
@@ -79,14 +93,17 @@ review: $(STAMP) ## classify spec changes between BASE (a git ref) and the worki
 	  *) echo "review: exit $$code" >&2 ;; \
 	esac; exit $$code
 
-version-new: $(STAMP) ## add API version NAME, its spec copied from FROM's (NAME=3 FROM=2 [PRERELEASE=1])
-	$(PY) -m generator version new $(NAME) --from $(FROM) $(if $(PRERELEASE),--prerelease)
+version-new: $(STAMP) ## add API version NAME as a prerelease, its spec copied from FROM's (NAME=3 FROM=2 [PRERELEASE=1] [DRY_RUN=1])
+	$(PY) -m generator version new $(NAME) --from $(FROM) $(if $(PRERELEASE),--prerelease) $(if $(DRY_RUN),--dry-run)
 
-version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME=1 SUNSET=2028-06-30 [DEPRECATION=...])
-	$(PY) -m generator version deprecate $(NAME) --sunset $(SUNSET) $(if $(DEPRECATION),--deprecation $(DEPRECATION))
+version-release: $(STAMP) ## promote prerelease NAME to released (NAME=3 [DATE=2027-01-15] [DRY_RUN=1])
+	$(PY) -m generator version release $(NAME) $(if $(DATE),--date $(DATE)) $(if $(DRY_RUN),--dry-run)
 
-version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease)
-	$(PY) -m generator version retire $(NAME)
+version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME=1 SUNSET=2028-06-30 [DEPRECATION=...] [DRY_RUN=1])
+	$(PY) -m generator version deprecate $(NAME) --sunset $(SUNSET) $(if $(DEPRECATION),--deprecation $(DEPRECATION)) $(if $(DRY_RUN),--dry-run)
+
+version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease [BEFORE_SUNSET=1] [DRY_RUN=1])
+	$(PY) -m generator version retire $(NAME) $(if $(BEFORE_SUNSET),--before-sunset) $(if $(DRY_RUN),--dry-run)
 
 fuzz: $(STAMP) ## schemathesis against the mock and the service, every version (EXAMPLES=30 per operation)
 	$(PY) -m tests.fuzz_run --examples $(EXAMPLES)

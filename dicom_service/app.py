@@ -19,9 +19,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dicom_service import handlers
+from dicom_service.auth.hosts import AllowedHosts
 from dicom_service.versioning.versions import Versions
 from dicom_service.web import binding
 from dicom_service.web.contracts import GENERATED, load_contracts
+from dicom_service.web.cors import Cors
 from dicom_service.web.routing import versioned_routes
 from dicom_service.web.startup import OneLineStartupErrors
 
@@ -50,29 +52,42 @@ def create_app(mock: bool = False) -> Starlette:
     from dicom_service.generated import operations
 
     versions = Versions(manifest.VERSIONS, manifest.POLICY_URL)
+    contracts = load_contracts()
     routes: list[BaseRoute] = [
-        *versioned_routes(operations.ROUTES, versions, load_contracts(), mock=mock),
+        *versioned_routes(operations.ROUTES, versions, contracts, mock=mock),
         Route("/{api_version:apiversion}/api.{ext:str}", served_spec(versions)),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         exception_handlers={404: _not_found},
         lifespan=None if mock else _open_storage,
-        middleware=[] if mock else [Middleware(OneLineStartupErrors)],
+        middleware=[]
+        if mock
+        else [Middleware(OneLineStartupErrors), Middleware(AllowedHosts), Middleware(Cors)],
     )
+    app.state.data_actions = frozenset(c.action for v in contracts.values() for c in v.values() if c.action)
+    return app
 
 
 @contextlib.asynccontextmanager
 async def _open_storage(app: Starlette) -> AsyncIterator[None]:
     """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
+    from dicom_service.auth.audit import log_to_stderr
+    from dicom_service.auth.guard import Guard
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
-    from dicom_service.settings import from_environment
+    from dicom_service.settings import auth_from_environment, from_environment
     from dicom_service.storage.service import DicomService
 
-    service = DicomService.from_settings(from_environment())
+    auth = auth_from_environment()
+    app.state.guard = Guard.from_settings(auth, app.state.data_actions)
+    app.state.allowed_hosts = auth.allowed_hosts
+    log_to_stderr()
+    settings = from_environment()
+    service = DicomService.from_settings(settings)
     app.state.dicom = service
+    app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then
     housekeeper.start()

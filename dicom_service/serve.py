@@ -12,7 +12,7 @@ import sys
 
 import uvicorn
 
-from dicom_service.settings import SettingsError, from_environment
+from dicom_service.settings import LOOPBACK_HOSTS, SettingsError, auth_from_environment, from_environment
 from dicom_service.storage.service import DicomService
 
 HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        auth = auth_from_environment()
+        if auth.authority is None and args.host.strip("[]").lower() not in LOOPBACK_HOSTS:
+            raise SettingsError(
+                f"--host {args.host}: without DICOM_AUTH_AUTHORITY the service answers anyone "
+                "who reaches it, so it binds a loopback address only (127.0.0.1, ::1, localhost)"
+            )
         settings = from_environment()
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:

@@ -8,6 +8,8 @@
 - `WORKERS`: service processes started by `make serve` (default 1).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+- `DICOM_CORS_ORIGINS`: the browser origins (`https://viewer.example.org`, comma-separated, or `*`) whose
+  pages may call the service cross-origin; none by default.
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -27,6 +29,7 @@ from dicom_service.operations.operation import LEASE_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 MAX_WORKERS = 64
 MAX_LEASE_SECONDS = 3600.0
 
@@ -44,6 +47,7 @@ class Settings:
     azure_connection_string: str | None
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def index_engine(self) -> str:
@@ -78,7 +82,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease)
+    cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -122,3 +127,87 @@ def _lease_seconds(text: str | None) -> float:
             f" from 0.5 to {MAX_LEASE_SECONDS:g}"
         )
     return seconds
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Who may call the service (`DICOM_AUTH_*`), which `Host` names it answers, where export may write.
+
+    - `DICOM_AUTH_AUTHORITY`: the token issuer's URL (OpenID Connect discovery under it); unset, the service
+      checks no token and serves loopback clients only.
+    - `DICOM_AUTH_AUDIENCE`: the `aud` tokens must carry (required with an authority).
+    - `DICOM_AUTH_ROLES_FILE`: the roles file (default: "DICOM Data Owner" and "DICOM Data Reader").
+    - `DICOM_AUTH_ROLES_CLAIM`: the claim that lists the caller's roles (default `roles`).
+    - `DICOM_ALLOWED_HOSTS`: comma-separated `Host` names answered (default: bound address, localhost).
+    - `DICOM_EXPORT_ALLOWED_HOSTS`: comma-separated hosts export may reach over plain http (default none).
+    - `DICOM_SECRET_KEY`: the key (Fernet, 32 url-safe base64 bytes) export destinations' secrets are
+      encrypted with at rest (default: a key made once, kept under DATA_DIR readable by its owner only).
+    """
+
+    authority: str | None = None
+    audience: str | None = None
+    roles_file: Path | None = None
+    roles_claim: str = "roles"
+    allowed_hosts: frozenset[str] | None = None  # None: the bound address and localhost
+    export_allowed_hosts: frozenset[str] = frozenset()
+    secret_key: str | None = None
+
+
+def auth_from_environment(environ: Mapping[str, str] | None = None) -> AuthSettings:
+    env = os.environ if environ is None else environ
+    authority = (env.get("DICOM_AUTH_AUTHORITY") or "").strip().rstrip("/") or None
+    audience = (env.get("DICOM_AUTH_AUDIENCE") or "").strip() or None
+    if authority is not None:
+        scheme, _, rest = authority.partition("://")
+        host = rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if scheme != "https" and not (scheme == "http" and host in LOOPBACK_HOSTS):
+            raise SettingsError(
+                f"DICOM_AUTH_AUTHORITY: {authority!r} must be an https:// URL (http:// only on loopback)"
+            )
+        if audience is None:
+            raise SettingsError("DICOM_AUTH_AUDIENCE: required when DICOM_AUTH_AUTHORITY is set")
+    roles_file = env.get("DICOM_AUTH_ROLES_FILE")
+    if roles_file and not Path(roles_file).is_file():
+        raise SettingsError(f"DICOM_AUTH_ROLES_FILE: {roles_file!r} is not a file")
+    claim = (env.get("DICOM_AUTH_ROLES_CLAIM") or "roles").strip()
+    key = env.get("DICOM_SECRET_KEY") or None
+    if key is not None:
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise SettingsError(
+                "DICOM_SECRET_KEY: not a Fernet key (32 bytes, url-safe base64; make one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+            ) from None
+    return AuthSettings(
+        authority=authority,
+        audience=audience,
+        roles_file=Path(roles_file) if roles_file else None,
+        roles_claim=claim,
+        allowed_hosts=_hosts(env.get("DICOM_ALLOWED_HOSTS")) or None,
+        export_allowed_hosts=_hosts(env.get("DICOM_EXPORT_ALLOWED_HOSTS")),
+        secret_key=key,
+    )
+
+
+def _hosts(text: str | None) -> frozenset[str]:
+    return frozenset(h.strip().lower() for h in (text or "").split(",") if h.strip())
+
+
+def cors_origins(text: str | None) -> tuple[str, ...]:
+    """`*`, or origins as a browser sends them: scheme, host and optional port, no path."""
+    origins = tuple(o.strip() for o in (text or "").split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise SettingsError(
+                f"DICOM_CORS_ORIGINS: {origin!r} is not an origin such as https://viewer.example.org:8443"
+                " (scheme, host, optional port; no path; or * alone)"
+            )
+    return origins

@@ -54,12 +54,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _add_version_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    version = commands.add_parser("version", help="add, deprecate or retire an API version")
+    version = commands.add_parser("version", help="add, release, deprecate or retire an API version")
     steps = version.add_subparsers(dest="step", required=True)
-    new = steps.add_parser("new", help="register a version; its spec starts as a copy of --from")
+    new = steps.add_parser(
+        "new", help="register a version as a prerelease; its spec starts as a copy of --from"
+    )
     new.add_argument("name", help="the new version (`3`; with --prerelease `3` becomes `3.0-prerelease`)")
     new.add_argument("--from", dest="source", required=True, help="the version whose spec to start from")
-    new.add_argument("--prerelease", action="store_true", help="register it as a prerelease")
+    new.add_argument(
+        "--prerelease", action="store_true", help="spell the name with the label (`3.0-prerelease`)"
+    )
+    release = steps.add_parser("release", help="promote a prerelease: status released, with its date")
+    release.add_argument("name")
+    release.add_argument("--date", help="YYYY-MM-DD: the day it is released (default: today)")
     deprecate = steps.add_parser("deprecate", help="deprecate a version, with its sunset date")
     deprecate.add_argument("name")
     deprecate.add_argument("--sunset", required=True, help="YYYY-MM-DD: when it may stop answering")
@@ -69,7 +76,7 @@ def _add_version_commands(commands: argparse._SubParsersAction[argparse.Argument
     retire.add_argument(
         "--before-sunset", action="store_true", help="retire it before its announced sunset date"
     )
-    for step in (new, deprecate, retire):
+    for step in (new, release, deprecate, retire):
         step.add_argument("--dry-run", action="store_true", help="check and print the changes; write nothing")
 
 

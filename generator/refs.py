@@ -125,6 +125,22 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
     return node
 
 
+def follow(document: Any, node: Any, pointer: str = "") -> tuple[Any, str, str | None]:
+    """The end of node's chain of internal references: (target, its pointer, problem). The problem is None,
+    "cycle" or "dangling"; the chain then stops at the last node reached. Every `$ref` follower uses this."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+        target = unquote(node["$ref"][1:])
+        if target in seen:
+            return node, pointer, "cycle"
+        seen.add(target)
+        try:
+            node, pointer = resolve_pointer(document, target), target
+        except (KeyError, ValueError):
+            return node, pointer, "dangling"
+    return node, pointer, None
+
+
 def bundle(files: SpecFiles, rel: str) -> Bundle | None:
     doc = files.load(rel)
     if doc is None:
@@ -311,15 +327,12 @@ class Resolver:
 
     def follow(self, node: Any, pointer: str) -> tuple[Any, str]:
         """(target, its pointer) at the end of node's chain of references; as given when there is none."""
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
-            ref = node["$ref"]
-            if ref in seen:
-                raise ValueError(f"$ref cycle at {ref}")
-            seen.add(ref)
-            pointer = ref[1:]
-            node = resolve_pointer(self.document, pointer)
-        return node, pointer
+        target, where, problem = follow(self.document, node, pointer)
+        if problem == "cycle":
+            raise ValueError(f"$ref cycle at {target['$ref']}")
+        if problem == "dangling":
+            raise KeyError(target["$ref"])
+        return target, where
 
     def inline(self, node: Any) -> Any:
         """The node with references replaced by their targets; a recursive reference is kept as written.

@@ -186,11 +186,12 @@ def _parse_version(entry: Any, pointer: str, specs_dir: Path, problem: Any) -> V
             f"`status` must be one of {', '.join(STATUSES)}",
         )
         ok = False
-    if number and status in STATUSES and (number.status is not None) != (status == "prerelease"):
+    # `3` may be a prerelease until `version release 3`; a labelled name (`3.0-prerelease`) never is released.
+    if number and number.status is not None and status == "released":
         problem(
             join_pointer(pointer, "status"),
             "registry-status",
-            f"version {name} has {'a' if number.status else 'no'} prerelease label but status {status!r}",
+            f"version {name} has a prerelease label but status 'released'",
         )
         ok = False
     deprecated = entry.get("deprecated", False)

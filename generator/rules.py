@@ -13,6 +13,7 @@ from generator.model import HTTP_METHODS, PARTITION_PREFIX, PARTITION_SUFFIX
 from generator.partition_rules import check_twins
 from generator.refs import Bundle, Resolver, resolve_pointer
 from generator.registry import Version
+from generator.security_rules import check_security
 
 VERSION_HEADER = "api-supported-versions"
 DEPRECATED_HEADER = "api-deprecated-versions"
@@ -251,6 +252,7 @@ def check_project_rules(bundle: Bundle, version: Version, report: Report) -> Non
         _check_responses(operation, pointer, where, resolver, report)
         _check_extensions(operation, pointer, resolver, report)
     check_twins(document, list(iter_operations(document)), report)
+    check_security(document, iter_operations(document), report)
 
 
 def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from generator.model import ApiModel
 
 REGISTRY: dict[str, Any] = {
     "docs_url": "https://docs.example.test/",
@@ -42,6 +46,10 @@ _BAD_REQUEST = {
         },
     },
 }
+_REFUSALS = {
+    "401": {"description": "No valid bearer token.", "headers": _HEADERS},
+    "403": {"description": "The caller's roles lack the data action.", "headers": _HEADERS},
+}
 
 
 def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
@@ -49,6 +57,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         "/studies": {
             "get": {
                 "operationId": "searchStudies",
+                "x-data-action": "read",
                 "summary": "Search studies",
                 "description": "QIDO-RS search for studies.",
                 "tags": ["QIDO-RS"],
@@ -68,12 +77,14 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         },
                     },
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
         "/partitions/{partitionName}/studies": {
             "get": {
                 "operationId": "searchStudiesInPartition",
+                "x-data-action": "read",
                 "summary": "Search studies in a partition",
                 "description": "QIDO-RS search for studies of one partition.",
                 "tags": ["QIDO-RS"],
@@ -84,6 +95,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                 "responses": {
                     "200": {"$ref": "#/components/responses/Studies"},
                     "400": _BAD_REQUEST,
+                    **_REFUSALS,
                 },
             }
         },
@@ -92,6 +104,7 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
         paths["/export"] = {
             "post": {
                 "operationId": "startExport",
+                "x-data-action": "export",
                 "summary": "Export",
                 "description": "Starts an export.",
                 "tags": ["Export"],
@@ -108,7 +121,11 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
                         }
                     },
                 },
-                "responses": {"202": {"description": "Started", "headers": _HEADERS}, "400": _BAD_REQUEST},
+                "responses": {
+                    "202": {"description": "Started", "headers": _HEADERS},
+                    "400": _BAD_REQUEST,
+                    **_REFUSALS,
+                },
             }
         }
     return copy.deepcopy(
@@ -118,7 +135,19 @@ def spec(version: str, segment: str, export: bool = True) -> dict[str, Any]:
             "servers": [{"url": "/" + segment}],
             "tags": [{"name": "QIDO-RS", "x-dicom-service": "Studies Service"}, {"name": "Export"}],
             "paths": paths,
+            "security": [{"bearer": []}],
             "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT",
+                        "x-data-actions": [
+                            {"name": "read", "meaning": "search"},
+                            {"name": "export", "meaning": "export"},
+                        ],
+                    }
+                },
                 "headers": {
                     "ApiSupportedVersions": {
                         "description": "Versions of this endpoint that are supported.",
@@ -223,3 +252,31 @@ def served_segments() -> list[str]:
     from generator.lifecycle.registry_file import read_registry
 
     return [v.segment for v in read_registry(ROOT / "specs").registry.versions]
+
+
+@cache
+def real_model() -> ApiModel:
+    """The model of the real specs, loaded once for the whole run (every module shares it; never mutated)."""
+    from generator.loader import load_api
+
+    return load_api(ROOT / "specs").model
+
+
+def supported_versions_header() -> str:
+    """`api-supported-versions` of an endpoint every version has: the served versions not deprecated."""
+    from generator.lifecycle.registry_file import read_registry
+
+    return ", ".join(v.name for v in read_registry(ROOT / "specs").registry.versions if not v.deprecated)
+
+
+def segments_before(behaviour_change: str) -> list[str]:
+    """The URL segment of every served version that behaves as before the declared behaviour change."""
+    import json
+
+    from dicom_service.web.contracts import GENERATED
+
+    def declares(segment: str) -> bool:
+        document = json.loads((GENERATED / "specs" / f"{segment}.json").read_text(encoding="utf-8"))
+        return any(c.get("id") == behaviour_change for c in document.get("x-behaviour-changes", []))
+
+    return [segment for segment in served_segments() if not declares(segment)]

@@ -16,7 +16,7 @@ from generator.render.changelog import version_changes
 from generator.render.docs import render_docs
 from generator.render.migration import migration_step
 from generator.review.changes import changes_between
-from tests.fixtures import ROOT, spec, write_project
+from tests.fixtures import ROOT, real_model, spec, write_project
 
 STATUS = {
     "id": "stow-202-on-warnings",
@@ -92,7 +92,7 @@ def test_the_migration_guide_puts_every_declared_change_first_as_breaking(tmp_pa
 
 
 def test_the_real_v2_declares_every_v1_to_v2_behaviour_change() -> None:
-    model = load_api(ROOT / "specs").model
+    model = real_model()
     declared = {c.id for c in version_changes(model, "1", "2").declared}
     assert declared == {
         "stow-lenient-validation",
@@ -111,7 +111,7 @@ MARKER = re.compile(r"""mark\.behaviour_change\(\s*["']([^"']+)["']""")
 
 def test_tests_name_only_declared_behaviour_changes() -> None:
     """`@pytest.mark.behaviour_change("stow-202-on-warnings")` marks the test proving a declared change."""
-    model = load_api(ROOT / "specs").model
+    model = real_model()
     declared = {c.id for s in model.specs.values() for c in s.behaviour_changes}
     named = {
         (path.name, name)
@@ -120,3 +120,27 @@ def test_tests_name_only_declared_behaviour_changes() -> None:
     }
     unknown = sorted((file, name) for file, name in named if name not in declared)
     assert not unknown, f"tests name behaviour changes no spec declares: {unknown}"
+
+
+# A declared change the contract cannot show; the Behaviour field that implements it is named in its comment.
+FIELD = re.compile(r"^    # ([a-z0-9-]+(?:, [a-z0-9-]+)*):", re.M)
+BEHAVIOUR_MODULE = ROOT / "dicom_service" / "kernel" / "behaviour.py"
+
+
+def test_every_declared_behaviour_change_has_its_behaviour_field_and_a_test() -> None:
+    """The other direction: a change a spec declares is implemented in one place and proven by a test."""
+    model = load_api(ROOT / "specs").model
+    declared = {c.id for s in model.specs.values() for c in s.behaviour_changes}
+    fields = {
+        i for found in FIELD.findall(BEHAVIOUR_MODULE.read_text(encoding="utf-8")) for i in found.split(", ")
+    }
+    tested = {
+        name
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for name in MARKER.findall(path.read_text(encoding="utf-8"))
+    }
+    assert sorted(declared - fields) == [], (
+        f"declared with no Behaviour field naming it in {BEHAVIOUR_MODULE.name}"
+    )
+    assert sorted(declared - tested) == [], "declared with no test marked @pytest.mark.behaviour_change(id)"
+    assert sorted(fields - declared) == [], "Behaviour fields name changes no spec declares"

@@ -12,15 +12,13 @@ from starlette.testclient import TestClient
 
 from dicom_service.app import create_app
 from dicom_service.versioning.versions import Declared, VersionHeaders
-from generator.loader import load_api
 from generator.model import ApiModel, ApiSpec, Endpoint, Operation
 from tests.contract import SpecValidator, exchange, expected_answer
-from tests.fixtures import ROOT
+from tests.fixtures import ROOT, real_model
 
 
-@cache
 def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return real_model()
 
 
 @cache

@@ -47,24 +47,25 @@ def mock_schema(segment: str) -> Any:
 
 MOCK = create_app(mock=True)
 
-mock_v1_0_prerelease = mock_schema(SEGMENTS[0])
-mock_v1 = mock_schema(SEGMENTS[1])
-mock_v2 = mock_schema(SEGMENTS[2])
+
+def _name(segment: str) -> str:
+    return segment.replace(".", "_").replace("-", "_")
 
 
-@mock_v1_0_prerelease.parametrize()
-def test_the_mock_keeps_the_v1_0_prerelease_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+def _keeps_its_spec(schema: Any, who: str, segment: str) -> Any:
+    """One test per served version, named after it, generated from the registry's versions."""
+
+    @schema.parametrize()  # type: ignore[untyped-decorator]
+    def test(case: schemathesis.Case) -> None:
+        case.call_and_validate()
+
+    test.__name__ = f"test_the_{who}_keeps_the_{_name(segment)}_spec"
+    return test
 
 
-@mock_v1.parametrize()
-def test_the_mock_keeps_the_v1_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
-
-
-@mock_v2.parametrize()
-def test_the_mock_keeps_the_v2_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+for _segment in SEGMENTS:
+    _test = _keeps_its_spec(mock_schema(_segment), "mock", _segment)
+    globals()[_test.__name__] = _test
 
 
 # The real service runs on loopback; its documents are the generated ones it serves, read at collection.
@@ -86,21 +87,6 @@ def service_schema(segment: str) -> Any:
     return schemathesis.openapi.from_dict(document, config=loaded)
 
 
-service_v1_0_prerelease = service_schema(SEGMENTS[0])
-service_v1 = service_schema(SEGMENTS[1])
-service_v2 = service_schema(SEGMENTS[2])
-
-
-@service_v1_0_prerelease.parametrize()
-def test_the_service_keeps_the_v1_0_prerelease_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
-
-
-@service_v1.parametrize()
-def test_the_service_keeps_the_v1_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
-
-
-@service_v2.parametrize()
-def test_the_service_keeps_the_v2_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+for _segment in SEGMENTS:
+    _test = _keeps_its_spec(service_schema(_segment), "service", _segment)
+    globals()[_test.__name__] = _test

@@ -16,11 +16,13 @@ from generator.lifecycle.deprecate import plan_deprecate
 from generator.lifecycle.new import plan_new
 from generator.lifecycle.plan import apply
 from generator.lifecycle.registry_file import read_registry
+from generator.lifecycle.release import plan_release
 from generator.lifecycle.retire import plan_retire
 from generator.loader import load_api
 from generator.mkdocs_hook import fill_nav
 from generator.render import environment
 from generator.render.docs import render_docs
+from generator.render.docviews import current_version
 from tests.fixtures import ROOT, write_project
 
 
@@ -52,7 +54,7 @@ def test_new_version_is_registered_with_a_spec_copied_from_its_source(tmp_path: 
         "name": "3",
         "segment": "v3",
         "aliases": ["v3.0"],
-        "status": "released",
+        "status": "prerelease",  # finished over several pull requests, then `version release`
         "deprecated": False,
         "spec": "v3.yaml",
     }
@@ -187,6 +189,30 @@ def test_retire_names_handler_modules_that_served_only_that_version(tmp_path: Pa
     )
 
 
+# --- version release -------------------------------------------------------------------------------------
+
+
+def test_release_promotes_a_prerelease_with_its_date_and_the_site_recommends_it(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    apply(root, plan_new(root, "3", "2"))
+    assert current_version(load_api(root / "specs").model).name == "2"  # never recommended as a prerelease
+    model = apply(root, plan_release(root, "3", "2027-01-15"))
+    entry = registry_entries(root)["3"]
+    assert (entry["status"], entry["released"]) == ("released", "2027-01-15")
+    assert current_version(model).name == "3"
+
+
+def test_release_refuses_a_released_version_and_a_labelled_prerelease(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    with pytest.raises(InputError, match=r"version 2 is released already"):
+        plan_release(root, "2")
+    with pytest.raises(InputError, match=r"release it under a name without the label: .* new 1 --from"):
+        plan_release(root, "1.0-prerelease")
+    with pytest.raises(InputError, match=r"--date '2027-13-01' is not a date"):
+        apply(root, plan_new(root, "3", "2"))
+        plan_release(root, "3", "2027-13-01")
+
+
 # --- the command line -------------------------------------------------------------------------------------
 
 
@@ -196,7 +222,8 @@ def test_commands_print_what_they_changed_and_what_to_do_next(
     root = project(tmp_path)
     assert main(["--root", str(root), "version", "new", "3", "--from", "2"]) == 0
     out = capsys.readouterr().out
-    assert "registered version 3 in specs/versions.yaml (released, URL /v3/, also /v3.0/)" in out
+    assert "registered version 3 in specs/versions.yaml (prerelease, URL /v3/, also /v3.0/)" in out
+    assert "when it is complete: make version-release NAME=3" in out
     assert "Next:\n  1. edit specs/v3.yaml" in out and "make generate" in out
 
 
@@ -223,6 +250,7 @@ def test_dry_run_checks_and_prints_but_writes_nothing(
 
 def test_next_major_version_of_the_real_specs_loads_with_every_rule(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    (ROOT / "build").mkdir(exist_ok=True)  # absent in a fresh clone
     (tmp_path / "build").symlink_to(ROOT / "build", target_is_directory=True)  # the validation cache
     newest = read_registry(ROOT / "specs").registry.versions[-1]
     name = str(newest.number.major + 1)

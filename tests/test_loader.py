@@ -321,3 +321,21 @@ def test_a_tab_in_yaml_is_called_a_tab(tmp_path: Path) -> None:
     text = yaml.safe_dump(spec("2", "v2"), sort_keys=False).replace("  title: Test API", "\ttitle: Test API")
     found = only(problems(write_project(tmp_path, v2=text)), "yaml-syntax")
     assert found.line == 3 and "a tab character at column 1" in found.message
+
+
+def test_an_operation_without_security_or_data_action_fails_the_lint(tmp_path: Path) -> None:
+    document = spec("2", "v2")
+    del document["security"]
+    del document["paths"]["/export"]["post"]["x-data-action"]
+    found = problems(write_project(tmp_path, v2=document))
+    missing = [p for p in found if p.code == "security-missing"]
+    assert {p.pointer for p in missing} == {
+        "/paths/~1studies/get",
+        "/paths/~1partitions~1{partitionName}~1studies/get",
+        "/paths/~1export/post",
+    }
+    action = only(found, "data-action")
+    assert action.pointer == "/paths/~1export/post"
+    assert "POST /export must name its x-data-action, one of the scheme's x-data-actions (export, read)" in (
+        action.message
+    )

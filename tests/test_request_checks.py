@@ -22,6 +22,7 @@ from dicom_service.web.context import OperationContext
 from dicom_service.web.contracts import Contract
 from dicom_service.web.routing import OperationRoute, versioned_routes
 from generator.render.body_schemas import body_schema
+from tests.fixtures import supported_versions_header
 
 DICOM_JSON = "application/dicom+json"
 WORKITEM = [{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Doe^Jane"}]}, "00741000": {"vr": "CS"}}]
@@ -125,7 +126,7 @@ def test_a_body_breaking_its_schema_is_a_400_naming_pointer_and_rule(mock: TestC
     assert response.headers["content-type"].startswith("text/plain")
     assert response.text.startswith("The request body does not match the application/json schema:\n")
     assert '- at /0/level (enum): "patient" is not one of' in response.text
-    assert response.headers["api-supported-versions"] == "1, 2"
+    assert response.headers["api-supported-versions"] == supported_versions_header()
 
 
 def test_a_wrong_type_deep_in_a_body_is_named_by_its_pointer(mock: TestClient) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
 
 from dicom_service.versioning.apiversion import ApiVersion
-from generator.loader import load_api
 from generator.model import ApiModel, Operation
-from tests.fixtures import ROOT
+from tests.fixtures import real_model
 
 
-@cache
 def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return real_model()
 
 
 def since(first: str) -> tuple[str, ...]:
@@ -44,6 +41,9 @@ CATALOGUE: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/frames/{frames}", True, ALL),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/rendered", True, ALL),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered", True, ALL),
+    ("GET", "/studies/{study}/thumbnail", True, RELEASED),
+    ("GET", "/studies/{study}/series/{series}/thumbnail", True, RELEASED),
+    ("GET", "/studies/{study}/series/{series}/instances/{instance}/thumbnail", True, RELEASED),
     ("GET", "/studies", True, ALL),
     ("GET", "/series", True, ALL),
     ("GET", "/studies/{study}/series", True, ALL),
@@ -206,6 +206,11 @@ def test_qido_default_attributes_shrink_in_v2() -> None:
         "PatientID",
         "PatientBirthDate",
         "StudyInstanceUID",
+        "StudyTime",
+        "ModalitiesInStudy",
+        "NumberOfStudyRelatedSeries",
+        "NumberOfStudyRelatedInstances",
+        "RetrieveURL",
     }
     assert {"SpecificCharacterSet", "TimezoneOffsetFromUTC", "PatientSex"} <= defaults("1", "study")
     tags = {a["keyword"]: a["tag"] for a in model().spec("2").dicom["queryLevels"]["study"]["default"]}

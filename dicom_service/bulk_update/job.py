@@ -16,8 +16,8 @@ from dicom_service.kernel.behaviour import behaviour_of_major
 from dicom_service.operations import operation as ops
 from dicom_service.operations.operation import Operation
 from dicom_service.operations.worker import Outcome, Progress
+from dicom_service.retrieve.repository import StoredInstance, instances
 from dicom_service.storage.blobs import BlobSource
-from dicom_service.storage.index import StoredInstance
 
 if TYPE_CHECKING:
     from dicom_service.storage.service import DicomService
@@ -32,7 +32,7 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     results: dict[str, Any] = checkpoint["results"]
     for number in range(checkpoint["next"], len(studies)):
         study = studies[number]
-        rows = service.index.instances(op.partition, study, metadata=False)
+        rows = instances(service.index, op.partition, study, metadata=False)
         try:
             if not rows:
                 raise LookupError(f"The study {study} was not found.")

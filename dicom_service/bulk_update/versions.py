@@ -21,11 +21,12 @@ from dicom_service.storage import schema as t
 from dicom_service.storage.operations_schema import instance_original as original
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex, StoredInstance
+    from dicom_service.retrieve.repository import StoredInstance
+    from dicom_service.storage.database import Database
 
 
 def replace_instance(
-    index: SqlIndex, watermark: int, blob_key: str, size: int, item: Instance, now: str
+    index: Database, watermark: int, blob_key: str, size: int, item: Instance, now: str
 ) -> str | None:
     """Make the updated file the instance's current version; returns the blob key no row needs any more
     (the previous updated version, or the new file when the instance was deleted meanwhile)."""
@@ -86,7 +87,7 @@ def replace_instance(
     return obsolete
 
 
-def as_original(index: SqlIndex, rows: list[StoredInstance]) -> list[StoredInstance]:
+def as_original(index: Database, rows: list[StoredInstance]) -> list[StoredInstance]:
     """The rows with every updated instance's original file and metadata in place of the current ones."""
     i = t.instance
     query = (
@@ -94,7 +95,7 @@ def as_original(index: SqlIndex, rows: list[StoredInstance]) -> list[StoredInsta
         .join(original, original.c.instance_id == i.c.id)
         .where(i.c.watermark.in_([row.watermark for row in rows]))
     )
-    with index.engine.connect() as c:
+    with index.read() as c:
         kept = {r.watermark: r for r in c.execute(query)}
     return [
         dataclasses.replace(

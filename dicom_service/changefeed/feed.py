@@ -7,7 +7,9 @@ from typing import Any
 
 import orjson
 
-from dicom_service.storage.index import Change, SqlIndex
+from dicom_service.changefeed.repository import Change
+from dicom_service.changefeed.repository import changes as read_changes
+from dicom_service.storage.database import Database
 from dicom_service.storage.service import timestamp
 
 
@@ -15,15 +17,15 @@ class WindowError(ValueError):
     """A time window the feed cannot read; the message is shown to the client (400)."""
 
 
-def by_sequence(index: SqlIndex, offset: int, limit: int, include_metadata: bool) -> list[dict[str, Any]]:
+def by_sequence(index: Database, offset: int, limit: int, include_metadata: bool) -> list[dict[str, Any]]:
     """Entries with sequence numbers offset+1 … offset+limit (the range bounds the page, as v1 documents)."""
     last = min(offset + limit, 2**63 - 1)  # sequences are 64-bit; the range stops at the largest
-    changes = index.changes(after_sequence=offset, up_to_sequence=last, limit=limit)
+    changes = read_changes(index, after_sequence=offset, up_to_sequence=last, limit=limit)
     return [entry(change, include_metadata) for change in changes]
 
 
 def by_time(
-    index: SqlIndex,
+    index: Database,
     start: str | None,
     end: str | None,
     offset: int,
@@ -34,12 +36,12 @@ def by_time(
     low, high = _utc(start), _utc(end)
     if low is not None and high is not None and high <= low:
         raise WindowError("The endTime must be after the startTime.")
-    changes = index.changes(start=low or "", end=high, offset=offset, limit=limit)
+    changes = read_changes(index, start=low or "", end=high, offset=offset, limit=limit)
     return [entry(change, include_metadata) for change in changes]
 
 
-def latest(index: SqlIndex, include_metadata: bool) -> dict[str, Any] | None:
-    changes = index.changes(newest=True)
+def latest(index: Database, include_metadata: bool) -> dict[str, Any] | None:
+    changes = read_changes(index, newest=True)
     return entry(changes[0], include_metadata) if changes else None
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from dicom_service.delete import repository
 from dicom_service.retrieve.metadata import not_found
 from dicom_service.storage.service import DicomService, utc_now
 from dicom_service.web.context import OperationContext
 
 
 def _delete(service: DicomService, partition: str, study: str, series: str | None, sop: str | None) -> bool:
-    keys = service.index.delete(partition, study, series, sop, utc_now())
+    keys = repository.delete(service.index, partition, study, series, sop, utc_now())
     for key in keys:  # after the commit: a crash here leaves unreferenced files, never a visible half
         service.blobs.delete(key)
     return bool(keys)

@@ -16,6 +16,7 @@ from dicom_service.kernel import values
 from dicom_service.operations import operation as ops
 from dicom_service.operations.operation import Operation
 from dicom_service.operations.worker import Outcome, Progress
+from dicom_service.retrieve.repository import instances
 
 # The Azure SDK (some 30 MB of a process) is imported on a first export, not at start-up.
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def _export_source(
     now: str,
 ) -> None:
     identifier = "/".join(uids)
-    rows = service.index.instances(op.partition, *uids, metadata=False)
+    rows = instances(service.index, op.partition, *uids, metadata=False)
     if not rows:
         state["skipped"] += 1
         state["errors"].append({"timestamp": now, "identifier": identifier, "error": "Not found."})

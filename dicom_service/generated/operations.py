@@ -26,12 +26,15 @@ import dicom_service.handlers.request_workitem_cancellation
 import dicom_service.handlers.retrieve_frames
 import dicom_service.handlers.retrieve_instance
 import dicom_service.handlers.retrieve_instance_metadata
+import dicom_service.handlers.retrieve_instance_thumbnail
 import dicom_service.handlers.retrieve_rendered_frame
 import dicom_service.handlers.retrieve_rendered_instance
 import dicom_service.handlers.retrieve_series
 import dicom_service.handlers.retrieve_series_metadata
+import dicom_service.handlers.retrieve_series_thumbnail
 import dicom_service.handlers.retrieve_study
 import dicom_service.handlers.retrieve_study_metadata
+import dicom_service.handlers.retrieve_study_thumbnail
 import dicom_service.handlers.retrieve_workitem
 import dicom_service.handlers.search_instances
 import dicom_service.handlers.search_instances_in_series
@@ -411,6 +414,16 @@ async def retrieve_rendered_instance_in_partition(ctx: OperationContext) -> Resp
     return await dicom_service.handlers.retrieve_rendered_instance.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_instance_thumbnail_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve an instance thumbnail in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_instance_thumbnail.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -420,6 +433,26 @@ async def retrieve_series_metadata_in_partition(ctx: OperationContext) -> Respon
     /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
     """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_series_thumbnail_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve a series thumbnail in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_series_thumbnail.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_study_thumbnail_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve a study thumbnail in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_study_thumbnail.handle(ctx)
 
 
 @api_version("1.0-prerelease", deprecated=True)
@@ -697,6 +730,16 @@ async def retrieve_rendered_instance(ctx: OperationContext) -> Response:
     return await dicom_service.handlers.retrieve_rendered_instance.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_instance_thumbnail(ctx: OperationContext) -> Response:
+    """GET: Retrieve an instance thumbnail
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_instance_thumbnail.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -706,6 +749,26 @@ async def retrieve_series_metadata(ctx: OperationContext) -> Response:
     /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
     """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_series_thumbnail(ctx: OperationContext) -> Response:
+    """GET: Retrieve a series thumbnail
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_series_thumbnail.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_study_thumbnail(ctx: OperationContext) -> Response:
+    """GET: Retrieve a study thumbnail
+
+    /studies/{studyInstanceUid}/thumbnail
+    """
+    return await dicom_service.handlers.retrieve_study_thumbnail.handle(ctx)
 
 
 @api_version("1.0-prerelease", deprecated=True)
@@ -914,10 +977,28 @@ ROUTES = (
         retrieve_rendered_instance_in_partition,
     ),
     OperationRoute(
+        "retrieveInstanceThumbnailInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/thumbnail",
+        retrieve_instance_thumbnail_in_partition,
+    ),
+    OperationRoute(
         "retrieveSeriesMetadataInPartition",
         "GET",
         "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata",
         retrieve_series_metadata_in_partition,
+    ),
+    OperationRoute(
+        "retrieveSeriesThumbnailInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/thumbnail",
+        retrieve_series_thumbnail_in_partition,
+    ),
+    OperationRoute(
+        "retrieveStudyThumbnailInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/thumbnail",
+        retrieve_study_thumbnail_in_partition,
     ),
     OperationRoute(
         "searchWorkitemsInPartition",
@@ -1020,10 +1101,25 @@ ROUTES = (
         retrieve_rendered_instance,
     ),
     OperationRoute(
+        "retrieveInstanceThumbnail",
+        "GET",
+        "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/thumbnail",
+        retrieve_instance_thumbnail,
+    ),
+    OperationRoute(
         "retrieveSeriesMetadata",
         "GET",
         "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata",
         retrieve_series_metadata,
+    ),
+    OperationRoute(
+        "retrieveSeriesThumbnail",
+        "GET",
+        "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/thumbnail",
+        retrieve_series_thumbnail,
+    ),
+    OperationRoute(
+        "retrieveStudyThumbnail", "GET", "/studies/{studyInstanceUid}/thumbnail", retrieve_study_thumbnail
     ),
     OperationRoute("searchWorkitems", "GET", "/workitems", search_workitems),
     OperationRoute("createWorkitem", "POST", "/workitems", create_workitem),

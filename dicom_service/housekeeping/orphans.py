@@ -21,13 +21,13 @@ from dicom_service.storage.operations_schema import instance_original
 from dicom_service.storage.schema import instance
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex
+    from dicom_service.storage.database import Database
 
 GRACE = dt.timedelta(hours=1)  # far longer than any store takes from its file to its commit
 BATCH = 500  # keys looked up in the index per query
 
 
-def sweep(index: SqlIndex, blobs: BlobStore, older_than: dt.datetime) -> int:
+def sweep(index: Database, blobs: BlobStore, older_than: dt.datetime) -> int:
     """Remove the blobs written before `older_than` that no instance (current or original version)
     references; returns how many were removed."""
     removed = 0
@@ -40,13 +40,13 @@ def sweep(index: SqlIndex, blobs: BlobStore, older_than: dt.datetime) -> int:
     return removed
 
 
-def referenced(index: SqlIndex, keys: list[str]) -> set[str]:
+def referenced(index: Database, keys: list[str]) -> set[str]:
     """Of `keys`, those an instance row or a kept original references."""
     query = union(
         select(instance.c.blob_key).where(instance.c.blob_key.in_(keys)),
         select(instance_original.c.blob_key).where(instance_original.c.blob_key.in_(keys)),
     )
-    with index.engine.connect() as c:
+    with index.read() as c:
         return set(c.execute(query).scalars())
 
 

@@ -1,7 +1,8 @@
-"""Every behaviour difference between API versions, in one place, keyed by the request's API version.
+"""Every behaviour difference between API versions, in one place, keyed by the major version number.
 
-A handler or transaction asks `behaviour_of(ctx.version)` and reads the named behaviour; it never compares
-version numbers itself. A new major version adds one entry to `_BY_MAJOR` (or inherits the latest one).
+A handler reads `ctx.behaviour` (a transaction is given the `Behaviour`) and uses the named behaviour; it
+never compares version numbers itself. A new major version adds one entry to `_BY_MAJOR` (or inherits the
+latest one).
 Each field names the declared behaviour change it implements, so the docs and tests can point at it.
 """
 
@@ -10,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dicom_service.kernel.tags import Level, tags
-from dicom_service.versioning.versions import ServiceVersion
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    # stow-lenient-validation: invalid searchable attributes fail the instance (False) or are dropped
-    # from the index and metadata with a warning (True).
+    # stow-lenient-validation, stow-invalid-attributes-not-searchable: invalid searchable attributes fail
+    # the instance (False) or are dropped from the index and metadata with a warning (True).
     lenient_store: bool
     # stow-202-on-warnings: a store whose instances all succeeded but carry a WarningReason answers 202.
     warnings_answer_202: bool
@@ -51,6 +51,9 @@ _V1 = Behaviour(
             "PatientSex",
             "StudyID",
             "StudyInstanceUID",
+            "ModalitiesInStudy",
+            "NumberOfStudyRelatedSeries",
+            "NumberOfStudyRelatedInstances",
         ),
         Level.SERIES: tags(
             "SpecificCharacterSet",
@@ -61,6 +64,7 @@ _V1 = Behaviour(
             "PerformedProcedureStepStartDate",
             "PerformedProcedureStepStartTime",
             "RequestAttributesSequence",
+            "NumberOfSeriesRelatedInstances",
         ),
         Level.INSTANCE: tags(
             "SpecificCharacterSet",
@@ -94,9 +98,17 @@ _V2 = Behaviour(
             "PatientID",
             "PatientBirthDate",
             "StudyInstanceUID",
+            "StudyTime",
+            "ModalitiesInStudy",
+            "NumberOfStudyRelatedSeries",
+            "NumberOfStudyRelatedInstances",
         ),
         Level.SERIES: tags(
-            "Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate"
+            "Modality",
+            "ManufacturerModelName",
+            "SeriesInstanceUID",
+            "PerformedProcedureStepStartDate",
+            "NumberOfSeriesRelatedInstances",
         ),
         Level.INSTANCE: tags("SOPInstanceUID"),
     },
@@ -109,11 +121,7 @@ _V2 = Behaviour(
 _BY_MAJOR = {1: _V1, 2: _V2}
 
 
-def behaviour_of(version: ServiceVersion) -> Behaviour:
-    """The behaviour of an API version; a major version newer than any entry behaves as the latest."""
-    return behaviour_of_major(version.number.major)
-
-
 def behaviour_of_major(major: int) -> Behaviour:
-    """The behaviour of a major version (a long-running operation keeps the major of its request)."""
+    """The behaviour of a major version; one newer than any entry behaves as the latest (a long-running
+    operation keeps the major of its request)."""
     return _BY_MAJOR.get(major) or _BY_MAJOR[max(_BY_MAJOR)]

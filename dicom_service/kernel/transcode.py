@@ -17,6 +17,10 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.encoders.base import get_encoder
 from pydicom.uid import UID
 
+from dicom_service.kernel import jpeg12
+
+jpeg12.register()  # GDCM after pylibjpeg, for the 12-bit JPEG Extended streams pylibjpeg refuses
+
 ANY = "*"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"

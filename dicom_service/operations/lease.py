@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from dicom_service.operations import repository as records
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex
+    from dicom_service.storage.database import Database
 
 log = logging.getLogger("dicom_service.operations")
 
 
 class Lease:
-    def __init__(self, index: SqlIndex, op_id: str, owner: str, seconds: float) -> None:
+    def __init__(self, index: Database, op_id: str, owner: str, seconds: float) -> None:
         self.owner = owner
         self.lost = threading.Event()
         self._index, self._op_id, self._seconds = index, op_id, seconds

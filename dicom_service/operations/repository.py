@@ -20,7 +20,7 @@ from dicom_service.operations.operation import Operation
 from dicom_service.storage.operations_schema import operation as table
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex
+    from dicom_service.storage.database import Database
 
 
 def insert_operation(
@@ -49,7 +49,7 @@ class ActiveOperation(Exception):
 
 
 def start(
-    index: SqlIndex, op_type: str, partition: str, spec: Any, resources: list[str], now: str, exclusive: bool
+    index: Database, op_type: str, partition: str, spec: Any, resources: list[str], now: str, exclusive: bool
 ) -> str:
     """A new operation; with `exclusive`, refused (ActiveOperation) while another of its type is active."""
     op_id = ops.new_id()
@@ -61,8 +61,8 @@ def start(
     return op_id
 
 
-def get(index: SqlIndex, op_id: str) -> Operation | None:
-    with index.engine.connect() as c:
+def get(index: Database, op_id: str) -> Operation | None:
+    with index.read() as c:
         row = c.execute(select(table).where(table.c.id == op_id)).first()
     return _operation(row) if row is not None else None
 
@@ -75,7 +75,7 @@ def active_of_type(c: Connection, op_type: str) -> str | None:
     return str(found) if found is not None else None
 
 
-def claim_next(index: SqlIndex, owner: str, now: str, stale_before: str) -> Operation | None:
+def claim_next(index: Database, owner: str, now: str, stale_before: str) -> Operation | None:
     """Take the oldest claimable operation for `owner`: it becomes `running` with a fresh heartbeat, its
     attempts counted. Claimable is `notStarted`, or `running` with a heartbeat older than `stale_before` (its
     process died or lost the database; a row without heartbeat was left by a version without leases). One
@@ -129,13 +129,13 @@ def _owned(op_id: str, owner: str) -> Any:
     return update(table).where(table.c.id == op_id, table.c.owner == owner, table.c.status == ops.RUNNING)
 
 
-def renew(index: SqlIndex, op_id: str, owner: str, now: str) -> bool:
+def renew(index: Database, op_id: str, owner: str, now: str) -> bool:
     """The owner's heartbeat; False when it no longer holds the operation."""
     with index.write() as c:
         return c.execute(_owned(op_id, owner).values(heartbeat=now)).rowcount == 1
 
 
-def progress(index: SqlIndex, op_id: str, owner: str, percent: int, checkpoint: Any, now: str) -> bool:
+def progress(index: Database, op_id: str, owner: str, percent: int, checkpoint: Any, now: str) -> bool:
     """Percent and checkpoint (a heartbeat too); False, writing nothing, when `owner` lost the operation."""
     with index.write() as c:
         values = {
@@ -148,7 +148,7 @@ def progress(index: SqlIndex, op_id: str, owner: str, percent: int, checkpoint: 
 
 
 def finish(
-    index: SqlIndex, op_id: str, owner: str, status: str, results: dict[str, Any] | None, now: str
+    index: Database, op_id: str, owner: str, status: str, results: dict[str, Any] | None, now: str
 ) -> bool:
     """The outcome; False, writing nothing, when `owner` lost the operation (another process runs it)."""
     with index.write() as c:
@@ -163,7 +163,7 @@ def finish(
         return c.execute(_owned(op_id, owner).values(**values)).rowcount == 1
 
 
-def release(index: SqlIndex, op_id: str, owner: str, now: str) -> bool:
+def release(index: Database, op_id: str, owner: str, now: str) -> bool:
     """A graceful stop hands the operation back: `notStarted` again, so the next claim (here or in a sibling)
     takes it at once instead of waiting for the lease; this start is not counted, since nothing failed."""
     with index.write() as c:

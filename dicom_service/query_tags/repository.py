@@ -8,24 +8,23 @@ querying on it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from dicom_service.kernel.tags import Level
 from dicom_service.operations import operation as ops
 from dicom_service.operations import repository as records
 from dicom_service.query_tags.rules import MAX_TAGS, Indexed, NewTag, StoredTag, TagError, indexed_value
-from dicom_service.search.query import Filter
 from dicom_service.storage import schema as t
 from dicom_service.storage.operations_schema import extended_query_tag as tag_table
 from dicom_service.storage.operations_schema import extended_tag_error as error_table
 from dicom_service.storage.operations_schema import extended_tag_value as value_table
 
 if TYPE_CHECKING:
-    from dicom_service.storage.index import SqlIndex
+    from dicom_service.storage.database import Database
 
 
 class Conflict(Exception):
@@ -46,7 +45,7 @@ class InstanceRow:
     metadata: str
 
 
-def add_tags(index: SqlIndex, new: list[NewTag], partition: str, now: str) -> str:
+def add_tags(index: Database, new: list[NewTag], partition: str, now: str) -> str:
     """Add the tags as `adding` and start their reindex operation; returns its ID."""
     op_id = ops.new_id()
     with index.write() as c:
@@ -87,36 +86,36 @@ def add_tags(index: SqlIndex, new: list[NewTag], partition: str, now: str) -> st
     return op_id
 
 
-def list_tags(index: SqlIndex, offset: int = 0, limit: int | None = None) -> list[StoredTag]:
+def list_tags(index: Database, offset: int = 0, limit: int | None = None) -> list[StoredTag]:
     query = select(tag_table).order_by(tag_table.c.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    with index.engine.connect() as c:
+    with index.read() as c:
         return [_tag(row) for row in c.execute(query)]
 
 
-def get_tag(index: SqlIndex, path: str) -> StoredTag | None:
-    with index.engine.connect() as c:
+def get_tag(index: Database, path: str) -> StoredTag | None:
+    with index.read() as c:
         row = c.execute(select(tag_table).where(tag_table.c.path == path)).first()
     return _tag(row) if row is not None else None
 
 
-def set_query_status(index: SqlIndex, path: str, status: str) -> StoredTag | None:
+def set_query_status(index: Database, path: str, status: str) -> StoredTag | None:
     with index.write() as c:
         c.execute(update(tag_table).where(tag_table.c.path == path).values(query_status=status))
     return get_tag(index, path)
 
 
-def delete_tag(index: SqlIndex, path: str) -> bool:
+def delete_tag(index: Database, path: str) -> bool:
     """Remove the tag with its values and errors."""
     with index.write() as c:
         return c.execute(delete(tag_table).where(tag_table.c.path == path)).rowcount > 0
 
 
-def errors(index: SqlIndex, tag_id: int, offset: int, limit: int) -> list[dict[str, Any]]:
+def errors(index: Database, tag_id: int, offset: int, limit: int) -> list[dict[str, Any]]:
     e = error_table
     query = select(e).where(e.c.tag_id == tag_id).order_by(e.c.id).offset(offset).limit(limit)
-    with index.engine.connect() as c:
+    with index.read() as c:
         rows = c.execute(query).all()
     return [
         {
@@ -192,12 +191,12 @@ def _owner(level: Level, item: InstanceRow) -> tuple[Any, int]:
     return value_table.c.instance_id, item.id
 
 
-def count_instances(index: SqlIndex) -> int:
-    with index.engine.connect() as c:
+def count_instances(index: Database) -> int:
+    with index.read() as c:
         return int(c.execute(select(func.count()).select_from(t.instance)).scalar() or 0)
 
 
-def instances_after(index: SqlIndex, after_id: int, limit: int) -> list[InstanceRow]:
+def instances_after(index: Database, after_id: int, limit: int) -> list[InstanceRow]:
     """Stored instances in index order, from the one after `after_id`: what a reindex reads."""
     i, st, se, p = t.instance, t.study, t.series, t.partition
     query = (
@@ -217,18 +216,18 @@ def instances_after(index: SqlIndex, after_id: int, limit: int) -> list[Instance
         .order_by(i.c.id)
         .limit(limit)
     )
-    with index.engine.connect() as c:
+    with index.read() as c:
         return [InstanceRow(*row) for row in c.execute(query)]
 
 
-def reindex_batch(index: SqlIndex, rows: list[InstanceRow], paths: list[str], now: str) -> None:
+def reindex_batch(index: Database, rows: list[InstanceRow], paths: list[str], now: str) -> None:
     with index.write() as c:
         found = [tag for tag in tags_to_index(c, paths) if tag.status == "adding"]
         for row in rows:
             index_instance(c, row, json.loads(row.metadata), found, now)
 
 
-def finish_reindex(index: SqlIndex, op_id: str) -> None:
+def finish_reindex(index: Database, op_id: str) -> None:
     """The operation's tags become ready (querying stays disabled on those with errors)."""
     with index.write() as c:
         c.execute(
@@ -252,22 +251,12 @@ def _tag(row: Row[Any]) -> StoredTag:
     )
 
 
-def matches(item: Filter, match: Callable[[Any, Filter], Any]) -> Any:
-    """QIDO condition: the row of the filter's level has a matching indexed value of the tag."""
-    v = value_table
-    owner = {Level.STUDY: (v.c.study_id, t.study.c.id), Level.SERIES: (v.c.series_id, t.series.c.id)}
-    column, row_id = owner.get(item.level, (v.c.instance_id, t.instance.c.id))
-    return exists(
-        select(v.c.id).where(v.c.tag_id == item.extended_tag, column == row_id, match(v.c.value, item))
-    )
-
-
 def level_elements(
-    index: SqlIndex, tag_id: int, level: Level, row_ids: list[int]
+    index: Database, tag_id: int, level: Level, row_ids: list[int]
 ) -> dict[int, dict[str, Any]]:
     """Study or series id → the tag's indexed attribute (DICOM JSON), for the rows QIDO-RS returns."""
     v = value_table
     owner = v.c.study_id if level is Level.STUDY else v.c.series_id
     query = select(owner, v.c.element).where(v.c.tag_id == tag_id, owner.in_(row_ids))
-    with index.engine.connect() as c:
+    with index.read() as c:
         return {row_id: json.loads(element) for row_id, element in c.execute(query)}

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
 from dicom_service.kernel.frame_index import FrameIndex
+from dicom_service.kernel.tags import tag_of
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
+from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.storage.blobs import BlobSource
-from dicom_service.storage.index import StoredInstance
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type
 
 ANY = "*"
+SERIES_NUMBER, INSTANCE_NUMBER = tag_of("SeriesNumber"), tag_of("InstanceNumber")
 
 
 def _actual(row: StoredInstance, target: str) -> str:
@@ -149,13 +152,52 @@ async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
-    assert ctx.representation is not None
-    media_type = parse_media_type(ctx.representation.representation.key)[0]
     if frame > rows[0].frames:
         return error(404, f"Frame {frame} does not exist: the instance has {rows[0].frames} frame(s).")
+    return await _rendered_image(ctx, rows[0], frame, thumbnail=False)
+
+
+async def thumbnail(ctx: OperationContext) -> Response:
+    """The thumbnail of an instance, or of the representative instance of a series or study."""
+    p = ctx.params
+    study, series, sop = p["studyInstanceUid"], p.get("seriesInstanceUid"), p.get("sopInstanceUid")
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
+    if not rows:
+        return not_found(study, series, sop)
+    with_pixels = [row for row in rows if row.frames > 0]
+    if not with_pixels:
+        return error(404, "Nothing here has pixel data to show as a thumbnail.")
+    return await _rendered_image(ctx, min(with_pixels, key=_display_order), 1, thumbnail=True)
+
+
+def _display_order(row: StoredInstance) -> tuple[int, int, str, str]:
+    """Series by SeriesNumber, then instances by InstanceNumber (a missing number sorts last)."""
+    attributes = orjson.loads(row.metadata)
+
+    def number(tag: str) -> int:
+        values = attributes.get(tag, {}).get("Value") or [None]
+        try:
+            return int(values[0])
+        except (TypeError, ValueError):
+            return 2**31
+
+    return number(SERIES_NUMBER), number(INSTANCE_NUMBER), row.series_uid, row.sop_uid
+
+
+async def _rendered_image(
+    ctx: OperationContext, row: StoredInstance, frame: int, thumbnail: bool
+) -> Response:
+    p = ctx.params
+    assert ctx.representation is not None
+    media_type = parse_media_type(ctx.representation.representation.key)[0]
+    try:
+        viewport = rendering.parse_viewport(p.get("viewport")) or (rendering.THUMBNAIL if thumbnail else None)
+        window = rendering.parse_window(p.get("window"))
+    except ValueError as exc:
+        return error(400, str(exc))
     try:
         image = await run_in_threadpool(
-            lambda: rendering.render(_stored(ctx, rows[0]), frame, media_type, p["quality"])
+            lambda: rendering.render(_stored(ctx, row), frame, media_type, p["quality"], viewport, window)
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.bulk_update import versions
-from dicom_service.storage.index import StoredInstance
+from dicom_service.retrieve.repository import StoredInstance, instances
 from dicom_service.web.answers import error, json_text
 from dicom_service.web.context import OperationContext
 
@@ -35,7 +35,8 @@ async def stored_instances(
     `metadata` is false and with their frame index when `frame_index` is true."""
     rows = await run_in_threadpool(
         functools.partial(
-            ctx.dicom.index.instances,
+            instances,
+            ctx.dicom.index,
             ctx.partition,
             study,
             series,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,16 +18,57 @@ from dicom_service.kernel.transcode import TranscodeError
 
 #: Media types `render` produces, with Pillow's format name.
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
+MAX_VIEWPORT = 4096  # pixels per side
+THUMBNAIL = (128, 128)
+WINDOW_FUNCTIONS = {"linear": "LINEAR", "linear-exact": "LINEAR_EXACT", "sigmoid": "SIGMOID"}
 
-__all__ = ["MEDIA_TYPES", "NoPixelData", "render"]
+__all__ = ["MEDIA_TYPES", "THUMBNAIL", "NoPixelData", "Window", "parse_viewport", "parse_window", "render"]
 
 
-def render(data: bytes | Stored, frame: int, media_type: str, quality: int = 100) -> bytes:
+@dataclass(frozen=True)
+class Window:
+    """A VOI window from the request (`window=center,width,function`)."""
+
+    center: float
+    width: float
+    function: str  # LINEAR, LINEAR_EXACT or SIGMOID, as the VOILUTFunction attribute spells it
+
+
+def parse_viewport(text: str | None) -> tuple[int, int] | None:
+    """`vw,vh` (the spec's pattern checked it) within the limit; ValueError names what is wrong."""
+    if not text:
+        return None
+    width, height = (int(part) for part in text.split(","))
+    if not (1 <= width <= MAX_VIEWPORT and 1 <= height <= MAX_VIEWPORT):
+        raise ValueError(f"The viewport {text} is larger than {MAX_VIEWPORT},{MAX_VIEWPORT}.")
+    return width, height
+
+
+def parse_window(text: str | None) -> Window | None:
+    """`center,width,function` (the spec's pattern checked its form); ValueError when width is 0."""
+    if not text:
+        return None
+    center, width, function = text.split(",")
+    if float(width) <= 0:
+        raise ValueError(f"The window {text} has a width of 0; it must be above 0.")
+    return Window(float(center), float(width), WINDOW_FUNCTIONS[function])
+
+
+def render(
+    data: bytes | Stored,
+    frame: int,
+    media_type: str,
+    quality: int = 100,
+    viewport: tuple[int, int] | None = None,
+    window: Window | None = None,
+) -> bytes:
     """Frame `frame` (1-based) of a stored instance as an 8-bit `media_type` image.
 
     Greyscale goes through the Modality LUT (rescale), then the VOI LUT or the first window (the frame's
     min/max when the instance has neither); MONOCHROME1 is inverted. Colour is rendered as RGB (YBR
     converted, PALETTE COLOR applied). `quality` (1–100, checked by the caller) applies to JPEG only.
+    `viewport` fits the image into (width, height), keeping its aspect ratio; `window` replaces the
+    instance's own VOI window for greyscale.
     Raises NoPixelData, FrameError (wrong frame number) or TranscodeError (not decodable, other media type).
     """
     image_format = MEDIA_TYPES.get(media_type)
@@ -37,8 +79,12 @@ def render(data: bytes | Stored, frame: int, media_type: str, quality: int = 100
     stored = Stored.of_bytes(data) if isinstance(data, bytes) else data
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
         ds, arr = decoded(stored, frame_number(stored, frame))  # that frame only, and the header
-        pixels = _display(ds, arr)
+        pixels = _display(ds, arr, window)
     image = Image.fromarray(pixels)
+    if viewport is not None:
+        scale = min(viewport[0] / image.width, viewport[1] / image.height)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if image_format == "JPEG":
         image.save(out, format="JPEG", quality=quality)
@@ -47,14 +93,14 @@ def render(data: bytes | Stored, frame: int, media_type: str, quality: int = 100
     return out.getvalue()
 
 
-def _display(ds: Dataset, arr: NDArray[np.generic]) -> NDArray[np.uint8]:
+def _display(ds: Dataset, arr: NDArray[np.generic], window: Window | None) -> NDArray[np.uint8]:
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
     try:
         if photometric == "PALETTE COLOR":
             return _to_8_bits(apply_color_lut(arr, ds))
         if arr.ndim == 3:  # RGB, or YBR already converted to RGB by the decoder
             return _to_8_bits(arr, int(ds.get("BitsStored") or 8))
-        grey = _window(ds, np.asarray(apply_modality_lut(arr, ds), dtype=np.float64))
+        grey = _window(ds, np.asarray(apply_modality_lut(arr, ds), dtype=np.float64), window)
     except (TranscodeError, NoPixelData):
         raise
     except Exception as exc:  # a malformed LUT or window: say so rather than answer a server error
@@ -64,11 +110,13 @@ def _display(ds: Dataset, arr: NDArray[np.generic]) -> NDArray[np.uint8]:
     return np.rint(grey * 255.0).astype(np.uint8)
 
 
-def _window(ds: Dataset, values: NDArray[np.float64]) -> NDArray[np.float64]:
+def _window(ds: Dataset, values: NDArray[np.float64], asked: Window | None) -> NDArray[np.float64]:
     """Map modality values to 0..1 as a viewer does (PS3.3 C.11.2.1.2)."""
     center, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
+    function = str(ds.get("VOILUTFunction", "LINEAR")).upper()
+    if asked is not None:
+        center, width, function = asked.center, asked.width, asked.function
     if center is not None and width is not None and width > 0:
-        function = str(ds.get("VOILUTFunction", "LINEAR")).upper()
         if function == "SIGMOID":
             out = 1.0 / (1.0 + np.exp(-4.0 * (values - center) / width))
         elif function == "LINEAR_EXACT":

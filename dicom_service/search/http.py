@@ -5,11 +5,16 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from dicom_service.kernel import tags
+from dicom_service.kernel.json_writer import JsonDataset
+from dicom_service.kernel.tags import Level
 from dicom_service.query_tags import repository as query_tags
 from dicom_service.search import query, results
 from dicom_service.search.query import QueryError, Resource
 from dicom_service.web.answers import dicom_json, error
 from dicom_service.web.context import OperationContext
+
+RETRIEVE_URL = tags.tag_of("RetrieveURL")
 
 
 async def search(ctx: OperationContext, resource: Resource) -> Response:
@@ -36,4 +41,19 @@ async def search(ctx: OperationContext, resource: Resource) -> Response:
     headers = {"erroneous-dicom-attributes": ",".join(erroneous)} if erroneous else None
     if not found:
         return Response(status_code=204, headers=headers)
-    return dicom_json(found, headers=headers)
+    return dicom_json([_with_retrieve_url(ctx, result, resource.level) for result in found], headers=headers)
+
+
+def _with_retrieve_url(ctx: OperationContext, result: JsonDataset, level: Level) -> JsonDataset:
+    """A study or series result's RetrieveURL (0008,1190), as PS3.18 Tables 10.6.3-3 and -4 require."""
+    if level is Level.INSTANCE:
+        return result
+    segments = ["studies", _uid(result, tags.STUDY_INSTANCE_UID)]
+    if level is Level.SERIES:
+        segments += ["series", _uid(result, tags.SERIES_INSTANCE_UID)]
+    result[RETRIEVE_URL] = {"vr": "UR", "Value": [ctx.url(*segments)]}
+    return dict(sorted(result.items()))
+
+
+def _uid(result: JsonDataset, tag: str) -> str:
+    return str(result[tag]["Value"][0])

@@ -11,26 +11,27 @@ from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.kernel.tags import Level
 from dicom_service.query_tags import repository as query_tags
+from dicom_service.search import repository
 from dicom_service.search.query import Query
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 
 _ONLINE = {"vr": "CS", "Value": ["ONLINE"]}
 _COLUMN = {Level.STUDY: "study", Level.SERIES: "series", Level.INSTANCE: "instance"}
 _STUDY_COMPUTED = {tags.MODALITIES_IN_STUDY, tags.STUDY_SERIES_COUNT, tags.STUDY_INSTANCE_COUNT}
 
 
-def search(index: SqlIndex, query: Query, behaviour: Behaviour) -> list[JsonDataset]:
-    rows = index.search(query)
+def search(index: Database, query: Query, behaviour: Behaviour) -> list[JsonDataset]:
+    rows = repository.search(index, query)
     if not rows:
         return []
     levels = query.resource.returned_levels
     wanted = {level: _wanted(query, behaviour, level) for level in levels}
     study_counts = {}
     if Level.STUDY in levels and wanted[Level.STUDY] & _STUDY_COMPUTED:
-        study_counts = index.study_counts(sorted({row["study_id"] for row in rows}))
+        study_counts = repository.study_counts(index, sorted({row["study_id"] for row in rows}))
     series_counts = {}
     if Level.SERIES in levels and tags.SERIES_INSTANCE_COUNT in wanted[Level.SERIES]:
-        series_counts = index.series_counts(sorted({row["series_id"] for row in rows}))
+        series_counts = repository.series_counts(index, sorted({row["series_id"] for row in rows}))
     extended = _extended_match_keys(index, query, rows)
     from_url = _from_url(query)
     own = query.resource.level
@@ -71,7 +72,7 @@ def _wanted(query: Query, behaviour: Behaviour, level: Level) -> set[str]:
 
 
 def _extended_match_keys(
-    index: SqlIndex, query: Query, rows: list[dict[str, Any]]
+    index: Database, query: Query, rows: list[dict[str, Any]]
 ) -> list[tuple[str, str, dict[int, JsonDataset]]]:
     """The study- and series-level extended query tags searched on, with their values by row (instance-level
     ones are in the instance's metadata): (tag, row key, row id → attribute)."""

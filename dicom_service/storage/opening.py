@@ -6,13 +6,13 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dicom_service.settings import Settings, SettingsError
 from dicom_service.storage.blobs import BlobStore, FolderBlobStore
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 
 
-def open_index(settings: Settings, now: str) -> SqlIndex:
+def open_index(settings: Settings, now: str) -> Database:
     """The index database, migrated to the current schema."""
     try:
-        return SqlIndex(settings.index_url, now)
+        return Database(settings.index_url, now)
     except DBAPIError as exc:
         reason = _first_line(exc.orig) if exc.orig is not None else _first_line(exc)
         raise SettingsError(f"DICOM_INDEX_URL: cannot open {settings.shown_index_url()}: {reason}") from None

@@ -1,27 +1,15 @@
 """Tables of the long-running operations and what they maintain: extended query tags with their indexed
 values and errors, and the original versions of instances changed by a bulk update.
 
-They live on the shared `metadata` of `schema.py`; `create_tables` is one idempotent migration step. Rows
-that belong to an instance, series, study or tag are removed with it (ON DELETE CASCADE).
+They live on the shared `metadata`; `migrations/` creates them. Rows that belong to an instance, series,
+study or tag are removed with it (ON DELETE CASCADE).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    inspect,
-    text,
-)
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from dicom_service.storage.schema import UID, VALUE, change_feed, metadata
+from dicom_service.storage.metadata import UID, VALUE, metadata
 
 operation = Table(
     "operation",
@@ -103,28 +91,3 @@ Index("ix_tag_value_series", extended_tag_value.c.tag_id, extended_tag_value.c.s
 Index("ix_tag_value_instance", extended_tag_value.c.tag_id, extended_tag_value.c.instance_id)
 Index("ix_tag_error", extended_tag_error.c.tag_id, extended_tag_error.c.id)
 ORIGINAL_BY_BLOB = Index("ix_original_blob_key", instance_original.c.blob_key)
-
-# The change feed's entries of one instance (created, then updated): which one is current.
-CHANGE_FEED_BY_INSTANCE = Index("ix_change_feed_watermark", change_feed.c.watermark)
-
-TABLES = [operation, extended_query_tag, extended_tag_value, extended_tag_error, instance_original]
-
-
-LEASE_COLUMNS = ("owner", "heartbeat")
-
-
-def add_lease_columns(connection: Connection) -> None:
-    """Migration step: the operation's owner and heartbeat (idempotent: a database created at this schema
-    version or later has them from step 1)."""
-    present = {column["name"] for column in inspect(connection).get_columns("operation")}
-    for name in LEASE_COLUMNS:
-        if name not in present:
-            column = operation.c[name]
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.execute(text(f"ALTER TABLE operation ADD COLUMN {name} {kind}"))
-
-
-def create_tables(connection: Connection) -> None:
-    """Migration step: the operation tables (idempotent; a fresh database has them from step 1)."""
-    metadata.create_all(connection, tables=TABLES)
-    CHANGE_FEED_BY_INSTANCE.create(connection, checkfirst=True)

@@ -1,37 +1,23 @@
-"""The index database's tables and its migrations; portable SQL (SQLite by default, PostgreSQL later).
-
-`migrate` brings any database to the current schema version and records it; it runs at start-up.
+"""The index database's core tables, as the current schema version has them: partitions, studies, series,
+instances and the change feed. Portable SQL (SQLite or PostgreSQL); `migrations/` creates and upgrades them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
-    insert,
-    inspect,
-    select,
-    text,
 )
 
-from dicom_service.partitions.default import DEFAULT_PARTITION
-
-metadata = MetaData()
-
-UID = String(64)
-VALUE = String(256)
+from dicom_service.storage.metadata import UID, VALUE, metadata
 
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
@@ -129,66 +115,5 @@ Index("ix_instance_study", instance.c.study_id)
 Index("ix_change_feed_time", change_feed.c.timestamp)
 # Which instance, if any, holds a blob: the orphan sweep asks it for every blob it finds.
 INSTANCE_BY_BLOB = Index("ix_instance_blob_key", instance.c.blob_key)
-
-
-def _version_1(connection: Connection) -> None:
-    metadata.create_all(connection)
-
-
-def _worklist(connection: Connection) -> None:
-    from dicom_service.storage.worklist_schema import create_tables
-
-    create_tables(connection)
-
-
-def _operations(connection: Connection) -> None:
-    from dicom_service.storage import operations_schema  # its tables need this module's `metadata`
-
-    operations_schema.create_tables(connection)
-
-
-def _operation_lease(connection: Connection) -> None:
-    from dicom_service.storage import operations_schema
-
-    operations_schema.add_lease_columns(connection)
-
-
-def _blob_key_indexes(connection: Connection) -> None:
-    from dicom_service.storage.operations_schema import ORIGINAL_BY_BLOB
-
-    INSTANCE_BY_BLOB.create(connection, checkfirst=True)
-    ORIGINAL_BY_BLOB.create(connection, checkfirst=True)
-
-
-def _frame_index(connection: Connection) -> None:
-    """The instances' frame index (idempotent: a database created at this version has it from step 1);
-    instances stored before it have none, and their frames are found by walking the file when asked."""
-    if "frame_index" not in {column["name"] for column in inspect(connection).get_columns("instance")}:
-        kind = instance.c.frame_index.type.compile(dialect=connection.dialect)
-        connection.execute(text(f"ALTER TABLE instance ADD COLUMN frame_index {kind}"))
-
-
-# Append a function to add a schema version; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [
-    _version_1,
-    _worklist,
-    _operations,
-    _operation_lease,
-    _blob_key_indexes,
-    _frame_index,
-]
-
-
-def migrate(connection: Connection, created: str) -> int:
-    """Bring the database to the newest schema version; returns that version."""
-    current = 0
-    if inspect(connection).has_table("schema_version"):
-        current = connection.execute(select(schema_version.c.version)).scalar() or 0
-    for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
-        step(connection)
-        if number == 1:
-            connection.execute(insert(schema_version).values(version=1))
-            connection.execute(insert(partition).values(name=DEFAULT_PARTITION, created=created))
-        else:
-            connection.execute(schema_version.update().values(version=number))
-    return len(MIGRATIONS)
+# The change feed's entries of one instance (created, then updated): which one is current.
+CHANGE_FEED_BY_INSTANCE = Index("ix_change_feed_watermark", change_feed.c.watermark)

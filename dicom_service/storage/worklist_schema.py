@@ -6,9 +6,9 @@ a workitem has one key row per value, so a sequence attribute matches when any i
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from dicom_service.storage.schema import UID, VALUE, metadata
+from dicom_service.storage.metadata import UID, VALUE, metadata
 
 workitem = Table(
     "workitem",
@@ -34,10 +34,3 @@ workitem_key = Table(
 
 Index("ix_workitem_key_value", workitem_key.c.path, workitem_key.c.value)
 Index("ix_workitem_key_workitem", workitem_key.c.workitem_id)
-
-TABLES = [workitem, workitem_key]
-
-
-def create_tables(connection: Connection) -> None:
-    """The schema step that adds the worklist (idempotent)."""
-    metadata.create_all(connection, tables=TABLES)

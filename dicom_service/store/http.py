@@ -5,8 +5,11 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from dicom_service.kernel.behaviour import Behaviour
+from dicom_service.kernel.tags import keyword
 from dicom_service.store import stow
 from dicom_service.store.receive import BodyError, instance_files
+from dicom_service.store.stow import Outcome
 from dicom_service.web.answers import dicom_json, error
 from dicom_service.web.context import OperationContext
 
@@ -21,7 +24,7 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
             )
     except BodyError as exc:
         return error(exc.status, str(exc))
-    status = stow.status(outcome, behaviour)
+    status = _status(outcome, behaviour)
     if status == 204:
         return Response(status_code=204)
 
@@ -34,7 +37,26 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
         return ctx.url(*segments)
 
     headers = {}
-    warning = stow.warning_header(outcome, ctx.request.url.netloc)
+    warning = _warning(outcome, ctx.request.url.netloc)
     if warning:
         headers["Warning"] = warning
     return dicom_json(stow.response(outcome, behaviour, retrieve_url, study_uid), status, headers)
+
+
+def _status(outcome: Outcome, behaviour: Behaviour) -> int:
+    if not outcome.stored and not outcome.failed:
+        return 204
+    if not outcome.stored:
+        return 409
+    if outcome.failed:
+        return 202
+    warned = any(item.warnings for item in outcome.stored)
+    return 202 if warned and behaviour.warnings_answer_202 else 200
+
+
+def _warning(outcome: Outcome, host: str) -> str | None:
+    tags = outcome.multi_valued
+    if not tags:
+        return None
+    names = ", ".join(keyword(tag) for tag in tags)
+    return f'299 {host}: "The indexed attribute(s) {names} had several values; only the first is indexed."'

@@ -1,4 +1,6 @@
-"""STOW-RS: store received instance files, each whole or not at all, and describe the outcome.
+"""STOW-RS: store received instance files, each whole or not at all, and describe the outcome (stored,
+failed, multi-valued indexed attributes) and its response data set; the HTTP glue chooses the status code
+and the `Warning` header from it.
 
 Order per instance: read and check it, move its file into the blob store, then index it in one
 transaction. A crash before the commit leaves at most an unreferenced file, which no client can see.
@@ -18,9 +20,8 @@ from dicom_service.kernel import instance as reading
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.instance import Instance, Rejected
 from dicom_service.kernel.json_writer import JsonDataset
-from dicom_service.kernel.tags import keyword
-from dicom_service.storage.index import DuplicateInstance
 from dicom_service.storage.service import DicomService, utc_now
+from dicom_service.store.repository import DuplicateInstance, add
 
 RetrieveUrl = Callable[..., str]  # (study, series=None, sop=None) → URL
 
@@ -133,7 +134,7 @@ def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
             item.sop_uid,
         ) from None
     try:
-        service.index.add(partition, item, key, size, utc_now())
+        add(service.index, partition, item, key, size, utc_now())
     except DuplicateInstance:
         service.blobs.delete(key)
         raise Rejected(
@@ -165,17 +166,6 @@ def _zero_preamble(path: Path) -> None:
             file.write(bytes(128))
 
 
-def status(outcome: Outcome, behaviour: Behaviour) -> int:
-    if not outcome.stored and not outcome.failed:
-        return 204
-    if not outcome.stored:
-        return 409
-    if outcome.failed:
-        return 202
-    warned = any(item.warnings for item in outcome.stored)
-    return 202 if warned and behaviour.warnings_answer_202 else 200
-
-
 def response(
     outcome: Outcome, behaviour: Behaviour, retrieve_url: RetrieveUrl, study_uid: str | None
 ) -> JsonDataset:
@@ -191,14 +181,6 @@ def response(
             "Value": [_reference(item, behaviour, retrieve_url) for item in outcome.stored],
         }
     return body
-
-
-def warning_header(outcome: Outcome, host: str) -> str | None:
-    tags = outcome.multi_valued
-    if not tags:
-        return None
-    names = ", ".join(keyword(tag) for tag in tags)
-    return f'299 {host}: "The indexed attribute(s) {names} had several values; only the first is indexed."'
 
 
 def _attribute(vr: str, value: object) -> dict[str, object]:

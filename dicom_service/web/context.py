@@ -45,9 +45,9 @@ class OperationContext:
     @property
     def behaviour(self) -> Behaviour:
         """How this request's API version behaves where versions differ (kernel/behaviour.py)."""
-        from dicom_service.kernel.behaviour import behaviour_of
+        from dicom_service.kernel.behaviour import behaviour_of_major
 
-        return behaviour_of(self.version)
+        return behaviour_of_major(self.version.number.major)
 
     @property
     def dicom(self) -> DicomService:

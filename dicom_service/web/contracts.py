@@ -48,6 +48,7 @@ class Contract:
     accept_required: bool
     mock: MockAnswer | None  # None: the success response has content but no example of it
     body_schemas: dict[str, Any] = field(default_factory=dict)  # JSON media-type key → the body's schema
+    action: str | None = None  # the data action a caller's roles must grant (x-data-action)
 
 
 def load_contracts(path: Path = GENERATED / "contracts.json") -> dict[str, dict[str, Contract]]:
@@ -72,6 +73,7 @@ def _contract(operation_id: str, raw: dict[str, Any]) -> Contract:
             for o in raw["offers"]
         ),
         accept_required=raw["accept_required"],
+        action=raw.get("action"),
         body_schemas=raw["body"].get("schemas", {}) if raw.get("body") else {},
         mock=MockAnswer(
             status=mock["status"],

@@ -21,7 +21,7 @@ def new_request_id() -> str:
 
 
 def internal_error(request: Request, exc: BaseException) -> Response:
-    request_id = new_request_id()
+    request_id = str(request.scope.get("state", {}).get("request_id") or new_request_id())
     logger.error(
         "request %s: %s %s failed with %s",
         request_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from dicom_service.auth import audit
 from dicom_service.versioning.apiversion import ApiVersion
 from dicom_service.versioning.versions import (
     ServiceVersion,
@@ -146,10 +148,23 @@ class VersionedPath:
         response.raw_headers.extend(headers)
         if version is not None and version.lifecycle_headers:
             response.raw_headers.extend((k.encode(), v.encode()) for k, v in version.lifecycle_headers)
+        audit.record(
+            scope,
+            bound.route.operation_id if bound else None,
+            version.name if version else None,
+            response.status_code,
+        )
         await response(scope, receive, send)
 
     async def dispatch(self, request: Request, version: ServiceVersion, route: OperationRoute) -> Response:
         contract = self.contracts[version.name][route.operation_id]
+        guard = getattr(getattr(request.scope.get("app"), "state", None), "guard", None)
+        if guard is not None:  # the service with an authority: every operation needs a token and its action
+            refused = await guard.check(
+                request.scope, contract.action, request.path_params.get("partitionName")
+            )
+            if refused is not None:
+                return cast(Response, refused)
         query = request.scope.get("query_string", b"")
         if b"<" in query or b"%3c" in query.lower():
             return PlainTextResponse("The query string contains '<', which is not allowed.", 400)

@@ -14,6 +14,7 @@ from dicom_service.kernel import tags, values
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.kernel.tags import Match
 from dicom_service.search.query import QueryError, attribute_pairs, includefield
+from dicom_service.worklist.attributes import RETURNED
 
 # Searchable attribute path (tags joined by `.`) → how it matches.
 SEARCHABLE: dict[str, Match] = {
@@ -29,46 +30,6 @@ SEARCHABLE: dict[str, Match] = {
     tags.tag_of("StudyInstanceUID"): Match.UID,
 }
 _NAMES = ", ".join(".".join(tags.keyword(t) for t in path.split(".")) for path in SEARCHABLE)
-
-# What every result holds: the top-level attributes of PS3.4 Table CC.2.5-3 with return key type 1 or 2.
-RETURNED = frozenset(
-    tags.tags(
-        "SpecificCharacterSet",
-        "SOPClassUID",
-        "SOPInstanceUID",
-        "ScheduledProcedureStepPriority",
-        "ScheduledProcedureStepModificationDateTime",
-        "ProcedureStepLabel",
-        "WorklistLabel",
-        "ScheduledProcessingParametersSequence",
-        "ScheduledStationNameCodeSequence",
-        "ScheduledStationClassCodeSequence",
-        "ScheduledStationGeographicLocationCodeSequence",
-        "ScheduledHumanPerformersSequence",
-        "ScheduledProcedureStepStartDateTime",
-        "ExpectedCompletionDateTime",
-        "ScheduledWorkitemCodeSequence",
-        "CommentsOnTheScheduledProcedureStep",
-        "InputReadinessState",
-        "InputInformationSequence",
-        "StudyInstanceUID",
-        "PatientName",
-        "PatientID",
-        "IssuerOfPatientID",
-        "OtherPatientIDsSequence",
-        "PatientBirthDate",
-        "PatientSex",
-        "AdmissionID",
-        "IssuerOfAdmissionIDSequence",
-        "AdmittingDiagnosesDescription",
-        "AdmittingDiagnosesCodeSequence",
-        "ReferencedRequestSequence",
-        "ReplacedProcedureStepSequence",
-        "ProcedureStepState",
-        "ProcedureStepProgressInformationSequence",
-        "UnifiedProcedureStepPerformedProcedureSequence",
-    )
-)
 
 _DATE_TIME = re.compile(r"\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?)?)?)?")
 

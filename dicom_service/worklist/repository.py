@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.kernel.tags import Match
 from dicom_service.storage import schema as t
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 from dicom_service.storage.worklist_schema import workitem, workitem_key
 from dicom_service.worklist.query import KeyFilter, WorkitemQuery, search_keys
 from dicom_service.worklist.workitem import State, Workitem, readable
@@ -33,7 +33,7 @@ class WorkitemNotFound(Exception):
 
 
 class WorklistStore:
-    def __init__(self, index: SqlIndex) -> None:
+    def __init__(self, index: Database) -> None:
         self.index = index
 
     def add(self, partition: str, item: Workitem, now: str) -> None:
@@ -72,7 +72,7 @@ class WorklistStore:
             _save_keys(c, row_id, readable(item))
 
     def get(self, partition: str, uid: str) -> Workitem | None:
-        with self.index.engine.connect() as c:
+        with self.index.read() as c:
             row = _find(c, partition, uid)
         return _workitem(row) if row is not None else None
 
@@ -104,7 +104,7 @@ class WorklistStore:
 
     def search(self, query: WorkitemQuery) -> list[Workitem]:
         """The matching workitems, newest first, one page."""
-        with self.index.engine.connect() as c:
+        with self.index.read() as c:
             pid = _partition_id(c, query.partition)
             if pid is None:
                 return []

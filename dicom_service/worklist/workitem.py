@@ -15,6 +15,7 @@ from enum import Enum
 from dicom_service.kernel import tags
 from dicom_service.kernel.json_reader import display, text_problem
 from dicom_service.kernel.json_writer import JsonDataset, first_value
+from dicom_service.worklist.attributes import CREATE_REQUIRED, UPDATE_NOT_ALLOWED, UPDATE_NOT_EMPTY
 
 
 class State(Enum):
@@ -70,46 +71,6 @@ UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
     "ProcedureStepCancellationDateTime",
 )
 
-# PS3.4 Table CC.2.5-3, N-CREATE requirement type 1: present with a value (1C and 2C are optional here).
-CREATE_REQUIRED = tags.tags(
-    "ScheduledProcedureStepPriority",
-    "ProcedureStepLabel",
-    "ScheduledProcedureStepStartDateTime",
-    "InputReadinessState",
-    "ProcedureStepState",
-)
-# N-SET "Not allowed": fixed once the workitem exists (ProcedureStepState changes through its transactions).
-UPDATE_NOT_ALLOWED = frozenset(
-    tags.tags(
-        "SOPClassUID",
-        "SOPInstanceUID",
-        "TransactionUID",
-        "ProcedureStepState",
-        "PatientName",
-        "PatientID",
-        "IssuerOfPatientID",
-        "IssuerOfPatientIDQualifiersSequence",
-        "PatientBirthDate",
-        "PatientSex",
-        "AdmissionID",
-        "IssuerOfAdmissionIDSequence",
-        "AdmittingDiagnosesDescription",
-        "AdmittingDiagnosesCodeSequence",
-        "ReferencedRequestSequence",
-        "ReplacedProcedureStepSequence",
-    )
-)
-# N-SET type 3/1: may be left out of an update, but not emptied.
-UPDATE_NOT_EMPTY = tags.tags(
-    "ScheduledProcedureStepPriority",
-    "ProcedureStepLabel",
-    "WorklistLabel",
-    "ScheduledProcedureStepStartDateTime",
-    "ExpectedCompletionDateTime",
-    "ScheduledWorkitemCodeSequence",
-    "CommentsOnTheScheduledProcedureStep",
-    "InputReadinessState",
-)
 ENUMERATED = {
     PRIORITY: ("HIGH", "MEDIUM", "LOW"),
     INPUT_READINESS: ("READY", "UNAVAILABLE", "INCOMPLETE"),

@@ -1,4 +1,4 @@
-"""`python -m generator version new|deprecate|retire`: build the plan, check it, write it, say what's next."""
+"""`python -m generator version new|release|deprecate|retire`: plan, check, write, say what's next."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def _plan(args: argparse.Namespace) -> Plan:
         from generator.lifecycle.new import plan_new
 
         return plan_new(args.root, args.name, args.source, args.prerelease)
+    if args.step == "release":
+        from generator.lifecycle.release import plan_release
+
+        return plan_release(args.root, args.name, args.date)
     if args.step == "deprecate":
         from generator.lifecycle.deprecate import plan_deprecate
 

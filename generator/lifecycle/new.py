@@ -1,4 +1,9 @@
-"""`version new <name> --from <version> [--prerelease]`: register a version and write its spec."""
+"""`version new <name> --from <version> [--prerelease]`: register a version, a prerelease, and write its spec.
+
+A new version starts as a prerelease (breaking changes allowed, never recommended to new clients) so that it
+can be finished over several pull requests; `version release` promotes it. `--prerelease` spells the name with
+the label (`3.0-prerelease`), for a prerelease that is never promoted under that name.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +71,7 @@ def plan_new(root: Path, name: str, source_name: str, prerelease: bool = False) 
         "name": name,
         "segment": segment,
         "aliases": aliases,
-        "status": PRERELEASE_LABEL if number.status else "released",
+        "status": PRERELEASE_LABEL,
         "deprecated": False,
         "spec": spec_file,
     }
@@ -93,11 +98,15 @@ def plan_new(root: Path, name: str, source_name: str, prerelease: bool = False) 
             f"prose, usually history such as 'changed in version {source.name}' (lines {shown}{more})"
         )
     plan.next_steps = [
-        f"edit {SPECS}/{spec_file} for what changes in version {name}",
+        f"edit {SPECS}/{spec_file} for what changes in version {name} (a prerelease: breaking changes are "
+        "allowed until it is released; `make review` lists every change against version "
+        f"{source.name})",
         "make generate   (stubs, served specs and doc pages now include the new version)",
         "make test && make docs",
         f"commit {SPECS}/ and the generated files together",
     ]
+    if not number.status:
+        plan.next_steps.append(f"when it is complete: make version-release NAME={name}")
     return plan
 
 

@@ -27,6 +27,7 @@ from generator.render.docviews import (
     version_view,
     version_views,
 )
+from generator.render.security import SecurityView, security_view
 from generator.render.statement import StatementText, shared_entries, statement_text, words
 
 NON_STANDARD = "Non-standard APIs"
@@ -222,6 +223,7 @@ class ConformanceView:
     previous: VersionView | None
     changes: VersionChanges | None
     statement: StatementText
+    security: SecurityView
     shared_statuses: tuple[SharedStatus, ...]
     shared_parameters: tuple[SharedParameter, ...]
 
@@ -288,6 +290,7 @@ def conformance_view(
         previous=version_view(previous) if previous else None,
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
         statement=statement_text(dicom.get("statement")),
+        security=security_view(spec),
         shared_statuses=tuple(SharedStatus(key, status, count) for status, (key, count) in statuses.items()),
         shared_parameters=tuple(
             SharedParameter(key, parameter, count) for parameter, (key, count) in parameters.items()

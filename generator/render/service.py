@@ -279,6 +279,7 @@ def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
             for m in (answer.content if answer else ())
         ],
         "accept_required": bool(op.extensions.get("x-accept-required", False)),
+        "action": op.extensions.get("x-data-action"),
         "mock": _mock(op, answer) if answer else None,
     }
 

@@ -48,9 +48,13 @@ def policy_rules() -> tuple[Rule, ...]:
 
 
 ALLOWED = (
-    "In a prerelease version (`1.0-prerelease`, or an `info.version` such as `2.0.0-beta.1`), and compared"
-    ' with a prerelease: "These endpoints might experience breaking changes without notice."',
-    "In a new major version: two files compared directly whose `info.version` major increased.",
+    "In a prerelease version (registry status `prerelease`, such as a version `version new` just added, a"
+    " `1.0-prerelease` label, or an `info.version` such as `2.0.0-beta.1`), and compared with a prerelease:"
+    ' "These endpoints might experience breaking changes without notice."',
+    "In a new major version: two files compared directly whose `info.version` major increased, and a"
+    " version a pull request adds, releases or edits as a prerelease, compared with its predecessor (the"
+    " nearest older version served): every change is listed under `2 → 3`, allowed when the major number"
+    " grew, a violation for a new minor version.",
     "Never inside a released version: a breaking change to version N needs a new version (the next major"
     " after the newest one) with its own spec and registry entry, or a waiver with its reason.",
     "A version may be removed when it was a prerelease, or deprecated with its sunset date passed.",

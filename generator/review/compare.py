@@ -31,10 +31,12 @@ from generator.review.contract import (
     serialization,
     show_security,
 )
+from generator.review.data_action import compare_data_action
 from generator.review.effective import Doc
 from generator.review.extensions import compare_extensions
 from generator.review.recorder import Change, Recorder, Side
-from generator.review.schema_diff import Emitted, SchemaDiff, is_reordered
+from generator.review.schema_diff import Emitted, SchemaDiff
+from generator.review.schema_values import is_reordered
 
 OpLabel = tuple[str, str]
 
@@ -108,10 +110,16 @@ def _label(op: Operation) -> OpLabel:
 
 
 def _routes(spec: ApiSpec) -> dict[tuple[str, str], Operation]:
+    """Operations by route; a document that has a route both without and with a version segment
+    (`/changefeed` and `/v1/changefeed`, both served) keeps those routes apart, as written."""
+    unversioned = [_key(op) for op in spec.operations]
+    both = {key for key in unversioned if unversioned.count(key) > 1}
     routes: dict[tuple[str, str], Operation] = {}
     problems = []
-    for op in spec.operations:
-        other = routes.setdefault(_key(op), op)
+    for op, key in zip(spec.operations, unversioned, strict=True):
+        if key in both:
+            key = (op.method, normalize_path(op.path))
+        other = routes.setdefault(key, op)
         if other is not op:
             problems.append(
                 Diagnostic(
@@ -168,6 +176,9 @@ class OperationDiff:
         if new.deprecated and not old.deprecated:
             self.add("deprecated", join_pointer(new.pointer, "deprecated"), "operation deprecated")
         self._security()
+        compare_data_action(
+            self.recorder, self.label, (self.raw_old, old.pointer), (self.raw_new, new.pointer)
+        )
         compare_extensions(
             self.recorder, self.label, (self.raw_old, old.pointer), (self.raw_new, new.pointer)
         )

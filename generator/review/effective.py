@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
-from generator.diagnostics import join_pointer, split_pointer
-from generator.refs import Resolver, resolve_pointer
+from generator.diagnostics import join_pointer
+from generator.refs import Resolver, follow, resolve_pointer
 
 Part = tuple[Any, str]  # a raw node and the pointer where it is written
 
@@ -89,19 +88,8 @@ class Doc:
     def deref(self, node: Any, pointer: str) -> Part:
         """The node a reference chain ends at, with its pointer; loops and dangling references stop the chain
         (the loader reports them)."""
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
-            target = unquote(node["$ref"][1:])
-            if target in seen:
-                break
-            seen.add(target)
-            try:
-                split_pointer(target)
-                node = resolve_pointer(self.document, target)
-            except (KeyError, ValueError):
-                break
-            pointer = target
-        return node, pointer
+        target, where, _ = follow(self.document, node, pointer)
+        return target, where
 
     def schema(self, parts: list[Part]) -> Schema:
         """The effective schema of schemas that all apply (a property defined in two `allOf` members)."""

@@ -12,6 +12,7 @@ from generator.diagnostics import join_pointer, split_pointer
 from generator.loader import diff_pointers
 from generator.review.effective import canonical
 from generator.review.recorder import Recorder
+from generator.security_rules import DATA_ACTION
 
 OpLabel = tuple[str, str]
 
@@ -29,6 +30,8 @@ def compare_extensions(
     for key in keys:
         if key == BEHAVIOUR_KEY:
             continue  # judged by generator/review/behaviour.py
+        if key == DATA_ACTION:
+            continue  # judged by generator/review/data_action.py
         was, now = before.get(key, _MISSING), after.get(key, _MISSING)
         if canonical(was) == canonical(now):
             continue

@@ -75,6 +75,13 @@ RULES: tuple[Rule, ...] = (
     Rule("version-added", False, "n/a", "API version added",
          _derived("a new version changes nothing for the clients of the existing ones."),
          "`3` added to versions.yaml"),
+    Rule("version-released", False, "n/a", "API version released",
+         _derived("a prerelease becomes a release: its calls keep working, and from now on it never breaks "
+                  "in place."),
+         "`status: prerelease` → `released` for `3` in versions.yaml"),
+    Rule("version-deprecated", False, "n/a", "API version deprecated",
+         _derived("deprecation announces a future removal; every call still works until the sunset."),
+         "`deprecated: true` with a sunset for `1` in versions.yaml"),
     # Endpoints.
     Rule("endpoint-removed", True, "n/a", "endpoint removed",
          ENDPOINTS,
@@ -97,6 +104,16 @@ RULES: tuple[Rule, ...] = (
     Rule("security-requirement-removed", False, "n/a", "security requirement relaxed",
          _derived("every call that was accepted still is."),
          "an alternative `[{}]` (anonymous) added"),
+    Rule("data-action-added", True, "n/a", "data action required",
+         _derived("a caller whose roles grant no such action is now refused (" + BEHAVIOUR + ")"),
+         "`x-data-action: read` on an operation that needed none"),
+    Rule("data-action-changed", True, "n/a", "data action changed",
+         _derived("roles grant actions independently, so a caller holding the old action may lack the new "
+                  "one and is now refused (" + BEHAVIOUR + ")"),
+         "`x-data-action: read` → `x-data-action: export`"),
+    Rule("data-action-removed", False, "n/a", "data action no longer required",
+         _derived("every call that was accepted still is."),
+         "`x-data-action` removed: any authenticated caller is accepted"),
     Rule("extension-changed", False, "n/a", "documented behaviour changed",
          _derived("an `x-` extension describes behaviour (" + BEHAVIOUR
                   + ") that no machine can judge; it is reported for the reviewer, who adds a version or a "

@@ -51,6 +51,8 @@ def as_json(review: Review) -> dict[str, Any]:
         "versions": [
             {
                 "version": v.name,
+                "against": v.against,
+                "key": v.key,
                 "status": v.status,
                 "base": v.base_file,
                 "head": v.head_file,
@@ -134,11 +136,13 @@ def _counts(review: Review) -> str:
 
 def text(review: Review) -> str:
     lines = [f"spec review: {review.base} → {review.head}"]
+    lines.extend(successions(review))
     for version in review.versions:
-        findings = [f for f in review.findings if f.change.version == version.name]
+        findings = [f for f in review.findings if f.change.version == version.key]
         files = " → ".join(x for x in (version.base_file, version.head_file) if x)
         note = f", breaking changes allowed ({_EXEMPTION[version.exemption]})" if version.exemption else ""
-        lines.append(f"version {version.name} ({files}): {len(findings)} change(s){note}")
+        title = f"version {version.name}" + (f" against version {version.against}" if version.against else "")
+        lines.append(f"{title} ({files}): {len(findings)} change(s){note}")
         for finding in findings:
             change = finding.change
             lines.append(f"  {status(finding).upper():<26} {change.rule.id}  {_operations(finding, 3)}")
@@ -160,6 +164,27 @@ def text(review: Review) -> str:
     lines.append(f"result: {_VERDICT_TITLE[review.verdict]}")
     lines.extend(f"  {message}" for message in review.requirements)
     return "\n".join(lines) + "\n"
+
+
+def successions(review: Review) -> list[str]:
+    """One line per version the pull request shapes: what its clients meet against the previous version."""
+    lines = []
+    for version in review.successions:
+        findings = [f for f in review.findings if f.change.version == version.key]
+        breaking = [f for f in findings if f.change.breaking]
+        declared = [f for f in findings if f.change.rule.id == "behaviour-change-declared"]
+        verdict = (
+            f"allowed: {_EXEMPTION[version.exemption]}"
+            if version.exemption
+            else "not allowed"
+            if breaking
+            else "none breaking"
+        )
+        lines.append(
+            f"version {version.name} against version {version.against}: {len(findings)} change(s), "
+            f"{len(breaking)} breaking ({verdict}), {len(declared)} declared behaviour change(s)"
+        )
+    return lines
 
 
 def _place(finding: Finding) -> str:
@@ -196,6 +221,9 @@ def markdown(review: Review, limit: int = MARKDOWN_LIMIT) -> str:
         f"`{code(review.base)}` → `{code(review.head)}`: {_counts(review)}.",
         "",
     ]
+    head.extend(f"**{md(line[0].upper() + line[1:])}.**" for line in successions(review))
+    if review.successions:
+        head.append("")
     head.extend(f"> **{md(message)}**" for message in review.requirements)
     if review.requirements:
         head.append("")
@@ -302,7 +330,7 @@ def _row(finding: Finding) -> str:
         affects += " — " + md(_cut(_listed(finding.contexts, 4)))
     if len(finding.directions) > 1:
         affects += " (" + ", ".join(finding.directions) + ")"
-    version = f" (version {md(change.version)})" if change.version else ""
+    version = f" (version {md(change.version)})" if change.version else ""  # `2 → 3`: against its predecessor
     cells = [
         f"{mark} {md(_cut(state))}",
         f"`{change.rule.id}`",

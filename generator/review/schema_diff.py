@@ -9,11 +9,12 @@ are spelled `<direction>-<event>` in the policy table; this module builds them f
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from generator.diagnostics import unescape_pointer_token
+from generator.review import required_sets
 from generator.review.effective import LOWER_BOUNDS, UPPER_BOUNDS, Doc, Part, Schema, canonical
 from generator.review.recorder import Recorder, Side
+from generator.review.schema_values import absent, enum_of, is_reordered, names, show, values, widens
 
 # Formats whose values are a superset of another's: the value sets of the wider one contain the narrower one.
 WIDER_FORMAT = frozenset({("int32", "int64"), ("float", "double"), ("int32", "double")})
@@ -123,10 +124,14 @@ class SchemaDiff:
         self._nullable(b, h, where)
         if self.direction == "request":
             self._default(b, h, where)
-        self._properties(b, h, where)
+        judged = required_sets.judge(self.base, b, self.head, h)  # `required` alternatives, by meaning
+        if judged is not None and judged[0] != "same":
+            report = self._loosened if judged[0] == "looser" else self._tightened
+            report(h.where("anyOf") if "anyOf" in h.alternatives else h.pointer, f"{where}: {judged[1]}")
+        self._properties(b, h, where, required=judged is None)
         self._items(b, h, where)
         self._additional(b, h, where)
-        for kind in ("oneOf", "anyOf"):
+        for kind in ("oneOf",) if judged else ("oneOf", "anyOf"):
             self._alternatives(kind, b, h, where)
 
     def _wrapped(self, b: Schema, h: Schema, where: str) -> bool:
@@ -166,15 +171,15 @@ class SchemaDiff:
         if b.types == h.types:
             return True
         if b.types is None:
-            tighter.append((location, f"type {_names(h.types)} required (was any)"))
+            tighter.append((location, f"type {names(h.types)} required (was any)"))
         elif h.types is None:
-            looser.append((h.pointer, f"type {_names(b.types)} no longer required"))
-        elif _widens(b.types, h.types):
-            looser.append((location, f"type {_names(b.types)} → {_names(h.types)}"))
-        elif _widens(h.types, b.types):
-            tighter.append((location, f"type {_names(b.types)} → {_names(h.types)}"))
+            looser.append((h.pointer, f"type {names(b.types)} no longer required"))
+        elif widens(b.types, h.types):
+            looser.append((location, f"type {names(b.types)} → {names(h.types)}"))
+        elif widens(h.types, b.types):
+            tighter.append((location, f"type {names(b.types)} → {names(h.types)}"))
         else:
-            self._emit("type-changed", location, f"{where}: type {_names(b.types)} → {_names(h.types)}")
+            self._emit("type-changed", location, f"{where}: type {names(b.types)} → {names(h.types)}")
             return False
         return True
 
@@ -204,15 +209,15 @@ class SchemaDiff:
     def _enum(
         self, b: Schema, h: Schema, where: str, tighter: list[tuple[str, str]], looser: list[tuple[str, str]]
     ) -> None:
-        before, after = _enum_of(b), _enum_of(h)
+        before, after = enum_of(b), enum_of(h)
         if not isinstance(before, list) and not isinstance(after, list):
             return
         location = h.where("enum") if "enum" in h.keywords else h.where("const")
         if not isinstance(before, list):
-            tighter.append((location, f"values limited to {_values(after)}"))
+            tighter.append((location, f"values limited to {values(after)}"))
             return
         if not isinstance(after, list):
-            looser.append((h.pointer, f"enum {_values(before)} removed, any value allowed"))
+            looser.append((h.pointer, f"enum {values(before)} removed, any value allowed"))
             return
         old, new = {canonical(v) for v in before}, {canonical(v) for v in after}
         removed = [v for v in before if canonical(v) not in new]
@@ -221,13 +226,13 @@ class SchemaDiff:
             self._emit(
                 f"{self.direction}-enum-value-removed",
                 location,
-                f"{where}: enum value(s) {_values(removed)} removed",
+                f"{where}: enum value(s) {values(removed)} removed",
             )
         if added:
             self._emit(
                 f"{self.direction}-enum-value-added",
                 location,
-                f"{where}: enum value(s) {_values(added)} added",
+                f"{where}: enum value(s) {values(added)} added",
             )
         if is_reordered([canonical(v) for v in before], [canonical(v) for v in after]):
             self._emit("reordered", location, f"{where}: enum values reordered")
@@ -239,7 +244,7 @@ class SchemaDiff:
             before, after = b.value(key), h.value(key)
             if before == after:
                 continue
-            change = f"{key} {_show(before)} → {_show(after)}"
+            change = f"{key} {show(before)} → {show(after)}"
             if after is None:
                 looser.append((h.pointer, change))
             elif before is None or (after > before if key in LOWER_BOUNDS else after < before):
@@ -252,12 +257,12 @@ class SchemaDiff:
     ) -> None:
         for key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems", "pattern", "multipleOf"):
             before, after = b.value(key), h.value(key)
-            if before == after or (_absent(before) and _absent(after)):
+            if before == after or (absent(before) and absent(after)):
                 continue
-            change = f"{key} {_show(before)} → {_show(after)}"
-            if _absent(before):
+            change = f"{key} {show(before)} → {show(after)}"
+            if absent(before):
                 tighter.append((h.where(key), change))
-            elif _absent(after):
+            elif absent(after):
                 looser.append((h.pointer, change))
             elif isinstance(before, bool) or isinstance(after, bool) or key in ("pattern", "multipleOf"):
                 # Neither tighter nor looser (another pattern): it breaks in both directions.
@@ -272,15 +277,15 @@ class SchemaDiff:
             return
         before, after = b.value("default"), h.value("default")
         if "default" not in b.keywords:
-            self._emit("default-added", h.where("default"), f"{where}: default {_show(after)} added")
+            self._emit("default-added", h.where("default"), f"{where}: default {show(after)} added")
         elif "default" not in h.keywords:
-            self._emit("default-changed", h.pointer, f"{where}: default {_show(before)} removed")
+            self._emit("default-changed", h.pointer, f"{where}: default {show(before)} removed")
         elif canonical(before) != canonical(after):
             self._emit(
-                "default-changed", h.where("default"), f"{where}: default {_show(before)} → {_show(after)}"
+                "default-changed", h.where("default"), f"{where}: default {show(before)} → {show(after)}"
             )
 
-    def _properties(self, b: Schema, h: Schema, where: str) -> None:
+    def _properties(self, b: Schema, h: Schema, where: str, required: bool = True) -> None:
         before = self._visible(self.base, b)
         after = self._visible(self.head, h)
         d = self.direction
@@ -307,7 +312,9 @@ class SchemaDiff:
                     kind = "required property with a default" if name in h.required else "optional property"
                     self._emit("request-property-added", location, f"{where}.{name}: {kind} added")
                 continue
-            if name in h.required and name not in b.required:
+            if not required:
+                pass  # judged with the alternatives
+            elif name in h.required and name not in b.required:
                 self._emit(f"{d}-property-became-required", location, f"{where}.{name}: now required")
             elif name in b.required and name not in h.required:
                 self._emit(f"{d}-property-became-optional", location, f"{where}.{name}: no longer required")
@@ -363,45 +370,10 @@ class SchemaDiff:
             self._loosened(now[1], f"{where}: {kind} alternative added")
 
 
-def is_reordered(before: list[str], after: list[str]) -> bool:
-    """True when the entries both lists have appear in another order."""
-    common = set(before) & set(after)
-    return [x for x in before if x in common] != [x for x in after if x in common]
-
-
-def _absent(value: Any) -> bool:
-    return value is None or value is False
-
-
-def _names(types: frozenset[str] | None) -> str:
-    return "/".join(sorted(types)) if types else "any"
-
-
-def _values(values: Any) -> str:
-    return ", ".join(canonical(v) for v in values) if isinstance(values, list) else _show(values)
-
-
-def _show(value: Any) -> str:
-    return "none" if value is None else canonical(value)
-
-
 def _name(pointer: str) -> str | None:
     """A shared schema is named after its component, whichever operation reaches it."""
     found = _COMPONENT.match(pointer)
     return unescape_pointer_token(found.group(1)) if found else None
-
-
-def _widens(before: frozenset[str], after: frozenset[str]) -> bool:
-    """Whether every value of the `before` types is a value of the `after` types (integers are numbers)."""
-    return all(t in after or (t == "integer" and "number" in after) for t in before)
-
-
-def _enum_of(schema: Schema) -> Any:
-    if "enum" in schema.keywords:
-        return schema.value("enum")
-    if "const" in schema.keywords:
-        return [schema.value("const")]
-    return None
 
 
 def _bare(schema: Schema) -> bool:

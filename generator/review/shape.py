@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from generator import refs
 from generator.diagnostics import Diagnostics, join_pointer
 from generator.model import HTTP_METHODS, ApiSpec
-from generator.refs import Bundle, resolve_pointer
+from generator.refs import Bundle
 from generator.review.lines import Locator
 
 WARNING = "warning"
@@ -32,17 +33,8 @@ def check_shape(result: Bundle, diagnostics: Diagnostics, locate: Locator) -> No
         diagnostics.add(file, pointer, "review-shape", message, line)
 
     def follow(node: Any) -> Any:
-        seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < 50:
-            ref = node["$ref"]
-            try:
-                node = resolve_pointer(document, ref[1:]) if ref.startswith("#") else node
-            except KeyError:
-                return None
-            seen += 1
-            if not ref.startswith("#"):
-                break
-        return node
+        target, _, problem = refs.follow(document, node)
+        return None if problem == "dangling" else target
 
     def mapping(node: Any, pointer: str, what: str) -> bool:
         if node is not None and not isinstance(follow(node), dict):

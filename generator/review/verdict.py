@@ -9,6 +9,9 @@
   and registry entry.
 - A version that disappears breaks its clients, unless it was a prerelease, or deprecated with its sunset
   date passed (or none set): deprecation is the notice the policy's `api-deprecated-versions` header gives.
+- A version the pull request adds, releases, or edits while a prerelease is also compared with its
+  predecessor (generator.review.succession), so the review shows what its clients will meet: allowed when
+  its major number is higher.
 - A breaking change that none of this allows can be waived in the waiver file; it is still reported.
 """
 
@@ -22,6 +25,7 @@ from generator.model import ApiSpec
 from generator.review.compare import compare_specs
 from generator.review.recorder import Change, Recorder
 from generator.review.sources import Source
+from generator.review.succession import lifecycle_changes, successions
 from generator.review.waivers import Waiver
 
 
@@ -39,9 +43,17 @@ class VersionResult:
     head_file: str | None
     exemption: str | None  # prerelease, new-major, deprecated: why breaking changes are allowed here
     requirement: str  # what a breaking change here needs, for the violation message
+    against: str | None = None  # HEAD's version `name` compared with this older one of HEAD
+
+    @property
+    def key(self) -> str:
+        """What this comparison's changes are recorded under: the version, or `2 → 3`."""
+        return self.name if self.against is None else f"{self.against} → {self.name}"
 
     @property
     def status(self) -> str:
+        if self.against is not None:
+            return "against-predecessor"
         return "added" if self.base_file is None else "removed" if self.head_file is None else "compared"
 
 
@@ -99,8 +111,17 @@ class Review:
 
     @property
     def breaking(self) -> bool:
-        """Whether HEAD breaks clients of BASE; a prerelease promises nothing, a new major still breaks."""
-        return any(f.change.breaking and f.exempt != "prerelease" for f in self.findings)
+        """Whether HEAD breaks clients of BASE; a prerelease promises nothing, a new major still breaks.
+        A version compared with its predecessor breaks no client of BASE: they opt in by moving."""
+        successors = {v.key for v in self.versions if v.against is not None}
+        return any(
+            f.change.breaking and f.exempt != "prerelease" and f.change.version not in successors
+            for f in self.findings
+        )
+
+    @property
+    def successions(self) -> list[VersionResult]:
+        return [v for v in self.versions if v.against is not None]
 
     @property
     def violations(self) -> list[Finding]:
@@ -110,7 +131,7 @@ class Review:
     def requirements(self) -> list[str]:
         """One message per version with a violation, saying what the change needs."""
         broken = {f.change.version for f in self.violations}
-        return [v.requirement for v in self.versions if v.name in broken]
+        return [v.requirement for v in self.versions if v.key in broken]
 
     @property
     def verdict(self) -> str:
@@ -138,12 +159,31 @@ def review(base: Source, head: Source, waivers: list[Waiver], today: dt.date | N
     newest = max(base.newest_major, head.newest_major)
     results: list[VersionResult] = []
     findings: list[Finding] = []
+    touched: set[str] = set()
+    lifecycle = lifecycle_changes(base, head) if not files else {}
+    compared: list[tuple[VersionResult, list[Change], Source, ApiSpec | None]] = []
     for pair in pairs(base, head):
         result, changes = _review_pair(pair, files, newest, today)
+        if changes:
+            touched.add(pair.name)
+        compared.append((result, [*lifecycle.get(pair.name, []), *changes], base, pair.base))
+    for succession in successions(base, head, touched):
+        changes = compare_specs(succession.predecessor, succession.spec, succession.key)
+        result = VersionResult(
+            succession.name,
+            succession.predecessor.file,
+            succession.spec.file,
+            succession.exemption,
+            succession.requirement,
+            succession.predecessor.version.name,
+        )
+        compared.append((result, changes, head, succession.predecessor))
+    for result, changes, base_source, base_spec in compared:
         results.append(result)
         for group in _grouped(changes):
             first = group[0]
-            source, spec = (base, pair.base) if first.side == "base" else (head, pair.head)
+            head_spec = head.specs.get(result.name)
+            source, spec = (base_source, base_spec) if first.side == "base" else (head, head_spec)
             file, line = source.locate(spec.version.name, first.location) if spec else ("", None)
             exempt = result.exemption if first.breaking else None
             findings.append(Finding(first, exempt, None, tuple(group), file, line))

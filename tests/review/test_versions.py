@@ -80,7 +80,61 @@ def test_a_new_version_is_reported_and_not_breaking(tmp_path: Path) -> None:
     head = specs_folder(tmp_path / "head", {"1": spec("1"), "2": spec("2", **BREAKING)})
     run = review(base, head, "--format", "json")
     assert run.code == 0 and run.json["breaking"] is False
-    assert [(c["rule"], c["version"]) for c in run.json["changes"]] == [("version-added", "2")]
+    assert [(c["rule"], c["version"], c["exemption"]) for c in run.json["changes"]] == [
+        ("response-enum-value-added", "1 → 2", "new-major"),  # what clients of 1 meet when they move
+        ("version-added", "2", None),
+    ]
+    assert [(v["version"], v["against"], v["status"]) for v in run.json["versions"]] == [
+        ("1", None, "compared"),
+        ("2", None, "added"),
+        ("2", "1", "against-predecessor"),
+    ]
+    text = review(base, head).out
+    assert "version 2 against version 1: 1 change(s), 1 breaking (allowed: new major version)" in text
+    markdown = review(base, head, "--format", "markdown").out
+    assert "**Version 2 against version 1: 1 change(s), 1 breaking (allowed: new major version)" in markdown
+
+
+def test_a_new_minor_version_that_breaks_its_predecessor_is_refused(tmp_path: Path) -> None:
+    base = specs_folder(tmp_path / "base", {"1": spec("1")})
+    head = specs_folder(tmp_path / "head", {"1": spec("1"), "1.1": spec("1.1", **BREAKING)})
+    run = review(base, head, "--format", "json")
+    assert run.code == 1
+    assert run.json["violations"] == [
+        "version 1.1 breaks clients of version 1 that move to it: a breaking change needs a new major "
+        "version (2)"
+    ]
+
+
+def test_an_edited_prerelease_is_compared_with_its_predecessor_too(tmp_path: Path) -> None:
+    prerelease = {"2": {"status": "prerelease"}}
+    base = specs_folder(tmp_path / "base", {"1": spec("1"), "2": spec("2")}, prerelease)
+    head = specs_folder(tmp_path / "head", {"1": spec("1"), "2": spec("2", **BREAKING)}, prerelease)
+    run = review(base, head, "--format", "json")
+    assert run.code == 0
+    assert sorted((c["version"], c["exemption"]) for c in run.json["changes"]) == [
+        ("1 → 2", "new-major"),
+        ("2", "prerelease"),
+    ]
+    untouched = review(base, base, "--format", "json").json  # a PR that leaves the prerelease alone
+    assert untouched["changes"] == [] and all(v["against"] is None for v in untouched["versions"])
+
+
+def test_a_release_and_a_deprecation_are_reported_and_not_breaking(tmp_path: Path) -> None:
+    versions = {"1": spec("1"), "2": spec("2", **BREAKING)}
+    base = specs_folder(tmp_path / "base", versions, {"2": {"status": "prerelease"}})
+    lifecycle = {
+        "1": {"deprecated": True, "deprecation": "2027-01-01", "sunset": "2028-01-01"},
+        "2": {"released": "2027-01-01"},
+    }
+    head = specs_folder(tmp_path / "head", versions, lifecycle)
+    run = review(base, head, "--format", "json")
+    assert run.code == 0 and run.json["breaking"] is False
+    assert sorted((c["rule"], c["version"]) for c in run.json["changes"]) == [
+        ("response-enum-value-added", "1 → 2"),
+        ("version-deprecated", "1"),
+        ("version-released", "2"),
+    ]
 
 
 def test_removing_a_supported_version_fails(tmp_path: Path) -> None:

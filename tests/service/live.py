@@ -21,15 +21,13 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 
 from dicom_service.versioning.versions import Versions
-from generator.loader import load_api
 from generator.model import ApiModel, ApiSpec, Operation
 from tests.contract import Exchange, SpecValidator
-from tests.fixtures import ROOT
+from tests.fixtures import real_model
 
 
-@cache
 def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return real_model()
 
 
 @cache

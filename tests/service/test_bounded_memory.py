@@ -17,6 +17,9 @@ from tests.service import large
 from tests.service.live import LiveService
 from tests.service.operations import started, wait
 
+# A 200 MiB instance through every streaming path: about a minute a storage configuration.
+pytestmark = pytest.mark.slow
+
 FRAMES = 400  # 200 MiB
 MiB = 1 << 20
 #: What one request may add to the process, whatever the instance's size.

@@ -8,6 +8,7 @@ import io
 import pydicom
 import pytest
 
+from tests.fixtures import segments_before, served_segments
 from tests.service import data
 from tests.service.live import LiveService, Validated
 from tests.service.operations import started, wait
@@ -64,7 +65,9 @@ def test_bulk_update_keeps_the_original_and_records_updates(service: LiveService
 @pytest.mark.behaviour_change("bulk-update-v2-only")
 def test_bulk_update_exists_in_v2_only(service: LiveService, checked: Validated) -> None:
     body = {"studyInstanceUids": ["1.2.3"], "changeDataset": NEW_NAME}
-    for version in ("v1", "v1.0-prerelease"):
+    without = segments_before("bulk-update-v2-only")
+    assert without and served_segments()[-1] not in without
+    for version in without:
         answer = checked.session().post(f"{service.root}/{version}/studies/$bulkUpdate", json=body)
         assert answer.status_code == 404 and answer.content == b""
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from dicom_service.kernel.behaviour import behaviour_of
+from dicom_service.changefeed.repository import changes
+from dicom_service.kernel.behaviour import behaviour_of_major
 from dicom_service.storage.service import DicomService
 from dicom_service.store.stow import store_files
 from tests.service import data
-from tests.service.live import LiveService, versions
+from tests.service.live import LiveService
 
 ACCEPT = {"Accept": "application/dicom+json"}
 STORE = {"Content-Type": "application/dicom", **ACCEPT}
@@ -86,10 +87,16 @@ def test_a_store_that_fails_after_writing_the_file_keeps_no_file(
         def broken_add(*args: object) -> int:
             raise RuntimeError("the index went away")
 
-        monkeypatch.setattr(service.index, "add", broken_add)
+        monkeypatch.setattr("dicom_service.store.stow.add", broken_add)
         with pytest.raises(RuntimeError):
-            store_files(service, "Microsoft.Default", [source], behaviour_of(versions().get("2")), None)
+            store_files(
+                service,
+                "Microsoft.Default",
+                [source],
+                behaviour_of_major(2),
+                None,
+            )
         assert not any((tmp_path / "data" / "blobs").rglob("*.dcm"))
-        assert service.index.changes(limit=10) == []
+        assert changes(service.index, limit=10) == []
     finally:
         service.close()

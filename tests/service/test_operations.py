@@ -11,7 +11,7 @@ from dicom_service.kernel.tags import Level
 from dicom_service.query_tags import repository as query_tags
 from dicom_service.query_tags.rules import NewTag
 from dicom_service.settings import from_environment
-from dicom_service.storage.index import SqlIndex
+from dicom_service.storage.database import Database
 from dicom_service.storage.operations_schema import operation
 from dicom_service.storage.service import utc_now
 from tests.service import data
@@ -24,7 +24,7 @@ STORE = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"
 def interrupted_reindex(service: LiveService, path: str, attempts: int) -> str:
     """What a process killed in the middle of a reindex leaves: the operation `running`, half done."""
     settings = from_environment({"DATA_DIR": str(service.data_dir), **service.storage})
-    index = SqlIndex(settings.index_url, utc_now())  # the service's index, SQLite or PostgreSQL
+    index = Database(settings.index_url, utc_now())  # the service's index, SQLite or PostgreSQL
     try:
         op_id = query_tags.add_tags(
             index, [NewTag(path, "LO", None, Level.SERIES)], "Microsoft.Default", utc_now()

@@ -14,6 +14,7 @@ from dicom_service.housekeeping import orphans
 from dicom_service.kernel import instance as reading
 from dicom_service.kernel.behaviour import behaviour_of_major
 from dicom_service.storage.service import DicomService, utc_now
+from dicom_service.store.repository import add
 from tests.service import data
 
 
@@ -45,7 +46,7 @@ def test_only_old_unreferenced_blobs_are_swept(service: DicomService, tmp_path: 
     source.write_bytes(body)
     item = reading.read(str(source), behaviour_of_major(2))
     stored = put(service, body)
-    watermark = service.index.add("Microsoft.Default", item, stored, len(body), utc_now())
+    watermark = add(service.index, "Microsoft.Default", item, stored, len(body), utc_now())
     updated = put(service, body)  # a bulk update: the instance's new file, the first kept as its original
     assert versions.replace_instance(service.index, watermark, updated, len(body), item, utc_now()) is None
     orphan = put(service, body)  # its process was killed before the index commit

@@ -15,6 +15,7 @@ import pytest
 
 from dicom_service.kernel import instance as reading
 from dicom_service.kernel.behaviour import behaviour_of_major
+from dicom_service.retrieve.repository import instances
 from dicom_service.storage import azure
 from dicom_service.storage.blobs import BlobStore
 from dicom_service.storage.service import DicomService
@@ -72,7 +73,7 @@ def test_an_instance_whose_upload_fails_fails_alone_and_leaves_no_file(service: 
 
     assert len(outcome.stored) == 5
     assert [item.reason for item in outcome.failed] == [reading.PROCESSING_FAILURE]
-    assert len(service.index.instances(PARTITION, study)) == 5
+    assert len(instances(service.index, PARTITION, study)) == 5
     assert blob_count(service) == 5
 
 
@@ -81,7 +82,7 @@ def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
 ) -> None:
     study, paths = files(service, 6)
     service.blobs = FailingWrites(service.blobs, failing=0)
-    add, calls = service.index.add, []
+    add, calls = stow.add, []
 
     def failing_add(*args: Any) -> int:
         calls.append(args)
@@ -89,12 +90,12 @@ def test_an_index_failure_midway_leaves_no_file_of_an_unindexed_instance(
             raise RuntimeError("the database went away")
         return add(*args)
 
-    monkeypatch.setattr(service.index, "add", failing_add)
+    monkeypatch.setattr(stow, "add", failing_add)
 
     with pytest.raises(RuntimeError):
         stow.store_files(service, PARTITION, paths, behaviour_of_major(2), None)
 
-    assert len(service.index.instances(PARTITION, study)) == 1
+    assert len(instances(service.index, PARTITION, study)) == 1
     assert blob_count(service) == 1
 
 

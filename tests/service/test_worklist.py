@@ -11,6 +11,7 @@ import pytest
 import requests
 from pydicom.uid import generate_uid
 
+from tests.fixtures import served_segments
 from tests.service.live import LiveService, Validated
 from tests.service.worklist_data import (
     ACCEPT,
@@ -74,7 +75,7 @@ def _refused(answer: requests.Response, status: int, *words: str) -> None:
 
 @pytest.mark.parametrize(
     ("version", "partition"),
-    [("v1.0-prerelease", None), ("v1", None), ("v2", None), ("v2", "worklist-partition")],
+    [*((segment, None) for segment in served_segments()), (served_segments()[-1], "worklist-partition")],
 )
 def test_a_workitem_goes_through_its_whole_state_machine(
     service: LiveService, checked: Validated, version: str, partition: str | None

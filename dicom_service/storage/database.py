@@ -1,0 +1,78 @@
+"""The index database: one object every repository takes, with its engine, its read and write paths and
+its writer lock. Opening it migrates the schema (`migrations/`).
+
+Every write is one transaction (`write()`); a read of one statement sees one committed snapshot by itself
+(`read()`). SQLite (the embedded default) serialises writers with a process lock so that concurrent writes
+never meet a "database is locked" error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+from dicom_service.storage import dialect, migrations, statements
+
+
+class Database:
+    def __init__(self, url: str | URL, now: str) -> None:
+        url = make_url(url)
+        self.engine: Engine = create_engine(url, **dialect.engine_options(url))
+        self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._reader = dialect.single_statement_reads(self.engine)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self.engine.begin() as connection:
+            dialect.lock_migrations(connection)
+            migrations.migrate(connection, now)
+        self._partition_ids: dict[str, int] = {}  # partitions are never renamed or deleted
+
+    @property
+    def dialect_name(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A connection for a read of one statement, which sees one committed snapshot by itself."""
+        return self._reader.connect()
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """One write transaction, serialised with the index's other writers (SQLite has one writer)."""
+        return self._write()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._writer is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._writer, self.engine.begin() as connection:
+            yield connection
+
+    def partition_id(self, c: Connection, name: str) -> int | None:
+        """The partition's row id, cached once committed; None when no store created it yet."""
+        found = self._partition_ids.get(name)
+        if found is None:
+            found = c.execute(statements.PARTITION_ID, {"b_name": name}).scalar()
+            if found is not None:
+                self._partition_ids[name] = found
+        return found
+
+    def insert_missing(self, table: Table) -> Any:
+        return dialect.insert_missing(table, self.dialect_name)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash; fast commits
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

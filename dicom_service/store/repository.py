@@ -1,0 +1,151 @@
+"""A store's side of the index: one instance with its study, series and change-feed entry, in one write.
+
+A transaction that adds change-feed entries adds them last, under the change-feed lock
+(`dialect.lock_change_feed`), so a reader paging by sequence never sees a later entry before an earlier one
+commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from dicom_service.kernel.instance import Instance
+from dicom_service.kernel.tags import Level
+from dicom_service.query_tags import repository as query_tags
+from dicom_service.storage import dialect, statements
+from dicom_service.storage import schema as t
+from dicom_service.storage.database import Database
+
+
+class DuplicateInstance(Exception):
+    """The partition already holds an instance with this SOP Instance UID."""
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """The store's statements for one engine, built once."""
+
+    upsert_study: Any
+    upsert_series: Any
+    levels_upsert: Any  # PostgreSQL: study and series in one round trip; else None
+    tail: Any  # PostgreSQL: the commit tail in one round trip; else None
+
+
+@cache
+def _writes(name: str) -> _Writes:
+    combined = name == "postgresql"  # the store's writes in fewer statements (store_statements)
+    return _Writes(
+        dialect.upsert(name, t.study, ("partition_id", "study_uid"), t.STUDY_COLUMNS),
+        dialect.upsert(name, t.series, ("study_id", "series_uid"), t.SERIES_COLUMNS),
+        statements.levels_upsert(t.STUDY_COLUMNS, t.SERIES_COLUMNS) if combined else None,
+        statements.commit_tail() if combined else None,
+    )
+
+
+def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
+    """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
+    writes = _writes(db.dialect_name)
+    try:
+        with db.write() as c:
+            pid = db.partition_id(c, partition)
+            if pid is None:
+                c.execute(db.insert_missing(t.partition), {"name": partition, "created": now})
+                # not cached: other threads must not use the id before this transaction commits
+                pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
+            if c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
+                raise DuplicateInstance(item.sop_uid)
+            # Study and series rows first: their row locks are taken before the change-feed lock, in
+            # the same order as a delete takes them, so the two never wait for each other in a cycle.
+            study_id, series_id = _upsert_levels(c, writes, pid, item)
+            change = {
+                "partition_id": pid,
+                "study_uid": item.study_uid,
+                "series_uid": item.series_uid,
+                "sop_uid": item.sop_uid,
+                "action": "create",
+                "timestamp": now,
+            }
+            instance = {
+                "partition_id": pid,
+                "study_id": study_id,
+                "series_id": series_id,
+                "sop_uid": item.sop_uid,
+                "sop_class_uid": item.sop_class_uid,
+                "transfer_syntax": item.transfer_syntax,
+                "frames": item.frames,
+                "blob_key": blob_key,
+                "size": size,
+                "metadata": orjson.dumps(item.metadata).decode(),
+                "frame_index": item.frame_index,
+            }
+            # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
+            # under the change-feed lock held to the commit, so sequences are visible in commit order.
+            dialect.lock_change_feed(c)
+            watermark, instance_id = _commit_tail(c, writes, change, instance)
+            # The extended query tags' values need the instance row's id, which the commit tail makes.
+            if found := query_tags.tags_to_index(c):
+                ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
+                row = query_tags.InstanceRow(*ids, item.sop_uid, "")
+                query_tags.index_instance(c, row, item.metadata, found, now)
+    except IntegrityError:
+        if _holds(db, partition, item.sop_uid):  # a concurrent store of it won the race
+            raise DuplicateInstance(item.sop_uid) from None
+        raise
+    return watermark
+
+
+def _level_values(item: Instance, level: Level, columns: tuple[str, ...], watermark: int) -> dict[str, Any]:
+    values: dict[str, Any] = {column: item.columns.get(column) for column in columns}
+    values["attributes"] = orjson.dumps(item.level_attributes(level)).decode()
+    values["watermark"] = watermark
+    return values
+
+
+def _upsert_levels(c: Connection, writes: _Writes, pid: int, item: Instance) -> tuple[int, int]:
+    """The study and series rows of `item`, added or their indexed values replaced; (study, series)."""
+    study = {"partition_id": pid, "study_uid": item.study_uid}
+    study |= _level_values(item, Level.STUDY, t.STUDY_COLUMNS, 0)  # watermark set in the commit tail
+    series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, t.SERIES_COLUMNS, 0)
+    if writes.levels_upsert is not None:  # one round trip
+        params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
+        study_id, series_id = c.execute(writes.levels_upsert, params).one()
+        return int(study_id), int(series_id)
+    study_id = int(c.execute(writes.upsert_study, study).scalar_one())
+    series_id = int(c.execute(writes.upsert_series, series | {"study_id": study_id}).scalar_one())
+    return study_id, series_id
+
+
+def _new_id(result: Any) -> int:
+    return int(result.inserted_primary_key[0])
+
+
+def _commit_tail(
+    c: Connection, writes: _Writes, change: dict[str, Any], instance: dict[str, Any]
+) -> tuple[int, int]:
+    """The change-feed entry and the instance row, the watermark set on them and on the study and
+    series rows; (watermark, instance id). Run under the change-feed lock, as the last writes."""
+    if writes.tail is not None:  # one round trip
+        params = {f"cf_{k}": v for k, v in change.items()} | {f"i_{k}": v for k, v in instance.items()}
+        watermark, instance_id = c.execute(writes.tail, params).one()
+        return int(watermark), int(instance_id)
+    watermark = _new_id(c.execute(statements.INSERT_CHANGE, change | {"watermark": 0}))
+    c.execute(statements.SET_WATERMARK, {"b_sequence": watermark, "watermark": watermark})
+    instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance | {"watermark": watermark}))
+    c.execute(statements.STUDY_WATERMARK, {"b_id": instance["study_id"], "watermark": watermark})
+    c.execute(statements.SERIES_WATERMARK, {"b_id": instance["series_id"], "watermark": watermark})
+    return watermark, instance_id
+
+
+def _holds(db: Database, partition: str, sop_uid: str) -> bool:
+    with db.read() as c:
+        pid = db.partition_id(c, partition)
+        return (
+            pid is not None
+            and c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": sop_uid}).first() is not None
+        )

@@ -1,0 +1,88 @@
+"""The real service in this process: its ASGI app behind a `requests` transport adapter, so the end-to-end
+tests (dicomweb-client, validated `requests` sessions) drive it as they drive a service process, without a
+process, a port or a socket. A process stays for what needs one: restarts, kills, several processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from starlette.testclient import TestClient
+
+from dicom_service.app import create_app
+from tests.service.live import free_port
+
+# Base URL → the in-process service answering it; `requests` sessions made by the tests mount each.
+MOUNTED: dict[str, ASGIAdapter] = {}
+
+
+class ASGIAdapter(BaseAdapter):
+    """Sends a prepared `requests` request to an ASGI app through Starlette's TestClient."""
+
+    def __init__(self, client: TestClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        body = request.body
+        if body is not None and not isinstance(body, bytes | str):
+            body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
+        answer = self.client.request(
+            request.method or "GET",
+            request.url or "",
+            headers=dict(request.headers),
+            content=body.encode() if isinstance(body, str) else body,
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = CaseInsensitiveDict(answer.headers.multi_items())
+        response._content = answer.content
+        response._content_consumed = True  # iter_content() then yields the body read above
+        response.url = request.url or ""
+        response.request = request
+        response.reason = answer.reason_phrase
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+class InProcessService:
+    """`dicom_service.app:app` with its data under `data_dir`, in this process, started and stopped with its
+    lifespan (storage, operation worker, housekeeping) as a service process starts and stops them."""
+
+    def __init__(self, data_dir: Path, storage: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.storage = storage or {}
+        self.root = f"http://127.0.0.1:{free_port()}"  # loopback, as a process; no socket
+        environment = {"DATA_DIR": str(data_dir), **self.storage}
+        app = create_app(environment=environment)
+        # A handler's exception is answered 500 with a request id, as by a process: not raised into the test.
+        self.client = TestClient(app, base_url=self.root, raise_server_exceptions=False)
+
+    def session(self) -> requests.Session:
+        """A plain `requests` session that reaches every in-process service."""
+        return mount(requests.Session())
+
+
+def mount(session: requests.Session) -> requests.Session:
+    for root, adapter in MOUNTED.items():
+        session.mount(root, adapter)
+    return session
+
+
+@contextmanager
+def running_in_process(data_dir: Path, storage: dict[str, str] | None = None) -> Iterator[InProcessService]:
+    service = InProcessService(data_dir, storage)
+    with service.client:
+        MOUNTED[service.root] = ASGIAdapter(service.client)
+        try:
+            yield service
+        finally:
+            del MOUNTED[service.root]

@@ -1,0 +1,123 @@
+"""OHIF Viewer 3.13.2 on one loopback port, the service (with CORS for it) on another, the eight image-kind
+studies stored in it, and Debian's chromium through Playwright: what the browser test drives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.fixtures import ROOT
+from tests.service.live import LiveService, free_port
+from tests.viewer.studies import write_all
+
+OHIF_DIST = ROOT / ".npm" / "ohif" / "package" / "dist"  # `make test` unpacks it (npm pack @ohif/app@3.13.2)
+APP_CONFIG = ROOT / "site" / "viewers" / "ohif-app-config.js"  # the doc page's app-config.js, as published
+DOCUMENTED_ROOT = "http://127.0.0.1:8080"
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-first-run"]
+
+# The share of the viewport canvas's pixels that are not black; an image covers far more than this.
+NOT_BLANK = 0.02
+CANVAS_SHARE = """() => {
+  const c = document.querySelector('canvas.cornerstone-canvas');
+  if (!c || !c.width || !c.height) return 0;
+  const copy = document.createElement('canvas');
+  copy.width = c.width; copy.height = c.height;
+  const g = copy.getContext('2d');
+  g.drawImage(c, 0, 0);
+  const d = g.getImageData(0, 0, copy.width, copy.height).data;
+  let lit = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 8 || d[i + 1] > 8 || d[i + 2] > 8) lit++;
+  return lit / (d.length / 4);
+}"""
+
+
+def required(reason: str) -> None:
+    if os.environ.get("DICOMWEB_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + "; DICOMWEB_REQUIRE_BROWSER=1 requires the browser test to run")
+    pytest.skip(reason)
+
+
+@dataclass
+class Visit:
+    """What one page saw: console errors, failed requests, and every answer of the service."""
+
+    service_root: str
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    answers: list[tuple[int, str]] = field(default_factory=list)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("response", self._answer)
+
+    def _answer(self, response: Any) -> None:
+        if response.status >= 400:
+            self.failed.append(f"{response.status} {response.url}")
+        if response.url.startswith(self.service_root):
+            self.answers.append((response.status, response.url[len(self.service_root) :]))
+
+
+@dataclass
+class Setup:
+    viewer: str  # OHIF's origin
+    service: LiveService
+
+
+@contextmanager
+def viewer_and_service(folder: Path) -> Iterator[Setup]:
+    """The service with CORS for OHIF's origin, the eight studies stored, OHIF configured for it."""
+    if not (OHIF_DIST / "index.html").exists():
+        required(f"OHIF is not unpacked in {OHIF_DIST.relative_to(ROOT)} (make ohif)")
+    viewer_port = free_port()
+    viewer = f"http://127.0.0.1:{viewer_port}"
+    service = LiveService(folder / "data", {"DICOM_CORS_ORIGINS": viewer})
+    service.start()
+    try:
+        for key, path in write_all(folder / "studies").items():
+            stored = requests.post(
+                f"{service.root}/v2/studies",
+                data=path.read_bytes(),
+                headers={"Content-Type": "application/dicom", "Accept": "application/dicom+json"},
+                timeout=60,
+            )
+            assert stored.status_code == 200, (key, stored.status_code, stored.text[:300])
+        config = folder / "app-config.js"
+        config.write_text(APP_CONFIG.read_text().replace(DOCUMENTED_ROOT, service.root))
+        with _ohif(config, viewer_port):
+            yield Setup(viewer, service)
+    finally:
+        service.stop()
+
+
+@contextmanager
+def _ohif(config: Path, port: int) -> Iterator[None]:
+    command = [sys.executable, "-m", "tests.viewer.ohif_server", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--dist", str(OHIF_DIST), "--config", str(config)], cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/app-config.js", timeout=1).raise_for_status()
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the OHIF static server did not start") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
