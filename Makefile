@@ -12,14 +12,17 @@ DOCS_PORT ?= 8000
 BASE ?= HEAD
 FORMAT ?= text
 EXAMPLES ?= 30
+ADMIN ?= http://127.0.0.1:9090
 AZURITE_VERSION := 3.37.0
 AZURITE := .npm/node_modules/.bin/azurite-blob
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER := .npm/oidc/node_modules/oidc-provider/package.json
 OHIF_VERSION := 3.13.2
 OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
-.PHONY: version-new version-release version-deprecate version-retire
+.PHONY: version-new version-release version-deprecate version-retire version-callers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,11 +61,14 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
 	$(PY) -m pytest -m "not e2e"
 
-test: lint-specs check-generated lint imports $(AZURITE) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	AZURITE_BLOB=$(abspath $(AZURITE)) $(PY) -m pytest
+test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
+	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
+
+$(OIDC_PROVIDER): ## oidc-provider, the OpenID Connect issuer the token tests get real tokens from (npm, pinned, once)
+	npm install --prefix .npm/oidc --no-save --no-audit --no-fund --loglevel=error oidc-provider@$(OIDC_PROVIDER_VERSION)
 
 $(OHIF): ## OHIF Viewer's prebuilt dist/ for the browser test (npm pack, pinned, once; its npm install fails)
 	rm -rf .npm/ohif && mkdir -p .npm/ohif
@@ -104,6 +110,9 @@ version-deprecate: $(STAMP) ## deprecate version NAME with its SUNSET date (NAME
 
 version-retire: $(STAMP) ## stop serving version NAME after its sunset (NAME=1.0-prerelease [BEFORE_SUNSET=1] [DRY_RUN=1])
 	$(PY) -m generator version retire $(NAME) $(if $(BEFORE_SUNSET),--before-sunset) $(if $(DRY_RUN),--dry-run)
+
+version-callers: $(STAMP) ## who still calls version NAME, per client, from a running service's metrics (NAME=1.0-prerelease ADMIN=http://127.0.0.1:9090)
+	$(PY) -m dicom_service.ops.callers --admin $(ADMIN) $(NAME)
 
 fuzz: $(STAMP) ## schemathesis against the mock and the service, every version (EXAMPLES=30 per operation)
 	$(PY) -m tests.fuzz_run --examples $(EXAMPLES)

@@ -13,6 +13,7 @@ import time
 
 SECTIONS = (
     "bench.service",
+    "bench.auth",
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",

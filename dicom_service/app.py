@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import os
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_service import handlers
 from dicom_service.auth.hosts import AllowedHosts
+from dicom_service.ops.access import ObservedRequests
 from dicom_service.versioning.versions import Versions
 from dicom_service.web import binding
 from dicom_service.web.contracts import GENERATED, load_contracts
@@ -38,8 +41,12 @@ def present_handlers() -> list[str]:
     return [m.name for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")]
 
 
-def create_app(mock: bool = False) -> Starlette:
-    """The service; with `mock=True`, every operation answers from its spec's examples instead."""
+def create_app(mock: bool = False, environment: Mapping[str, str] | None = None) -> Starlette:
+    """The service; with `mock=True`, every operation answers from its spec's examples instead.
+
+    `environment` replaces the process environment as the source of the settings (the tests run services
+    with their own data folders in one process).
+    """
     from dicom_service.generated import manifest
 
     present = present_handlers()
@@ -60,32 +67,42 @@ def create_app(mock: bool = False) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={404: _not_found},
-        lifespan=None if mock else _open_storage,
+        lifespan=None if mock else functools.partial(_open_storage, environment=environment),
         middleware=[]
         if mock
-        else [Middleware(OneLineStartupErrors), Middleware(AllowedHosts), Middleware(Cors)],
+        else [
+            Middleware(OneLineStartupErrors),
+            Middleware(ObservedRequests),
+            Middleware(AllowedHosts),
+            Middleware(Cors),
+        ],
     )
     app.state.data_actions = frozenset(c.action for v in contracts.values() for c in v.values() if c.action)
     return app
 
 
 @contextlib.asynccontextmanager
-async def _open_storage(app: Starlette) -> AsyncIterator[None]:
+async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -> AsyncIterator[None]:
     """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
     from dicom_service.auth.audit import log_to_stderr
     from dicom_service.auth.guard import Guard
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
-    from dicom_service.settings import auth_from_environment, from_environment
+    from dicom_service.ops.blobs import ObservedBlobStore
+    from dicom_service.ops.metrics import watch_pool
+    from dicom_service.settings import PRIVATE_FILES, auth_from_environment, from_environment
     from dicom_service.storage.service import DicomService
 
-    auth = auth_from_environment()
+    os.umask(PRIVATE_FILES)
+    auth = auth_from_environment(environment)
     app.state.guard = Guard.from_settings(auth, app.state.data_actions)
     app.state.allowed_hosts = auth.allowed_hosts
     log_to_stderr()
-    settings = from_environment()
+    settings = from_environment(environment)
     service = DicomService.from_settings(settings)
+    service.blobs = ObservedBlobStore(service.blobs)  # its failures and bytes stored in the metrics
+    watch_pool(service.index.engine)
     app.state.dicom = service
     app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes

@@ -8,14 +8,19 @@ A setting that is wrong or names something unreachable stops here with one line 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-import uvicorn
-
-from dicom_service.settings import LOOPBACK_HOSTS, SettingsError, auth_from_environment, from_environment
+from dicom_service.ops import serving
+from dicom_service.ops import settings as ops_settings
+from dicom_service.settings import (
+    LOOPBACK_HOSTS,
+    PRIVATE_FILES,
+    SettingsError,
+    auth_from_environment,
+    from_environment,
+)
 from dicom_service.storage.service import DicomService
-
-HEALTHCHECK_SECONDS = 30  # uvicorn's 5 s restarts a worker that a busy machine is slow to start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         "--log-level",
         default="info",
         choices=("critical", "error", "warning", "info", "debug", "trace"),
-        help="uvicorn's log level; from warning up it writes no access log",
+        help="the log level; from warning up no line per request is written",
     )
     args = parser.parse_args(argv)
     try:
@@ -39,19 +44,13 @@ def main(argv: list[str] | None = None) -> int:
                 "who reaches it, so it binds a loopback address only (127.0.0.1, ::1, localhost)"
             )
         settings = from_environment()
+        ops = ops_settings.from_environment()
+        os.umask(PRIVATE_FILES)  # before the index is created or migrated
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        "dicom_service.app:app",
-        host=args.host,
-        port=args.port,
-        workers=settings.workers,
-        log_level=args.log_level,
-        timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
-    )
-    return 0
+    return serving.run("dicom_service.app:app", settings, ops, args.host, args.port, args.log_level)
 
 
 if __name__ == "__main__":

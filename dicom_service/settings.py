@@ -8,6 +8,8 @@
 - `WORKERS`: service processes started by `make serve` (default 1).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
+- `DICOM_INDEX_TIMEOUT_SECONDS`: PostgreSQL only: the longest a statement, or the wait for a pooled
+  connection, may take before the request is answered 503 (default 30; a new connection gets at most 10).
 - `DICOM_CORS_ORIGINS`: the browser origins (`https://viewer.example.org`, comma-separated, or `*`) whose
   pages may call the service cross-origin; none by default.
 
@@ -26,12 +28,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from dicom_service.operations.operation import LEASE_SECONDS
+from dicom_service.storage.dialect import INDEX_TIMEOUT_SECONDS
 
 AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 MAX_WORKERS = 64
 MAX_LEASE_SECONDS = 3600.0
+MAX_INDEX_TIMEOUT_SECONDS = 3600.0
 
 
 class SettingsError(Exception):
@@ -48,6 +52,7 @@ class Settings:
     workers: int
     operation_lease_seconds: float = LEASE_SECONDS
     cors_origins: tuple[str, ...] = ()
+    index_timeout_seconds: float = INDEX_TIMEOUT_SECONDS
 
     @property
     def index_engine(self) -> str:
@@ -83,7 +88,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     workers = _workers(env.get("WORKERS"))
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
     cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors)
+    timeout = _index_timeout_seconds(env.get("DICOM_INDEX_TIMEOUT_SECONDS"))
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors, timeout)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -114,6 +120,21 @@ def _workers(text: str | None) -> int:
     return int(text)
 
 
+def _index_timeout_seconds(text: str | None) -> float:
+    if not text:
+        return INDEX_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= MAX_INDEX_TIMEOUT_SECONDS:  # (NaN fails too)
+        raise SettingsError(
+            f"DICOM_INDEX_TIMEOUT_SECONDS: {text!r} is not a number of seconds"
+            f" from 1 to {MAX_INDEX_TIMEOUT_SECONDS:g}"
+        )
+    return seconds
+
+
 def _lease_seconds(text: str | None) -> float:
     if not text:
         return LEASE_SECONDS
@@ -130,6 +151,8 @@ def _lease_seconds(text: str | None) -> float:
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# The service's umask: blobs, the SQLite index, temporary files and folders are its user's alone (0600, 0700).
+PRIVATE_FILES = 0o077
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,71 @@
 """Test tiers: `make check` runs the unit tests (not `e2e`); `make test` runs everything, unit tests first.
 
-A test is end to end when it needs a process, an engine, a browser or a site build: it is marked `e2e` here
-from the fixtures it uses and the storage it is parametrized with, or by its module's `pytestmark`.
+A test is end to end (`e2e`) when it drives the whole service (in this process or as a process), an engine,
+a browser, a site build or a fuzzer: it is marked here from the fixtures it uses, the storage it is
+parametrized with, or its module when the whole module is end to end.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-# Fixtures that start the service, PostgreSQL, Azurite, a browser or a MkDocs build.
-E2E_FIXTURES = frozenset({"service", "engines", "storage", "opened_service", "built_site", "site_url"})
+# Fixtures that run the service, PostgreSQL, Azurite, a browser or a MkDocs build.
+E2E_FIXTURES = frozenset(
+    {
+        "service",
+        "service_process",
+        "engines",
+        "storage",
+        "opened_service",
+        "built_project",
+        "built_site",
+        "site_url",
+    }
+)
+# Modules that are end to end as a whole (by file name): `-m "not e2e"` does not even import them.
+E2E_MODULES = frozenset(
+    {
+        "test_browser.py",
+        "test_fuzz.py",
+        "test_make_targets.py",
+        "test_concurrency.py",
+        "test_durability.py",
+        "test_load.py",
+        "test_startup.py",
+        "test_ohif.py",
+    }
+)
+# The service's fixtures (service, service_process, engines, storage, checked, opened_service), for every
+# folder of the suite.
+pytest_plugins = ("tests.service.fixtures",)
+
+
+def _module(path: Path) -> str:
+    return path.name
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("markexpr", "") == "not e2e" and _module(collection_path) in E2E_MODULES:
+        return True
+    return None
+
+
+def _uses_e2e_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    for name in E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+        definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
+        # web/test_request_checks.py has a `service` of its own: a TestClient of a small app.
+        if not definitions or definitions[-1].func.__module__ != "tests.web.test_request_checks":
+            return True
+    return False
 
 
 def _is_e2e(item: pytest.Item) -> bool:
-    if (
-        item.get_closest_marker("e2e")
-        or item.get_closest_marker("slow")
-        or item.get_closest_marker("browser")
-    ):
+    if any(item.get_closest_marker(name) for name in ("e2e", "slow", "browser")):
         return True
-    if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+    if _module(item.path) in E2E_MODULES or _uses_e2e_fixture(item):
         return True
     callspec = getattr(item, "callspec", None)
     params = callspec.params.values() if callspec is not None else ()
@@ -34,8 +80,21 @@ def _tier(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _is_e2e(item) and not item.get_closest_marker("e2e"):
+        if not item.get_closest_marker("e2e") and _is_e2e(item):
             item.add_marker(pytest.mark.e2e)
     # Unit tests first, then end to end, the slowest last; a stable sort keeps pytest's grouping of items that
     # share a module- or session-scoped fixture.
     items.sort(key=_tier)
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The doc site as `make generate && make docs` builds it (root/build/site): one MkDocs build per run."""
+    from tests.test_docs import build_site
+
+    root = tmp_path_factory.mktemp("built")
+    result = build_site(root)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNING" not in output, output
+    return root

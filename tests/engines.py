@@ -83,12 +83,25 @@ class Postgres:
         data = self.folder / "pg"
         initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "dicom", "-E", "UTF8"]
         subprocess.run(self._as_owner(*initdb), check=True, capture_output=True)
+        self.resume()
+        return self
+
+    def _pg_ctl(self) -> list[str]:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "pg.log")]
-        subprocess.run(self._as_owner(*pg_ctl, "-w", "start"), check=True, capture_output=True)
-        return self
+        data = str(self.folder / "pg")
+        return [str(postgres_bin() / "pg_ctl"), "-D", data, "-o", options, "-l", str(self.folder / "pg.log")]
+
+    def pause(self) -> None:
+        """Stop the server ("fast": open connections are cut), keeping its data for `resume`."""
+        subprocess.run(
+            self._as_owner(*self._pg_ctl(), "-m", "fast", "-w", "stop"), check=True, capture_output=True
+        )
+
+    def resume(self) -> None:
+        """Start the server (again) on its port, with its data."""
+        subprocess.run(self._as_owner(*self._pg_ctl(), "-w", "start"), check=True, capture_output=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://dicom@127.0.0.1:{self.port}/{database}"
@@ -122,6 +135,14 @@ class Azurite:
     def start(self) -> Azurite:
         if not AZURITE.exists():
             raise EngineMissing(f"Azurite is not installed at {AZURITE}: run `make test` once")
+        return self.resume()
+
+    def pause(self) -> None:
+        """Stop the emulator, keeping its data for `resume`."""
+        self._end()
+
+    def resume(self) -> Azurite:
+        """Start the emulator (again) on its port, with its data; returns once it answers."""
         command = [str(AZURITE), "--silent", "--location", str(self.folder / "az")]
         command += ["--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--skipApiVersionCheck"]
         with (self.folder / "azurite.log").open("ab") as log:
@@ -131,11 +152,11 @@ class Azurite:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Azurite exited: {(self.folder / 'azurite.log').read_text()[-2000:]}")
             try:
-                requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT}", timeout=5)
                 return self
-            except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers late
+            except requests.RequestException:  # not listening yet, or slow to answer on a busy machine
                 time.sleep(0.2)
-        self.stop()  # never left running behind a failed start
+        self._end()
         raise RuntimeError("Azurite did not answer within 60 s")
 
     @property
@@ -156,7 +177,7 @@ class Azurite:
             client.create_container()
         return client
 
-    def stop(self) -> None:
+    def _end(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # Azurite closes on Ctrl-C; it lingers on SIGTERM
             try:
@@ -165,6 +186,9 @@ class Azurite:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def stop(self) -> None:
+        self._end()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -11,13 +11,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.render.docviews import current_version
 from tests.fixtures import real_model
-from tests.test_docs import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,11 +49,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site_url(built_project: Path) -> Iterator[str]:
     chromium()
-    root = tmp_path_factory.mktemp("docsite")
-    result = build_site(root)
-    assert result.returncode == 0, result.stdout + result.stderr
+    root = built_project
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],

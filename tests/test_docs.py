@@ -41,6 +41,11 @@ def render(specs: Path, templates: Path = ROOT / "templates") -> Rendered:
     return render_docs(load_api(specs).model, environment(templates))
 
 
+def render_real() -> Rendered:
+    """The pages of the real specs, from the run's one model of them."""
+    return render_docs(fixtures.real_model(), environment(ROOT / "templates"))
+
+
 def flat(rendered: Rendered) -> dict[str, bytes]:
     trees, files = rendered
     out = dict(files)
@@ -155,15 +160,10 @@ def article_text(html_text: str) -> tuple[str, str]:
     return tuple(html.unescape(re.sub(r"<[^>]+>", " ", part)) for part in (prose, code))  # type: ignore[return-value]
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as `make generate && make docs` builds it (build/site), built once for the module."""
-    root = tmp_path_factory.mktemp("built")
-    result = build_site(root)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNING" not in output, output
-    return root / "build" / "site"
+@pytest.fixture
+def built_site(built_project: Path) -> Path:
+    """The site as `make generate && make docs` builds it (build/site), built once for the run."""
+    return built_project / "build" / "site"
 
 
 @pytest.mark.slow
@@ -212,14 +212,23 @@ def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: P
 
 @pytest.mark.slow
 def test_a_broken_link_fails_the_strict_build(tmp_path: Path) -> None:
-    result_ok = build_site(tmp_path / "ok")
-    assert result_ok.returncode == 0
-    broken = tmp_path / "ok" / "site" / "index.md"
-    broken.write_text(broken.read_text() + "\n[gone](versions.md#no-such-anchor)\n")
+    """The site's own strictness and link validation, on two pages (the whole site builds once per run)."""
+    settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert settings["strict"] is True and settings["validation"]["anchors"] == "warn"
+    small = {key: settings[key] for key in ("site_name", "docs_dir", "site_dir", "strict", "validation")}
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({**small, "nav": ["index.md", "versions.md"]}))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "versions.md").write_text("# Versions\n\n## Supported\n")
+    (tmp_path / "site" / "index.md").write_text("# Home\n\n[fine](versions.md#supported)\n")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    result_ok = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result_ok.returncode == 0, result_ok.stdout + result_ok.stderr
+    broken = tmp_path / "site" / "index.md"
+    broken.write_text(broken.read_text() + "\n[gone](versions.md#no-such-anchor)\n")
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=tmp_path / "ok",
+        command,
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
@@ -293,7 +302,7 @@ def test_a_changed_parameter_bound_changes_the_conformance_page(tmp_path: Path) 
     shutil.copytree(ROOT / "specs", project / "specs")
     shutil.copytree(ROOT / "templates", project / "templates")
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
-    before = page(render(project / "specs", project / "templates"), "site/conformance/v2.md")
+    before = page(render_real(), "site/conformance/v2.md")  # the copy, as it is
 
     v2 = project / "specs" / "v2.yaml"
     document = yaml.safe_load(v2.read_text(encoding="utf-8"))
@@ -368,8 +377,8 @@ def test_spec_text_cannot_inject_html_script_or_template_syntax(tmp_path: Path) 
 
 
 def test_pages_are_deterministic(tmp_path: Path) -> None:
-    first = flat(render(ROOT / "specs"))
-    second = flat(render(ROOT / "specs"))
+    first = flat(render_real())
+    second = flat(render_real())
     assert first.keys() == second.keys()
     assert all(first[path] == second[path] for path in first)
 

@@ -36,7 +36,7 @@ def config() -> SchemathesisConfig:
     loaded = SchemathesisConfig.from_path(CONFIG)
     loaded.projects.default.generation.update(max_examples=EXAMPLES)
     # The coverage phase (thousands of boundary cases per version) is `make fuzz`'s; the rules it probes are
-    # pinned by tests/test_request_checks.py.
+    # pinned by tests/web/test_request_checks.py.
     loaded.projects.default.phases.update(phases=["examples", "fuzzing"])
     return loaded
 

@@ -12,6 +12,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from dicom_service.export import destination as places
 from dicom_service.kernel import values
 from dicom_service.operations import operation as ops
 from dicom_service.operations.operation import Operation
@@ -60,10 +61,15 @@ def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
     from dicom_service.storage import azure
 
     try:
-        azure.container(**destination)
+        address = azure.container(**destination).url  # parsed only: nothing is sent
     except ValueError:
         raise ExportError("The destination's connection string or container URI is invalid.") from None
-    return {"sources": sources, "destination": destination}
+    allowed = places.rules()
+    try:
+        allowed.check(address)
+    except places.DestinationRefused as exc:
+        raise ExportError(str(exc)) from None
+    return {"sources": sources, places.SECRET: allowed.seal(destination)}
 
 
 def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
@@ -75,19 +81,43 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     from dicom_service.storage import azure
 
     try:
+        allowed = places.rules()
+        destination = allowed.unseal(op.spec[places.SECRET])
+        allowed.check(azure.container(**destination).url)  # the rules may have changed since the request
         # Blocks of 4 MiB: the SDK holds a file sent in one PUT (up to 64 MiB by default) whole.
         options: dict[str, Any] = {
             "max_single_put_size": azure.SINGLE_PUT,
             "max_block_size": azure.SINGLE_PUT,
         }
-        with azure.container(**op.spec["destination"], **options) as client:
+        with azure.container(**destination, **options) as client:
             log = _export(service, op, client, sources, state, progress)
+    except places.DestinationRefused as exc:
+        return Outcome(ops.FAILED, {**counts, "errors": [str(exc)]})
     except AzureError as exc:
-        message = f"The destination could not be written: {type(exc).__name__}."
-        return Outcome(ops.FAILED, {**counts, "errors": [message]})
+        return Outcome(ops.FAILED, {**counts, "errors": [failure(exc)]})
     return Outcome(
         ops.SUCCEEDED, {"exported": state["exported"], "skipped": state["skipped"], "errorHref": log}
     )
+
+
+def failure(exc: Exception) -> str:
+    """What went wrong, in the caller's terms (never the SDK's class names or messages)."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceNotFoundError,
+        ServiceRequestError,
+    )
+
+    if isinstance(exc, ClientAuthenticationError):
+        return "The destination refused the credentials."
+    if isinstance(exc, ResourceNotFoundError):
+        return "The destination container does not exist."
+    if isinstance(exc, HttpResponseError) and exc.status_code:
+        return f"The destination answered HTTP {exc.status_code}."
+    if isinstance(exc, ServiceRequestError):
+        return "The destination could not be reached."
+    return "The destination could not be written."
 
 
 def _export(

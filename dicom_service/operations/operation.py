@@ -18,6 +18,7 @@ REINDEX, EXPORT, UPDATE = "reindex", "export", "update"
 MAX_ATTEMPTS = (
     3  # starts of one operation (first run and takeovers after a lost process) before it ends failed
 )
+SECRET = "secret"  # the spec key of credentials an operation holds while it runs, dropped when it ends
 # A running operation whose owner has not renewed its heartbeat for this long is claimable again: its process
 # stopped or lost the database. Long enough to ride out a database hiccup of a few seconds (the owner renews
 # every third of it), short enough that a sibling resumes the work soon after a crash.

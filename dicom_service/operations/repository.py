@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from dicom_service.operations import operation as ops
-from dicom_service.operations.operation import Operation
+from dicom_service.operations.operation import SECRET, Operation
 from dicom_service.storage.operations_schema import operation as table
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def claim_next(index: Database, owner: str, now: str, stale_before: str) -> Oper
             # another process may have claimed the row since (PostgreSQL's row lock makes it hold anyway).
             still = update(table).where(table.c.id == row.id, _claimable(stale_before))
             if row.attempts >= ops.MAX_ATTEMPTS:
-                c.execute(still.values(**_gave_up(row.attempts, now)))
+                c.execute(still.values(**_gave_up(row.attempts, now), **_secret_erased(row.spec)))
                 continue
             values = {"status": ops.RUNNING, "owner": owner, "heartbeat": now, "updated": now}
             if c.execute(still.values(attempts=table.c.attempts + 1, **values)).rowcount != 1:
@@ -159,8 +159,17 @@ def finish(
             "owner": None,
             "heartbeat": None,
             "results": json.dumps(results) if results is not None else None,
+            **_secret_erased(c.execute(select(table.c.spec).where(table.c.id == op_id)).scalar()),
         }
         return c.execute(_owned(op_id, owner).values(**values)).rowcount == 1
+
+
+def _secret_erased(spec: str | None) -> dict[str, Any]:
+    """An ended operation keeps no credentials: its spec's `secret` (export's sealed destination) goes."""
+    loaded = json.loads(spec) if spec else None
+    if not isinstance(loaded, dict) or SECRET not in loaded:
+        return {}
+    return {"spec": json.dumps({k: v for k, v in loaded.items() if k != SECRET})}
 
 
 def release(index: Database, op_id: str, owner: str, now: str) -> bool:

@@ -25,6 +25,7 @@ from dicom_service.operations import repository as records
 from dicom_service.operations.background import Background
 from dicom_service.operations.lease import Lease
 from dicom_service.operations.operation import Operation
+from dicom_service.storage.faults import engine_of, first_line
 
 if TYPE_CHECKING:
     from dicom_service.storage.service import DicomService
@@ -103,8 +104,11 @@ class OperationWorker(Background):
             stale_before = timestamp(moment - dt.timedelta(seconds=self._lease_seconds))
             try:
                 op = records.claim_next(self._service.index, self.owner, timestamp(moment), stale_before)
-            except Exception:  # the database is unavailable for a moment: try again later
-                log.exception("claiming an operation failed")
+            except Exception as exc:  # the database is unavailable for a moment: try again later
+                if engine_of(exc) is None:
+                    log.exception("claiming an operation failed")
+                else:  # not a bug: one line, no traceback
+                    log.warning("claiming an operation failed: %s", first_line(exc))
                 op = None
             if op is None:
                 idle = min(idle * 2 or self._poll, IDLE_POLL_SECONDS)

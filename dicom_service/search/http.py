@@ -30,6 +30,7 @@ async def search(ctx: OperationContext, resource: Resource) -> Response:
             study_uid=ctx.params.get("studyInstanceUid"),
             series_uid=ctx.params.get("seriesInstanceUid"),
             extended=extended,
+            control=ctx.contract.control_keys,
         )
     except QueryError as exc:
         return error(400, str(exc))

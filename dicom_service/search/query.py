@@ -81,9 +81,6 @@ class Query:
         return self.include_all or tag in self.include
 
 
-CONTROL_KEYS = {"includefield", "limit", "offset", "fuzzymatching"}
-
-
 def parse(
     resource: Resource,
     partition: str,
@@ -94,11 +91,13 @@ def parse(
     study_uid: str | None = None,
     series_uid: str | None = None,
     extended: Mapping[str, StoredTag] | None = None,
+    control: frozenset[str] = frozenset(),
 ) -> Query:
-    """The query; `extended` holds the extended query tags by path, searchable when ready and enabled."""
+    """The query; `extended` holds the extended query tags by path, searchable when ready and enabled;
+    `control` the operation's declared query parameters that are not attributes."""
     query = Query(resource, partition, study_uid, series_uid, limit=limit, offset=offset)
     seen: set[str] = set()
-    for key, value in attribute_pairs(pairs, partial(_include, query)):
+    for key, value in attribute_pairs(pairs, partial(_include, query), control):
         tag = tags.parse_attribute(key)
         if tag is None:
             raise QueryError(f"The query parameter '{key}' is not a known attribute keyword or tag.")
@@ -113,15 +112,16 @@ def parse(
 
 
 def attribute_pairs(
-    pairs: Iterable[tuple[str, str]], include: Callable[[str], None]
+    pairs: Iterable[tuple[str, str]], include: Callable[[str], None], control: frozenset[str]
 ) -> Iterator[tuple[str, str]]:
     """The attribute filters of a query string, in order: each includefield value goes to `include`, the
-    other control keys (limit, offset, fuzzymatching) are left out."""
+    operation's other control keys (its declared query parameters that are not attributes: limit, offset,
+    fuzzymatching, …) are left out."""
     for key, value in pairs:
         lowered = key.lower()
         if lowered == "includefield":
             include(value)
-        elif lowered not in CONTROL_KEYS:
+        elif lowered not in control:
             yield key, value
 
 

@@ -20,9 +20,11 @@ from dicom_service.storage import dialect, migrations, statements
 
 
 class Database:
-    def __init__(self, url: str | URL, now: str) -> None:
+    def __init__(
+        self, url: str | URL, now: str, timeout_seconds: float = dialect.INDEX_TIMEOUT_SECONDS
+    ) -> None:
         url = make_url(url)
-        self.engine: Engine = create_engine(url, **dialect.engine_options(url))
+        self.engine: Engine = create_engine(url, **dialect.engine_options(url, timeout_seconds))
         self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self._reader = dialect.single_statement_reads(self.engine)
         if self.engine.dialect.name == "sqlite":

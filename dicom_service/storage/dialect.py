@@ -5,6 +5,7 @@ Everything else in the index is portable SQLAlchemy Core.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -16,15 +17,26 @@ MIGRATION_LOCK = 0x44494353  # "DICS": the advisory lock key held while the sche
 CHANGE_FEED_LOCK = 0x44494346  # "DICF": held from a change-feed insert to its transaction's commit
 
 
-def engine_options(url: URL) -> dict[str, Any]:
-    """create_engine options: PostgreSQL gets a pool sized for a service process and a connect timeout."""
+INDEX_TIMEOUT_SECONDS = 30.0
+MAX_CONNECT_SECONDS = 10  # a server that takes longer to accept a connection is away, not slow
+
+
+def engine_options(url: URL, timeout_seconds: float = INDEX_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """create_engine options: PostgreSQL gets a pool sized for a service process and timeouts, so a request
+    waits `timeout_seconds` at most for a connection of the pool and for each statement, and a few seconds
+    for a new connection (libpq's smallest connect timeout is 2 s), then fails (answered 503)."""
     if url.get_backend_name() != "postgresql":
         return {}
+    connect = max(2, min(MAX_CONNECT_SECONDS, math.ceil(timeout_seconds)))
     return {
         "pool_size": 10,
         "max_overflow": 20,
+        "pool_timeout": timeout_seconds,
         "pool_pre_ping": True,  # a restarted database server costs one failed check, not a failed request
-        "connect_args": {"connect_timeout": 10},
+        "connect_args": {
+            "connect_timeout": connect,
+            "options": f"-c statement_timeout={round(timeout_seconds * 1000)}",
+        },
     }
 
 
@@ -42,6 +54,7 @@ def lock_migrations(connection: Connection) -> None:
     advisory lock, released at commit). SQLite's processes are migrated by the first writer and
     `make serve` migrates once before starting its workers."""
     if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL statement_timeout = 0"))  # a migration may take long, once
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 

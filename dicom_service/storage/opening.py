@@ -12,7 +12,7 @@ from dicom_service.storage.database import Database
 def open_index(settings: Settings, now: str) -> Database:
     """The index database, migrated to the current schema."""
     try:
-        return Database(settings.index_url, now)
+        return Database(settings.index_url, now, settings.index_timeout_seconds)
     except DBAPIError as exc:
         reason = _first_line(exc.orig) if exc.orig is not None else _first_line(exc)
         raise SettingsError(f"DICOM_INDEX_URL: cannot open {settings.shown_index_url()}: {reason}") from None

@@ -20,6 +20,7 @@ from dicom_service.kernel import instance as reading
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.instance import Instance, Rejected
 from dicom_service.kernel.json_writer import JsonDataset
+from dicom_service.storage.faults import commit_uncertain
 from dicom_service.storage.service import DicomService, utc_now
 from dicom_service.store.repository import DuplicateInstance, add
 
@@ -143,8 +144,9 @@ def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
             item.sop_class_uid,
             item.sop_uid,
         ) from None
-    except BaseException:
-        service.blobs.delete(key)
+    except BaseException as exc:
+        if not commit_uncertain(exc):  # else the index may reference it: left to the orphan sweep
+            service.blobs.delete(key)
         raise
     return item
 

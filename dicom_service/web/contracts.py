@@ -50,6 +50,14 @@ class Contract:
     body_schemas: dict[str, Any] = field(default_factory=dict)  # JSON media-type key → the body's schema
     action: str | None = None  # the data action a caller's roles must grant (x-data-action)
 
+    @property
+    def control_keys(self) -> frozenset[str]:
+        """Declared query parameters that are not DICOM attribute filters (`limit`, `includefield`, …),
+        lower-cased: a search reads every other query key as an attribute."""
+        return frozenset(
+            str(p["name"]).lower() for p in self.parameters if p["in"] == "query" and not p.get("attribute")
+        )
+
 
 def load_contracts(path: Path = GENERATED / "contracts.json") -> dict[str, dict[str, Contract]]:
     """version name → operationId → contract."""

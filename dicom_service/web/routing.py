@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -31,6 +31,7 @@ from dicom_service.versioning.versions import (
 from dicom_service.web.body_validation import BodyError, BodyValidator, compile_validators
 from dicom_service.web.context import OperationContext
 from dicom_service.web.contracts import Contract
+from dicom_service.web.engine_faults import engine_unavailable
 from dicom_service.web.failures import internal_error
 from dicom_service.web.mediatypes import find_key, negotiate
 from dicom_service.web.parameters import ParameterError, bind
@@ -131,6 +132,7 @@ class VersionedPath:
             return
         bound = self.methods.get(request.method)
         headers = bound.headers if bound else self.path_headers
+        _name_in_state(scope, f"/{segment}{self.path}", version, bound)
         if version is None or (bound is not None and version.name not in bound.versions):
             response = Response(
                 unsupported_version_body(str(request.url), segment),
@@ -143,8 +145,10 @@ class VersionedPath:
         else:
             try:
                 response = await self.dispatch(request, version, bound.route)
-            except Exception as exc:  # a bug, never the client's fault: no traceback leaves the service
-                response = internal_error(request, exc)
+            except ClientDisconnect:
+                raise  # the client went away: nobody to answer (logged as aborted by ops.access)
+            except Exception as exc:  # an engine away for a moment (503), else a bug: no traceback leaves
+                response = engine_unavailable(request, exc) or internal_error(request, exc)
         response.raw_headers.extend(headers)
         if version is not None and version.lifecycle_headers:
             response.raw_headers.extend((k.encode(), v.encode()) for k, v in version.lifecycle_headers)
@@ -193,7 +197,9 @@ class VersionedPath:
             # The service's Accept filter runs before the action, whatever the answer's content.
             return PlainTextResponse("The request has no Accept header; this resource requires one.", 406)
         if contract.offers:
-            choice = negotiate(request.headers.get("accept"), contract.offers, contract.accept_required)
+            # PS3.18 §8.3.3.1: an `accept` query parameter, where the spec declares one, wins over the header.
+            accept = params.get("accept") or request.headers.get("accept")
+            choice = negotiate(accept, contract.offers, contract.accept_required)
             if choice is None:
                 offered = ", ".join(o.key for o in contract.offers)
                 return PlainTextResponse(
@@ -203,6 +209,16 @@ class VersionedPath:
         if self.mock:
             return await ctx.answer_from_examples()
         return await route.stub(ctx)
+
+
+def _name_in_state(scope: Scope, route: str, version: ServiceVersion | None, bound: _Bound | None) -> None:
+    """What the request matched, for its log line and metrics (the path template: no UID is logged)."""
+    state = scope.setdefault("state", {})
+    state["route"] = route
+    if version is not None:
+        state["api_version"] = version.name
+    if bound is not None:
+        state["operation_id"] = bound.route.operation_id
 
 
 async def _check_json_body(request: Request, validator: BodyValidator, required: bool) -> Response | None:

@@ -21,7 +21,7 @@ from dicom_service.web.context import OperationContext
 from dicom_service.worklist import query as worklist_query
 from dicom_service.worklist import workitem as worklist
 from dicom_service.worklist.repository import DuplicateWorkitem, WorkitemNotFound, WorklistStore
-from dicom_service.worklist.workitem import StateChange, Workitem, WorkitemError
+from dicom_service.worklist.workitem import Refusal, StateChange, Workitem, WorkitemError
 
 WORKITEM = "workitemInstanceUid"
 T = TypeVar("T")
@@ -116,6 +116,7 @@ async def search(ctx: OperationContext) -> Response:
             limit=ctx.params["limit"],
             offset=ctx.params["offset"],
             fuzzy=ctx.params.get("fuzzymatching", False),
+            control=ctx.contract.control_keys,
         )
     except QueryError as exc:
         return error(400, str(exc))
@@ -149,9 +150,12 @@ def _not_found(uid: str) -> Response:
     return error(404, f"The workitem instance '{uid}' is not found.")
 
 
+_STATUS = {Refusal.INVALID: 400, Refusal.CONFLICT: 409}
+
+
 def _refused(ctx: OperationContext, exc: WorkitemError) -> Response:
     headers = {"Warning": _warning(ctx, exc.warning)} if exc.warning else None
-    return error(exc.status, str(exc), headers)
+    return error(_STATUS[exc.refusal], str(exc), headers)
 
 
 def _warning(ctx: OperationContext, message: str) -> str:

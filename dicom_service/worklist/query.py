@@ -75,11 +75,16 @@ def search_keys(dataset: JsonDataset) -> list[tuple[str, str]]:
 
 
 def parse(
-    partition: str, pairs: Iterable[tuple[str, str]], limit: int, offset: int, fuzzy: bool
+    partition: str,
+    pairs: Iterable[tuple[str, str]],
+    limit: int,
+    offset: int,
+    fuzzy: bool,
+    control: frozenset[str] = frozenset(),
 ) -> WorkitemQuery:
     query = WorkitemQuery(partition, limit=limit, offset=offset)
     seen: set[str] = set()
-    for key, value in attribute_pairs(pairs, partial(_include, query)):
+    for key, value in attribute_pairs(pairs, partial(_include, query), control):
         path = _path(key)
         if path is None:
             raise QueryError(f"The query parameter '{key}' is not a known attribute keyword, tag or path.")

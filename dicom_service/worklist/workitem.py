@@ -1,9 +1,10 @@
 """The worklist (UPS-RS, PS3.4 Annex CC): workitems, their attribute requirements and their state machine.
 
 Pure functions over DICOM JSON data sets: a new workitem from a create request, an updated one from an
-update, the result of a state change or a cancellation request. A refusal is a `WorkitemError` carrying the
-HTTP status, a sentence for the client and, where the standard gives a warning, the `Warning` text. The
-TransactionUID is the owner's lock: it lives beside the data set, never in what a client reads.
+update, the result of a state change or a cancellation request. A refusal is a `WorkitemError` carrying
+why (`Refusal`; the HTTP glue picks the status), a sentence for the client and, where the standard gives a
+warning, its text. The TransactionUID is the owner's lock: it lives beside the data set, never in what a
+client reads.
 """
 
 from __future__ import annotations
@@ -27,12 +28,19 @@ class State(Enum):
     CANCELED = "CANCELED"
 
 
-class WorkitemError(Exception):
-    """A request the workitem's state or data refuses: status, a sentence for the client, maybe a warning."""
+class Refusal(Enum):
+    """Why a request is refused: its data (INVALID) or the workitem's state (CONFLICT)."""
 
-    def __init__(self, status: int, message: str, warning: str | None = None) -> None:
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+
+
+class WorkitemError(Exception):
+    """A request the workitem's state or data refuses: why, a sentence for the client, maybe a warning."""
+
+    def __init__(self, refusal: Refusal, message: str, warning: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.refusal = refusal
         self.warning = warning
 
 
@@ -101,19 +109,19 @@ CANCEL_INFORMATION = frozenset(
 
 
 def create(dataset: JsonDataset, uid_from_query: str | None, now: dt.datetime) -> Workitem:
-    """A new SCHEDULED workitem from a create request's data set; raises WorkitemError (400)."""
+    """A new SCHEDULED workitem from a create request's data set; raises WorkitemError."""
     in_body = _text(dataset, SOP_INSTANCE_UID)
     uid = uid_from_query or in_body
     if not uid:
         raise WorkitemError(
-            400,
+            Refusal.INVALID,
             "The workitem UID is missing: give it as the first query parameter (POST /workitems?{uid}) "
             "or as SOPInstanceUID (0008,0018) in the data set.",
         )
     check_uid(uid)
     if uid_from_query and in_body and in_body != uid_from_query:
         raise WorkitemError(
-            400,
+            Refusal.INVALID,
             f"The SOPInstanceUID '{in_body}' of the data set differs from the workitem UID '{uid}' "
             "of the URL.",
         )
@@ -140,7 +148,7 @@ def create(dataset: JsonDataset, uid_from_query: str | None, now: dt.datetime) -
         )
     problems += _enumerated_problems(dataset)
     if problems:
-        raise WorkitemError(400, " ".join(problems))
+        raise WorkitemError(Refusal.INVALID, " ".join(problems))
     stored = {tag: value for tag, value in dataset.items() if tag != TRANSACTION_UID}
     stored[SOP_INSTANCE_UID] = {"vr": "UI", "Value": [uid]}
     stored[SOP_CLASS_UID] = {"vr": "UI", "Value": [UPS_PUSH_SOP_CLASS]}
@@ -152,20 +160,20 @@ def update(item: Workitem, changes: JsonDataset, transaction_uid: str | None, no
     """`item` with the changes of an update request applied; raises WorkitemError."""
     if item.state in (State.COMPLETED, State.CANCELED):
         raise WorkitemError(
-            409,
+            Refusal.CONFLICT,
             f"The workitem '{item.uid}' is {item.state.value}; "
             "a completed or canceled workitem cannot be updated.",
         )
     if item.state is State.SCHEDULED and transaction_uid:
         raise WorkitemError(
-            400,
+            Refusal.INVALID,
             f"The workitem '{item.uid}' is SCHEDULED: an update must not give a transaction UID "
             "(it has none until it is claimed).",
         )
     if item.state is State.IN_PROGRESS:
         if not transaction_uid:
             raise WorkitemError(
-                400,
+                Refusal.INVALID,
                 f"The workitem '{item.uid}' is IN PROGRESS: give its transaction UID as the first query "
                 "parameter (POST /workitems/{uid}?{transactionUid}).",
             )
@@ -182,7 +190,7 @@ def update(item: Workitem, changes: JsonDataset, transaction_uid: str | None, no
     ]
     problems += _enumerated_problems(changes)
     if problems:
-        raise WorkitemError(400, " ".join(problems))
+        raise WorkitemError(Refusal.INVALID, " ".join(problems))
     modified = {MODIFIED: {"vr": "DT", "Value": [_date_time(now)]}}
     return replace(item, dataset=dict(sorted({**item.dataset, **changes, **modified}.items())))
 
@@ -204,7 +212,7 @@ def change_state(item: Workitem, request: JsonDataset, now: dt.datetime) -> Stat
             "(a workitem is SCHEDULED only when it is created)."
         )
     if problems or transaction_uid is None or wanted is None:
-        raise WorkitemError(400, " ".join(problems))
+        raise WorkitemError(Refusal.INVALID, " ".join(problems))
     check_uid(transaction_uid, "transaction UID")
     target = State(wanted)
     if item.transaction_uid is not None:
@@ -212,14 +220,14 @@ def change_state(item: Workitem, request: JsonDataset, now: dt.datetime) -> Stat
     if item.state is State.SCHEDULED:
         if target is not State.IN_PROGRESS:
             raise WorkitemError(
-                409,
+                Refusal.CONFLICT,
                 f"The workitem '{item.uid}' is SCHEDULED, not IN PROGRESS; the state transition "
                 f"from SCHEDULED to {target.value} is not allowed (claim it with IN PROGRESS first).",
             )
         return StateChange(replace(item, state=target, transaction_uid=transaction_uid))
     if item.state is State.IN_PROGRESS:
         if target is State.IN_PROGRESS:
-            raise WorkitemError(409, f"The workitem '{item.uid}' is already IN PROGRESS.")
+            raise WorkitemError(Refusal.CONFLICT, f"The workitem '{item.uid}' is already IN PROGRESS.")
         if target is State.COMPLETED:
             _check_final_state(item)
             return StateChange(replace(item, state=target))
@@ -228,7 +236,7 @@ def change_state(item: Workitem, request: JsonDataset, now: dt.datetime) -> Stat
         warning = f"The UPS is already in the requested state of {item.state.value}."
         return StateChange(None, warning)
     raise WorkitemError(
-        409,
+        Refusal.CONFLICT,
         f"The workitem '{item.uid}' is {item.state.value} and may no longer be updated; the state transition "
         f"from {item.state.value} to {target.value} is not allowed.",
     )
@@ -240,15 +248,19 @@ def request_cancellation(item: Workitem, information: JsonDataset, now: dt.datet
     if unknown:
         allowed = ", ".join(display("", tag) for tag in sorted(CANCEL_INFORMATION))
         named = ", ".join(display("", tag) for tag in unknown)
-        raise WorkitemError(400, f"A cancellation request may hold only {allowed}; it holds {named}.")
+        raise WorkitemError(
+            Refusal.INVALID, f"A cancellation request may hold only {allowed}; it holds {named}."
+        )
     if item.state is State.CANCELED:
         message = "The UPS is already in the requested state of CANCELED."
-        raise WorkitemError(409, f"The workitem '{item.uid}' is already CANCELED.", message)
+        raise WorkitemError(Refusal.CONFLICT, f"The workitem '{item.uid}' is already CANCELED.", message)
     if item.state is State.COMPLETED:
-        raise WorkitemError(409, f"The workitem '{item.uid}' is already COMPLETED; it cannot be canceled.")
+        raise WorkitemError(
+            Refusal.CONFLICT, f"The workitem '{item.uid}' is already COMPLETED; it cannot be canceled."
+        )
     if item.state is State.IN_PROGRESS:
         raise WorkitemError(
-            409,
+            Refusal.CONFLICT,
             f"The workitem '{item.uid}' is IN PROGRESS; only its performer can cancel it, through the state "
             "transaction with its transaction UID.",
         )
@@ -263,13 +275,14 @@ def readable(item: Workitem) -> JsonDataset:
 def check_uid(uid: str, what: str = "workitem UID") -> None:
     problem = text_problem("UI", uid)
     if problem:
-        raise WorkitemError(400, f"The {what} '{uid}' is not a valid UID: it {problem}.")
+        raise WorkitemError(Refusal.INVALID, f"The {what} '{uid}' is not a valid UID: it {problem}.")
 
 
 def _check_transaction(item: Workitem, transaction_uid: str) -> None:
     if transaction_uid != item.transaction_uid:
         raise WorkitemError(
-            400, f"The transaction UID '{transaction_uid}' is not the one of the workitem '{item.uid}'."
+            Refusal.INVALID,
+            f"The transaction UID '{transaction_uid}' is not the one of the workitem '{item.uid}'.",
         )
 
 
@@ -286,7 +299,7 @@ def _check_final_state(item: Workitem) -> None:
         missing = [f"{display('', PERFORMED_PROCEDURE)} with an item"]
     if missing:
         raise WorkitemError(
-            409,
+            Refusal.CONFLICT,
             f"The workitem '{item.uid}' has not met the final state requirements of COMPLETED: it lacks "
             f"{', '.join(missing)}. Add them with an update (with the transaction UID) first.",
         )

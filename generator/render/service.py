@@ -256,6 +256,9 @@ def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:
         "handler": op.handler,
         "parameters": [
             {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema}
+            | (
+                {"attribute": True} if p.dicom_attribute else {}
+            )  # a DICOM attribute filter, not a control key
             for p in op.parameters
             if p.location in ("path", "query", "header")
         ],

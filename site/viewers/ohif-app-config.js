@@ -24,7 +24,7 @@ window.config = {
         supportsFuzzyMatching: true,
         supportsWildcard: false,
         imageRendering: 'wadors',
-        thumbnailRendering: 'wadors',
+        thumbnailRendering: 'thumbnail',
         enableStudyLazyLoad: true,
         omitQuotationForMultipartRequest: true,
         bulkDataURI: { enabled: true },

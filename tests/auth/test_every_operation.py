@@ -35,6 +35,7 @@ ROLES = {
         },
     ]
 }
+pytestmark = pytest.mark.e2e  # the service with its storage, every operation: not the quick tier
 REFUSED_QUERY = "%3C"  # `<`: a request the service refuses with 400 once the caller has passed the check
 
 

@@ -84,6 +84,7 @@ def test_auth_settings_are_checked_with_one_line_each(tmp_path: Path) -> None:
     assert settings.export_allowed_hosts == {"127.0.0.1"}
 
 
+@pytest.mark.e2e
 def test_without_an_authority_serve_refuses_a_non_loopback_bind(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dicom_service.serve", "--host", "0.0.0.0", "--port", "1"],

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from functools import cache
 
 import anyio
 import jwt
@@ -21,10 +22,22 @@ from dicom_service.auth.tokens import InvalidToken, TokenChecker
 from tests.auth.issuer import AUDIENCE, Issuer, running_issuer
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def issuer() -> Iterator[Issuer]:
     with running_issuer() as started:
         yield started
+
+
+@pytest.fixture
+def own_issuer() -> Iterator[Issuer]:
+    """For the tests that rotate keys or stop the issuer."""
+    with running_issuer() as started:
+        yield started
+
+
+@cache
+def forger() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def check(issuer: Issuer, token: str, checker: TokenChecker | None = None) -> dict[str, object]:
@@ -72,8 +85,7 @@ def test_a_token_without_a_subject_is_refused(issuer: Issuer) -> None:
 
 
 def test_a_token_signed_by_another_key_under_a_published_kid_is_refused(issuer: Issuer) -> None:
-    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    assert refused(issuer, issuer.token(key=forger)) == "the token's signature does not verify"
+    assert refused(issuer, issuer.token(key=forger())) == "the token's signature does not verify"
 
 
 def test_an_unsigned_token_alg_none_is_refused(issuer: Issuer) -> None:
@@ -99,8 +111,9 @@ def test_garbage_is_not_a_jwt(issuer: Issuer) -> None:
 
 
 def test_a_rotated_key_is_fetched_once_and_an_unknown_kid_is_refused_without_hammering_the_issuer(
-    issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+    own_issuer: Issuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    issuer = own_issuer
     checker = TokenChecker(IssuerKeys(issuer.url), AUDIENCE)
     check(issuer, issuer.token(), checker)
     assert issuer.key_fetches == 1
@@ -111,14 +124,13 @@ def test_a_rotated_key_is_fetched_once_and_an_unknown_kid_is_refused_without_ham
     check(issuer, issuer.token(kid=new_kid), checker)
     assert issuer.key_fetches == 2  # cached
     monkeypatch.setattr(keys_module, "REFRESH_FLOOR", 3600.0)
-    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     for _ in range(5):
         with pytest.raises(InvalidToken, match="a key the issuer does not publish"):
-            check(issuer, issuer.token(kid="forged", key=forger), checker)
+            check(issuer, issuer.token(kid="forged", key=forger()), checker)
     assert issuer.key_fetches == 2  # forged kids do not make the service fetch again within the floor
 
 
-def test_an_unreachable_issuer_is_unavailable_not_accepted(issuer: Issuer) -> None:
-    issuer.down = True
+def test_an_unreachable_issuer_is_unavailable_not_accepted(own_issuer: Issuer) -> None:
+    own_issuer.down = True
     with pytest.raises(IssuerUnavailable):
-        check(issuer, issuer.token())
+        check(own_issuer, own_issuer.token())

@@ -54,17 +54,31 @@ class ASGIAdapter(BaseAdapter):
 
 
 class InProcessService:
-    """`dicom_service.app:app` with its data under `data_dir`, in this process, started and stopped with its
-    lifespan (storage, operation worker, housekeeping) as a service process starts and stops them."""
+    """`dicom_service.app:app` with its data under `data_dir`, in this process: `start` runs its lifespan
+    (storage, operation worker, housekeeping) as a service process does at start-up, `stop` its shutdown."""
 
     def __init__(self, data_dir: Path, storage: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        self.storage = storage or {}
+        self.storage = storage or {}  # DICOM_INDEX_URL, DICOM_BLOB_URL, …; none: SQLite and a folder
         self.root = f"http://127.0.0.1:{free_port()}"  # loopback, as a process; no socket
-        environment = {"DATA_DIR": str(data_dir), **self.storage}
-        app = create_app(environment=environment)
+        self.client: TestClient | None = None
+
+    def start(self) -> InProcessService:
+        app = create_app(environment={"DATA_DIR": str(self.data_dir), **self.storage})
         # A handler's exception is answered 500 with a request id, as by a process: not raised into the test.
-        self.client = TestClient(app, base_url=self.root, raise_server_exceptions=False)
+        self.client = TestClient(app, base_url=self.root, raise_server_exceptions=False).__enter__()
+        MOUNTED[self.root] = ASGIAdapter(self.client)
+        return self
+
+    def stop(self) -> None:
+        if self.client is not None:
+            MOUNTED.pop(self.root, None)
+            self.client.__exit__(None, None, None)
+        self.client = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
     def session(self) -> requests.Session:
         """A plain `requests` session that reaches every in-process service."""
@@ -79,10 +93,8 @@ def mount(session: requests.Session) -> requests.Session:
 
 @contextmanager
 def running_in_process(data_dir: Path, storage: dict[str, str] | None = None) -> Iterator[InProcessService]:
-    service = InProcessService(data_dir, storage)
-    with service.client:
-        MOUNTED[service.root] = ASGIAdapter(service.client)
-        try:
-            yield service
-        finally:
-            del MOUNTED[service.root]
+    service = InProcessService(data_dir, storage).start()
+    try:
+        yield service
+    finally:
+        service.stop()

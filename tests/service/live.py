@@ -63,7 +63,13 @@ class LiveService:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LiveService:
-        env = {**os.environ, "DATA_DIR": str(self.data_dir), **self.storage}
+        # Export may reach Azurite on loopback over plain http (any other host is refused, https or not).
+        env = {
+            **os.environ,
+            "DICOM_EXPORT_ALLOWED_HOSTS": "127.0.0.1",
+            "DATA_DIR": str(self.data_dir),
+            **self.storage,
+        }
         command = [sys.executable, "-m", "uvicorn", "dicom_service.app:app", "--host", "127.0.0.1"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -93,6 +99,9 @@ class LiveService:
         self.stop()
         self.start()
 
+    def session(self) -> requests.Session:
+        return requests.Session()
+
 
 @dataclass
 class Validated:
@@ -101,7 +110,9 @@ class Validated:
     seen: list[str] = field(default_factory=list)  # "<version> <operationId> <status>"
 
     def session(self) -> requests.Session:
-        session = requests.Session()
+        from tests.service.inprocess import mount
+
+        session = mount(requests.Session())  # reaches the in-process services too
         session.hooks["response"].append(self.check)
         return session
 

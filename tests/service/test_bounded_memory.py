@@ -28,6 +28,12 @@ RAW = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
 
 
 @pytest.fixture(scope="module")
+def service(service_process: LiveService) -> LiveService:
+    """A service process: its resident memory is what is measured."""
+    return service_process
+
+
+@pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> large.Large:
     return large.write(Path(tmp_path_factory.mktemp("large")) / "large.dcm", FRAMES)
 

@@ -18,7 +18,7 @@ from tests.viewer.studies import KINDS, ImageKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FIRST_IMAGE_SECONDS = 60  # generous: 2 shared cores and a software-rendered WebGL
+FIRST_IMAGE_SECONDS = 120  # generous: up to 40 s measured on 2 busy shared cores, software WebGL
 FIGURES: dict[str, str] = {}
 
 
@@ -59,7 +59,7 @@ def test_a_study_opens_from_the_list_and_its_image_renders(
     try:
         page.goto(f"{setup.viewer}/")
         patient = page.get_by_text(f"Viewer, {kind.key}", exact=True)
-        patient.wait_for(timeout=30_000)
+        patient.wait_for(timeout=60_000)
         row = page.locator("tr", has=patient)
         cells = [text.strip() for text in row.locator("td").all_inner_texts()]
         assert kind.modality in cells, cells  # the Modalities column (ModalitiesInStudy)
@@ -69,7 +69,7 @@ def test_a_study_opens_from_the_list_and_its_image_renders(
 
         started = time.monotonic()
         patient.dblclick()
-        page.wait_for_url("**/viewer?**", timeout=30_000)
+        page.wait_for_url("**/viewer?**", timeout=60_000)
         share = 0.0
         while share <= NOT_BLANK and time.monotonic() - started < FIRST_IMAGE_SECONDS:
             page.wait_for_timeout(100)

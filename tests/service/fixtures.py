@@ -1,5 +1,6 @@
-"""One running service per test module and storage configuration, on loopback, its data in temporary
-folders: the embedded default (SQLite + a folder), then PostgreSQL + Azure Blob Storage (Azurite)."""
+"""One service per test module and storage configuration, its data in temporary folders: the embedded
+default (SQLite + a folder), then PostgreSQL + Azure Blob Storage (Azurite). `service` runs it in this
+process (over ASGI); `service_process` runs it as its own process on loopback, for what needs a process."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from dicom_service.settings import from_environment
 from dicom_service.storage.service import DicomService
 from tests.engines import REQUIRED, Engines, missing_engines, start_engines
+from tests.service.inprocess import InProcessService, running_in_process
 from tests.service.live import LiveService, Validated, running
 
 STORAGE = ["sqlite-folder", "postgresql-azure"]
@@ -41,7 +43,15 @@ def storage(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -> Iterator[LiveService]:
+def service(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -> Iterator[InProcessService]:
+    with running_in_process(Path(tmp_path_factory.mktemp("service")) / "data", storage) as in_process:
+        yield in_process
+
+
+@pytest.fixture(scope="module")
+def service_process(
+    tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]
+) -> Iterator[LiveService]:
     with running(Path(tmp_path_factory.mktemp("service")) / "data", storage) as live:
         yield live
 

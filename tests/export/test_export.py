@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 
 import pytest
-import requests
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from tests.engines import AZURITE_ACCOUNT as ACCOUNT
@@ -114,11 +114,60 @@ def test_an_unreachable_destination_fails_the_operation(service: LiveService, ch
         },
     }
     state = wait(session, started(session.post(f"{service.root}/v2/export", json=body)))
-    assert state["status"] == "failed" and state["results"]["errors"]
+    assert state["status"] == "failed" and state["results"]["errors"] == [
+        "The destination could not be reached."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        (
+            "https://account.blob.example.org/box?sv=1",
+            "Export to the host 'account.blob.example.org' is not allowed",
+        ),
+        ("http://10.0.0.7:10000/account/box", "Export to the host '10.0.0.7' is not allowed"),
+    ],
+)
+def test_export_outside_the_allowed_hosts_is_refused_before_any_connection(
+    service: LiveService, checked: Validated, uri: str, message: str
+) -> None:
+    body = {
+        "source": {"type": "identifiers", "settings": {"values": ["1.2.3"]}},
+        "destination": {"type": "azureBlob", "settings": {"blobContainerUri": uri}},
+    }
+    answer = checked.session().post(f"{service.root}/v2/export", json=body)
+    assert answer.status_code == 400 and message in answer.text
+
+
+def test_no_export_secret_is_readable_in_the_index(
+    service: LiveService, checked: Validated, azurite: Azurite
+) -> None:
+    if service.storage:
+        pytest.skip("the index file is read on the SQLite configuration")
+    session = checked.session()
+    ds = stored(service, checked, 1)[0]
+    azurite.container("sealed")
+    settings = {"connectionString": azurite.connection_string, "blobContainerName": "sealed"}
+    body = {
+        "source": {"type": "identifiers", "settings": {"values": [ds.StudyInstanceUID]}},
+        "destination": {"type": "azureBlob", "settings": settings},
+    }
+    op_id = started(session.post(f"{service.root}/v2/export", json=body))
+    index = [service.data_dir / "index.sqlite", service.data_dir / "index.sqlite-wal"]
+    while_running = b"".join(p.read_bytes() for p in index if p.exists())
+    assert KEY.encode() not in while_running
+    assert wait(session, op_id)["status"] == "succeeded"
+    with sqlite3.connect(service.data_dir / "index.sqlite") as db:
+        specs = [
+            json.loads(spec) for (spec,) in db.execute("SELECT spec FROM operation WHERE type = 'export'")
+        ]
+    assert specs and all("secret" not in spec for spec in specs)  # erased once each operation ended
 
 
 def test_export_does_not_exist_in_the_prerelease(service: LiveService) -> None:
-    answer = requests.post(f"{service.root}/v1.0-prerelease/export", json={}, timeout=10)  # not in its spec
+    # Not through the validating session: the operation is not in the prerelease's spec.
+    answer = service.session().post(f"{service.root}/v1.0-prerelease/export", json={}, timeout=10)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "UnsupportedApiVersion"
 
 

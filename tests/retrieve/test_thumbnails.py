@@ -97,3 +97,11 @@ def test_out_of_range_is_400_naming_it(
 def test_a_thumbnail_of_nothing_is_404(service: LiveService, checked: Validated) -> None:
     answer = checked.session().get(f"{service.root}/v2/studies/1.2.3.4/thumbnail")
     assert answer.status_code == 404
+
+
+def test_the_accept_query_parameter_wins_over_the_header(stored: dict[str, str], checked: Validated) -> None:
+    """As OHIF asks for thumbnails: a frame-style Accept header, the image type in `?accept=`."""
+    frames = {"Accept": 'multipart/related; type="application/octet-stream"'}
+    answer = checked.session().get(f"{stored['ct_series']}/thumbnail?accept=image%2Fpng", headers=frames)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert checked.session().get(f"{stored['ct_series']}/thumbnail", headers=frames).status_code == 406

@@ -46,6 +46,12 @@ def _failure_reasons(response: requests.Response) -> list[int]:
 
 
 @pytest.fixture(scope="module")
+def service(service_process: LiveService) -> LiveService:
+    """A service process: these tests race real processes (and their connections) against each other."""
+    return service_process
+
+
+@pytest.fixture(scope="module")
 def services(
     service: LiveService, storage: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[LiveService]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 from pydicom.data import get_testdata_file
 
 from tests.service import data
@@ -129,7 +128,7 @@ def test_a_multipart_body_without_its_closing_boundary_is_400(
 def test_an_empty_store_is_204(service: LiveService) -> None:
     # Not through the validating session: its multipart reader insists on at least one part.
     body, content_type = b"--b--\r\n", 'multipart/related; type="application/dicom"; boundary=b'
-    answer = requests.post(
+    answer = service.session().post(
         f"{service.root}/v2/studies", data=body, headers={"Content-Type": content_type, **ACCEPT}
     )
     assert answer.status_code == 204 and answer.content == b""

@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from dicom_service.worklist.workitem import State, Workitem, WorkitemError, change_state, request_cancellation
+from dicom_service.worklist.workitem import (
+    Refusal,
+    State,
+    Workitem,
+    WorkitemError,
+    change_state,
+    request_cancellation,
+)
 
 OWNER, STRANGER = "1.2.3.1", "1.2.3.2"
 NOW = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
@@ -33,7 +40,9 @@ def _request(transaction: str, state: str) -> dict[str, object]:
     return {"00081195": {"vr": "UI", "Value": [transaction]}, "00741000": {"vr": "CS", "Value": [state]}}
 
 
-# (current state, transaction UID sent, requested state) → new state, or a status; "warning" = 200 + Warning
+# (current state, transaction UID sent, requested state) → new state, or the status the refusal is answered
+# with; "warning" = 200 + Warning
+REFUSAL = {400: Refusal.INVALID, 409: Refusal.CONFLICT}
 CASES = [
     (S, OWNER, "IN PROGRESS", P),
     (S, OWNER, "COMPLETED", 409),
@@ -63,7 +72,7 @@ def test_state_transitions(state: State, transaction: str, wanted: str, expected
     if isinstance(expected, int):
         with pytest.raises(WorkitemError) as refused:
             change_state(item, _request(transaction, wanted), NOW)
-        assert refused.value.status == expected
+        assert refused.value.refusal is REFUSAL[expected]
         return
     outcome = change_state(item, _request(transaction, wanted), NOW)
     if expected == "warning":
@@ -78,8 +87,9 @@ def test_a_workitem_is_completed_only_with_its_performed_procedure() -> None:
     unrecorded = Workitem("1.2.9", P, OWNER, {})
     with pytest.raises(WorkitemError) as refused:
         change_state(unrecorded, _request(OWNER, "COMPLETED"), NOW)
-    assert refused.value.status == 409 and "UnifiedProcedureStepPerformedProcedureSequence" in str(
-        refused.value
+    assert (
+        refused.value.refusal is Refusal.CONFLICT
+        and "UnifiedProcedureStepPerformedProcedureSequence" in str(refused.value)
     )
     assert change_state(unrecorded, _request(OWNER, "CANCELED"), NOW).workitem is not None
 
@@ -100,4 +110,4 @@ def test_only_a_scheduled_workitem_can_be_canceled_by_request(
 ) -> None:
     with pytest.raises(WorkitemError) as refused:
         request_cancellation(_item(state), {}, NOW)
-    assert refused.value.status == status and (refused.value.warning is not None) == warned
+    assert refused.value.refusal is REFUSAL[status] and (refused.value.warning is not None) == warned

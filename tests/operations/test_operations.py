@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 from sqlalchemy import update
 
 from dicom_service.kernel.tags import Level
@@ -19,6 +20,12 @@ from tests.service.live import LiveService, Validated
 from tests.service.operations import wait
 
 STORE = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"}
+
+
+@pytest.fixture(scope="module")
+def service(service_process: LiveService) -> LiveService:
+    """A service process: these tests kill it and start it again."""
+    return service_process
 
 
 def interrupted_reindex(service: LiveService, path: str, attempts: int) -> str:
