@@ -17,6 +17,7 @@ SECTIONS = (
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",
+    "bench.realsize",
     "bench.memory",
     "bench.generate",
     "bench.review",

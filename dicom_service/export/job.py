@@ -32,7 +32,9 @@ class ExportError(ValueError):
     """An export request the service cannot run; the message is shown to the client (400)."""
 
 
-def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
+def check(
+    identifiers: list[str], settings: dict[str, Any], allowed: places.DestinationRules
+) -> dict[str, Any]:
     """The export spec stored with the operation: identifiers split into UIDs, and the destination."""
     sources = []
     for identifier in identifiers:
@@ -64,7 +66,6 @@ def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
         address = azure.container(**destination).url  # parsed only: nothing is sent
     except ValueError:
         raise ExportError("The destination's connection string or container URI is invalid.") from None
-    allowed = places.rules()
     try:
         allowed.check(address)
     except places.DestinationRefused as exc:
@@ -81,7 +82,7 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     from dicom_service.storage import azure
 
     try:
-        allowed = places.rules()
+        allowed = places.rules(service)
         destination = allowed.unseal(op.spec[places.SECRET])
         allowed.check(azure.container(**destination).url)  # the rules may have changed since the request
         # Blocks of 4 MiB: the SDK holds a file sent in one PUT (up to 64 MiB by default) whole.

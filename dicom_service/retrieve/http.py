@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
+from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.storage.blobs import BlobSource
+from dicom_service.web import cpu
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type
@@ -47,6 +48,16 @@ def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
     return None
 
 
+def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
+    """406 when an instance to transcode is over the decoding limits (from its metadata, before decoding)."""
+    for row in rows:
+        if target not in (ANY, row.transfer_syntax):
+            refused = decoding.refusal(row.sop_uid, row.metadata, None)
+            if refused is not None:
+                return error(406, refused)
+    return None
+
+
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
@@ -55,14 +66,14 @@ async def instances(
         return not_found(study, series, sop)
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
-    refusal = _untranscodable(rows, target)
+    refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
     blobs = ctx.dicom.blobs
     if ctx.representation.representation.essence == "application/dicom":
         row = rows[0]
         try:
-            body = await run_in_threadpool(_converted, ctx, row, target)
+            body = await cpu.run(_converted, ctx, row, target)
         except transcode.TranscodeError as exc:
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
@@ -70,7 +81,7 @@ async def instances(
     # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
     # byte is sent, so the client gets a 406 rather than a multipart body cut short.
     try:
-        ready = await run_in_threadpool(_prepared, ctx, rows, target)
+        ready = await cpu.run(_prepared, ctx, rows, target)
     except transcode.TranscodeError as exc:
         return error(406, str(exc))
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
@@ -117,7 +128,7 @@ def _stored(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
 async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     row = rows[0]
@@ -130,8 +141,12 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     single = not representation.essence.startswith("multipart/")
     if single and len(numbers) > 1:
         return error(400, "A single-part application/octet-stream answer holds one frame; ask for one frame.")
+    if target not in (ANY, row.transfer_syntax):
+        refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
+        if refused is not None:
+            return error(406, refused)
     try:
-        pieces = await run_in_threadpool(lambda: framing.frames(_stored(ctx, row), numbers, target))
+        pieces = await cpu.run(lambda: framing.frames(_stored(ctx, row), numbers, target))
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -149,7 +164,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
 async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     if frame > rows[0].frames:
@@ -195,8 +210,11 @@ async def _rendered_image(
         window = rendering.parse_window(p.get("window"))
     except ValueError as exc:
         return error(400, str(exc))
+    refused = decoding.refusal(row.sop_uid, row.metadata, 1)  # before any decoding
+    if refused is not None:
+        return error(406, refused)
     try:
-        image = await run_in_threadpool(
+        image = await cpu.run(
             lambda: rendering.render(_stored(ctx, row), frame, media_type, p["quality"], viewport, window)
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
