@@ -61,11 +61,12 @@ def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
-    rows = await stored_instances(ctx, study, series, sop, metadata=False)
-    if not rows:
-        return not_found(study, series, sop)
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
+    # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY)
+    if not rows:
+        return not_found(study, series, sop)
     refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
