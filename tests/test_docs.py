@@ -26,6 +26,8 @@ from tests.fixtures import REGISTRY, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
+
+
 def handwritten() -> list[str]:
     """The site's files the generator does not write (pages, assets), relative to site/."""
     site = ROOT / "site"
