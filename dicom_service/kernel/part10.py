@@ -22,8 +22,9 @@ BIG_ENDIAN = "1.2.840.10008.1.2.2"
 UNDEFINED = 0xFFFFFFFF
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 PIXEL_DATA = 0x7FE00010
-#: Sequences nested deeper than this are refused rather than walked (no real IOD comes close).
-MAX_DEPTH = 32
+#: Sequences nested deeper than this are refused rather than walked: the ceiling of DICOM_MAX_SEQUENCE_DEPTH
+#: (dicom_service/limits.py), whose setting the store checks on what the walker read.
+MAX_DEPTH = 80
 # Explicit VRs with a 4-byte length (PS3.5 7.1.2).
 _LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT"})
 _WINDOW = 64 << 10
