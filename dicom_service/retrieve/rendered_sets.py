@@ -11,7 +11,7 @@ from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
 from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
-from dicom_service.retrieve.http import display_order
+from dicom_service.retrieve.http import display_order, stored_frames
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.web import cpu
@@ -24,7 +24,7 @@ async def rendered_set(ctx: OperationContext) -> Response:
     """Every instance of the study (or of the series when the path names one), first frame, rendered."""
     p = ctx.params
     study, series = p["studyInstanceUid"], p.get("seriesInstanceUid")
-    rows = await stored_instances(ctx, study, series)
+    rows = await stored_instances(ctx, study, series, frame_index=True)
     if not rows:
         return not_found(study, series)
     shown = sorted((row for row in rows if row.frames > 0), key=display_order)
@@ -42,9 +42,8 @@ async def rendered_set(ctx: OperationContext) -> Response:
         if refused is not None:
             return error(406, refused)
 
-    def render(row: StoredInstance) -> bytes:
-        data = ctx.dicom.blobs.read(row.blob_key)
-        return rendering.render(data, 1, media_type, p["quality"], viewport, window)
+    def render(row: StoredInstance) -> bytes:  # reads the first frame's bytes only, never the whole file
+        return rendering.render(stored_frames(ctx, row), 1, media_type, p["quality"], viewport, window)
 
     try:
         first = await cpu.run(render, shown[0])
