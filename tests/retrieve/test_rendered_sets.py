@@ -90,3 +90,15 @@ def test_bad_parameters_and_unknown_studies(
     assert too_big.status_code == 400 and "larger than 4096,4096" in too_big.text
     missing = session.get(f"{service.root}/v2/studies/1.2.3.4/rendered")
     assert missing.status_code == 404 and "1.2.3.4" in missing.text
+
+
+def test_the_accept_query_parameter_names_the_parts_media_type(
+    service: LiveService, stored: dict[str, str], checked: Validated
+) -> None:
+    """PS3.18 §8.3.3.1: `?accept=image/png` on a rendered series asks for PNG parts, over the header."""
+    series = f"{service.root}/v2/{stored['mr_series']}/rendered"
+    jpeg_header = {"Accept": 'multipart/related; type="image/jpeg"'}
+    rendered = images(
+        checked.session().get(series, params={"accept": "image/png"}, headers=jpeg_header), "image/png"
+    )
+    assert [image.format for image in rendered] == ["PNG", "PNG"]
