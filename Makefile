@@ -59,7 +59,7 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(PY) -m ruff format .
 
 check: lint-specs check-generated lint imports ## the fast tier: spec lint, stale-output check, ruff + mypy, import circles, the unit tests (< 1 min)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n 2 --dist loadfile
 
 test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest

@@ -18,6 +18,7 @@ SECTIONS = (
     "bench.dicomweb",
     "bench.scale",
     "bench.realsize",
+    "bench.memory",
     "bench.generate",
     "bench.review",
 )

@@ -40,6 +40,17 @@ E2E_MODULES = frozenset(
         "test_admin_port.py",
         "test_disk_full.py",
         "test_graceful_stop.py",
+        "test_version_life.py",
+    }
+)
+# Tests that render the whole project or walk every real spec and test file (several seconds each): end to end
+# so `make check` stays under a minute; `make test` still runs them.
+E2E_TESTS = frozenset(
+    {
+        "test_a_changed_parameter_bound_changes_the_conformance_page",
+        "test_every_declared_behaviour_change_has_its_behaviour_field_and_a_test",
+        "test_control_keys_are_the_declared_query_parameters_without_a_dicom_attribute",
+        "test_real_documents_with_every_defect_are_compared_with_warnings_not_refused",
     }
 )
 # The service's fixtures (service, service_process, engines, storage, checked, opened_service), for every
@@ -70,7 +81,9 @@ def _uses_e2e_fixture(item: pytest.Item) -> bool:
 def _is_e2e(item: pytest.Item) -> bool:
     if any(item.get_closest_marker(name) for name in ("e2e", "slow", "browser")):
         return True
-    if _module(item.path) in E2E_MODULES or _uses_e2e_fixture(item):
+    if _module(item.path) in E2E_MODULES or getattr(item, "originalname", item.name) in E2E_TESTS:
+        return True
+    if _uses_e2e_fixture(item):
         return True
     callspec = getattr(item, "callspec", None)
     params = callspec.params.values() if callspec is not None else ()

@@ -14,11 +14,13 @@ from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
+from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
 from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
+from dicom_service.storage.blobs import BlobSource
 from dicom_service.web import cpu
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
@@ -59,11 +61,12 @@ def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
-    rows = await stored_instances(ctx, study, series, sop)
-    if not rows:
-        return not_found(study, series, sop)
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
+    # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY)
+    if not rows:
+        return not_found(study, series, sop)
     refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
@@ -89,7 +92,10 @@ async def instances(
         )
         for row in rows
     ]
-    return multipart_answer(parts, ctx.representation.content_type)
+    lengths = [
+        len(body) if isinstance(body, bytes) else row.size for (_, body), row in zip(parts, rows, strict=True)
+    ]
+    return multipart_answer(parts, ctx.representation.content_type, lengths=lengths)
 
 
 IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
@@ -113,10 +119,17 @@ def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes
     return data if target in (ANY, row.transfer_syntax) else transcode.transcode(data, target)
 
 
+def stored_frames(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
+    """The row's file read by ranges, with its recorded frame index (none: found by walking the file)."""
+    source = BlobSource(ctx.dicom.blobs, row.blob_key, row.size)
+    index = FrameIndex.decode(row.frame_index) if row.frame_index else None
+    return framing.Stored(source, index, row.transfer_syntax if index else None)
+
+
 async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     row = rows[0]
@@ -133,8 +146,17 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
         refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
         if refused is not None:
             return error(406, refused)
+
+    def encode() -> list[bytes]:
+        # Encoded from 8-bit pixels, not by the transcoder; a baseline JPEG stored is sent as it is.
+        if target == rendering.JPEG_BASELINE != row.transfer_syntax:
+            return rendering.jpeg_baseline_frames(stored_frames(ctx, row), numbers)
+        return framing.frames(
+            stored_frames(ctx, row), numbers, ANY if target == row.transfer_syntax else target
+        )
+
     try:
-        pieces = await cpu.run(lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target))
+        pieces = await cpu.run(encode)
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -152,7 +174,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
 async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     if frame > rows[0].frames:
@@ -164,16 +186,16 @@ async def thumbnail(ctx: OperationContext) -> Response:
     """The thumbnail of an instance, or of the representative instance of a series or study."""
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p.get("seriesInstanceUid"), p.get("sopInstanceUid")
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     with_pixels = [row for row in rows if row.frames > 0]
     if not with_pixels:
         return error(404, "Nothing here has pixel data to show as a thumbnail.")
-    return await _rendered_image(ctx, min(with_pixels, key=_display_order), 1, thumbnail=True)
+    return await _rendered_image(ctx, min(with_pixels, key=display_order), 1, thumbnail=True)
 
 
-def _display_order(row: StoredInstance) -> tuple[int, int, str, str]:
+def display_order(row: StoredInstance) -> tuple[int, int, str, str]:
     """Series by SeriesNumber, then instances by InstanceNumber (a missing number sorts last)."""
     attributes = orjson.loads(row.metadata)
 
@@ -204,7 +226,7 @@ async def _rendered_image(
     try:
         image = await cpu.run(
             lambda: rendering.render(
-                ctx.dicom.blobs.read(row.blob_key), frame, media_type, p["quality"], viewport, window
+                stored_frames(ctx, row), frame, media_type, p["quality"], viewport, window
             )
         )
     except (framing.NoPixelData, framing.FrameError) as exc:

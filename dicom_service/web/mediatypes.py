@@ -81,6 +81,17 @@ def parse_accept(header: str) -> list[tuple[str, dict[str, str]]]:
     return [(essence, params) for _, _, essence, params in sorted(ranges)]
 
 
+def as_query_accept(value: str, offers: Sequence[Representation]) -> str:
+    """An `accept` query parameter as an Accept value (PS3.18 §8.3.3.1): a part's media type (`image/jpeg`)
+    on a resource that answers multipart/related messages asks for the message whose parts have that type."""
+    if any(offer.essence == value for offer in offers):
+        return value
+    for offer in offers:
+        if offer.essence == "multipart/related" and (offer.type_param or "").lower() == value.lower():
+            return f'multipart/related; type="{value}"'
+    return value
+
+
 def negotiate(accept: str | None, offers: Sequence[Representation], accept_required: bool) -> Choice | None:
     """The representation to answer with, or None when nothing acceptable can be produced (406)."""
     if not offers:

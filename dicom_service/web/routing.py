@@ -36,7 +36,7 @@ from dicom_service.web.contracts import Contract
 from dicom_service.web.cpu import Saturated
 from dicom_service.web.engine_faults import engine_unavailable
 from dicom_service.web.failures import internal_error
-from dicom_service.web.mediatypes import find_key, negotiate
+from dicom_service.web.mediatypes import as_query_accept, find_key, negotiate
 from dicom_service.web.parameters import ParameterError, bind
 from dicom_service.web.unavailable import unavailable
 
@@ -206,7 +206,8 @@ class VersionedPath:
             return PlainTextResponse("The request has no Accept header; this resource requires one.", 406)
         if contract.offers:
             # PS3.18 §8.3.3.1: an `accept` query parameter, where the spec declares one, wins over the header.
-            accept = params.get("accept") or request.headers.get("accept")
+            asked = params.get("accept")
+            accept = as_query_accept(asked, contract.offers) if asked else request.headers.get("accept")
             choice = negotiate(accept, contract.offers, contract.accept_required)
             if choice is None:
                 offered = ", ".join(o.key for o in contract.offers)
