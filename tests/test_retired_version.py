@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,7 +13,12 @@ from starlette.testclient import TestClient
 from dicom_service.app import create_app
 from dicom_service.generated import manifest
 from dicom_service.versioning.versions import RetiredVersion, Versions
+from generator.lifecycle.plan import apply
+from generator.lifecycle.retire import plan_retire
+from generator.loader import load_api
+from generator.mkdocs_hook import fill_nav
 from generator.registry import Registry, Version
+from tests.fixtures import write_project
 
 RETIRED = RetiredVersion(name="0", segments=("v0", "v0.0"), retired=dt.date(2020, 1, 31))
 
@@ -63,3 +69,25 @@ def test_the_version_to_move_to_is_the_newest_released_one_not_deprecated() -> N
     served = (version("1", deprecated=True), version("2"), version("3.0-prerelease", status="prerelease"))
     assert Registry(served, "https://example.org/", "policy.html").recommended.name == "2"
     assert manifest.RECOMMENDED in {v.name for v in manifest.VERSIONS}
+
+
+def test_retire_archives_the_statement_and_migration_step_marked_retired(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    plan = plan_retire(tmp_path, "1.0-prerelease", today=dt.date(2027, 7, 1))
+    apply(tmp_path, plan)
+    archive = tmp_path / "site" / "archive"
+    statement = (archive / "v1.0-prerelease-conformance.md").read_text(encoding="utf-8")
+    step = (archive / "v1.0-prerelease-migration.md").read_text(encoding="utf-8")
+    for page in (statement, step):
+        assert '!!! danger "Retired version"' in page
+        assert "was retired on 2027-07-01" in page and "Move to version `2`" in page
+        assert "../specs/v1.0-prerelease" not in page and '"Deprecated version"' not in page
+    assert "# v1.0-prerelease conformance statement (retired)" in statement
+    assert "## Migrate from v1.0-prerelease to v1 " in step
+    assert "](../conformance/v1.md" in step and "](conformance/" not in step
+    assert "](v1.0-prerelease-conformance.md)" in step and "](v1.0-prerelease-migration.md)" in statement
+    assert any("archived its conformance statement" in line for line in plan.done)
+    model = load_api(tmp_path / "specs").model
+    archived = ("archive/v1.0-prerelease-conformance.md", "archive/v1.0-prerelease-migration.md")
+    nav = fill_nav([{"Conformance": []}], model.registry.versions, archived)
+    assert nav == [{"Conformance": ["conformance/v2.md", "conformance/v1.md", *archived]}]
