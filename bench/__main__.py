@@ -17,6 +17,8 @@ SECTIONS = (
     "bench.validation",
     "bench.dicomweb",
     "bench.scale",
+    "bench.realsize",
+    "bench.memory",
     "bench.generate",
     "bench.review",
 )

@@ -87,6 +87,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     worker and its housekeeping."""
     from dicom_service.auth.audit import log_to_stderr
     from dicom_service.auth.guard import Guard
+    from dicom_service.export import destination
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
     from dicom_service.ops.blobs import ObservedBlobStore
@@ -104,6 +105,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     service.blobs = ObservedBlobStore(service.blobs)  # its failures and bytes stored in the metrics
     watch_pool(service.index.engine)
     app.state.dicom = service
+    destination.configure(service, auth)  # where export may write, the key of its secrets
     app.state.cors_origins = settings.cors_origins
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then

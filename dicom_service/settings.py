@@ -5,13 +5,17 @@
   `postgresql://user:password@host:port/database` selects PostgreSQL (driver psycopg 3).
 - `DICOM_BLOB_URL`: where instance files live; default the folder `<DATA_DIR>/blobs`; a folder path, or
   `azure://<container>` for Azure Blob Storage with the account of `AZURE_STORAGE_CONNECTION_STRING`.
-- `WORKERS`: service processes started by `make serve` (default 1).
+- `WORKERS`: service processes started by `make serve` (default: one per core the process may use, at most
+  `DEFAULT_MAX_WORKERS`); they share the one index, SQLite's included (WAL: readers never wait, writers
+  take turns).
 - `DICOM_OPERATION_LEASE_SECONDS`: how long a running operation's owner may go silent before another
   process takes the operation over (default `operations.LEASE_SECONDS`).
 - `DICOM_INDEX_TIMEOUT_SECONDS`: PostgreSQL only: the longest a statement, or the wait for a pooled
   connection, may take before the request is answered 503 (default 30; a new connection gets at most 10).
 - `DICOM_CORS_ORIGINS`: the browser origins (`https://viewer.example.org`, comma-separated, or `*`) whose
   pages may call the service cross-origin; none by default.
+
+- The limits on every input (`dicom_service/limits.py`: `DICOM_MAX_*` and the timeouts).
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """
@@ -21,12 +25,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from dicom_service.limits import LimitError, Limits
 from dicom_service.operations.operation import LEASE_SECONDS
 from dicom_service.storage.dialect import INDEX_TIMEOUT_SECONDS
 
@@ -34,6 +39,7 @@ AZURE_SCHEME = "azure://"
 CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 MAX_WORKERS = 64
+DEFAULT_MAX_WORKERS = 8  # each process holds its own caches and connections: more is a deliberate choice
 MAX_LEASE_SECONDS = 3600.0
 MAX_INDEX_TIMEOUT_SECONDS = 3600.0
 
@@ -53,6 +59,7 @@ class Settings:
     operation_lease_seconds: float = LEASE_SECONDS
     cors_origins: tuple[str, ...] = ()
     index_timeout_seconds: float = INDEX_TIMEOUT_SECONDS
+    limits: Limits = field(default_factory=Limits.defaults)
 
     @property
     def index_engine(self) -> str:
@@ -89,7 +96,19 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
     cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
     timeout = _index_timeout_seconds(env.get("DICOM_INDEX_TIMEOUT_SECONDS"))
-    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors, timeout)
+    try:
+        limits = Limits.from_environment(env)
+    except LimitError as exc:
+        raise SettingsError(str(exc)) from None
+    return Settings(data_dir, index_url, folder, container, connection, workers, lease, cors, timeout, limits)
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _index_url(text: str | None, data_dir: Path) -> URL:
@@ -114,7 +133,7 @@ def _index_url(text: str | None, data_dir: Path) -> URL:
 
 def _workers(text: str | None) -> int:
     if not text:
-        return 1
+        return min(cores(), DEFAULT_MAX_WORKERS)
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_WORKERS:
         raise SettingsError(f"WORKERS: {text!r} is not a number of processes from 1 to {MAX_WORKERS}")
     return int(text)

@@ -35,6 +35,11 @@ E2E_MODULES = frozenset(
         "test_load.py",
         "test_startup.py",
         "test_ohif.py",
+        "test_auth_issuer.py",
+        "test_faults.py",
+        "test_admin_port.py",
+        "test_disk_full.py",
+        "test_graceful_stop.py",
     }
 )
 # The service's fixtures (service, service_process, engines, storage, checked, opened_service), for every

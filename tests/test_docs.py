@@ -26,11 +26,19 @@ from tests.fixtures import REGISTRY, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
-HANDWRITTEN = (
-    "index.md",
-    "versioning-policy.md",
-    *sorted(p.relative_to(ROOT / "site").as_posix() for p in (ROOT / "site" / "maintainers").glob("*.md")),
-)
+
+
+def handwritten() -> list[str]:
+    """The site's files the generator does not write (pages, assets), relative to site/."""
+    site = ROOT / "site"
+    rendered = {path for path in flat(render_real()) if path.startswith("site/")}
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.is_file() and p.relative_to(ROOT).as_posix() not in rendered
+    )
+
+
 Rendered = tuple[dict[str, dict[str, bytes]], dict[str, bytes]]
 
 
@@ -66,7 +74,7 @@ def build_site(dest: Path, specs: Path = ROOT / "specs") -> subprocess.Completed
     for hook in yaml.safe_load((ROOT / "mkdocs.yml").read_text()).get("hooks") or []:
         (dest / hook).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / hook, dest / hook)
-    for name in HANDWRITTEN:
+    for name in handwritten():
         (dest / "site" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "site" / name, dest / "site" / name)
     for path, data in flat(render(specs)).items():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from dicom_service.limits import Limits
 from dicom_service.settings import SettingsError, from_environment
 
 AZURE = {
@@ -19,8 +21,17 @@ def test_the_defaults_are_sqlite_and_a_folder_under_the_data_folder() -> None:
     assert settings.index_engine == "sqlite"
     assert settings.index_url.database == "/srv/dicom/index.sqlite"
     assert settings.blob_folder == Path("/srv/dicom/blobs") and settings.azure_container is None
-    assert settings.workers == 1
+    assert settings.workers == min(len(os.sched_getaffinity(0)), 8)  # one process per core
     assert settings.operation_lease_seconds == 30
+    assert settings.limits == Limits.defaults()
+
+
+def test_a_wrong_limit_stops_start_up_with_one_line_naming_it() -> None:
+    with pytest.raises(SettingsError) as bad:
+        from_environment({"DICOM_MAX_INSTANCE_BYTES": "2GB"})
+    assert str(bad.value) == (
+        "DICOM_MAX_INSTANCE_BYTES: '2GB' is not a whole number of bytes from 1,024 to 1,099,511,627,776"
+    )
 
 
 def test_the_operation_lease_is_read_in_seconds() -> None:

@@ -17,6 +17,7 @@ from dicom_service.operations import operation as ops
 from dicom_service.operations.operation import Operation
 from dicom_service.operations.worker import Outcome, Progress
 from dicom_service.retrieve.repository import StoredInstance, instances
+from dicom_service.storage.blobs import BlobSource
 
 if TYPE_CHECKING:
     from dicom_service.storage.service import DicomService
@@ -31,7 +32,7 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     results: dict[str, Any] = checkpoint["results"]
     for number in range(checkpoint["next"], len(studies)):
         study = studies[number]
-        rows = instances(service.index, op.partition, study)
+        rows = instances(service.index, op.partition, study, metadata=False)
         try:
             if not rows:
                 raise LookupError(f"The study {study} was not found.")
@@ -55,8 +56,8 @@ def _update(service: DicomService, op: Operation, row: StoredInstance) -> None:
     from dicom_service.storage.service import utc_now
 
     path = service.tmp / f"update-{op.id}-{row.sop_uid}.dcm"
-    path.write_bytes(bulk_update.rewrite(service.blobs.read(row.blob_key), op.spec["changes"]))
     try:
+        bulk_update.rewrite(BlobSource(service.blobs, row.blob_key, row.size), op.spec["changes"], path)
         item = reading.read(str(path), behaviour_of_major(op.spec["major"]))
         key = service.blobs.new_key()
         size = service.blobs.put_file(key, path)

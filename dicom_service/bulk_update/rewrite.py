@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from dicom_service.kernel import tags, values
+from dicom_service.kernel import part10, tags, values
 
 MAX_STUDIES = 50
+COPY_CHUNK = 4 << 20
 IMPLEMENTATION_CLASS_UID = "1.3.6.1.4.1.311.129"
 
 UPDATABLE = frozenset(
@@ -94,14 +96,28 @@ def _text(vr: str, item: Any) -> str | None:
     return item if isinstance(item, str) else None
 
 
-def rewrite(part10: bytes, changes: dict[str, Any]) -> bytes:
-    """The file with the changes applied, in its own transfer syntax."""
+def rewrite(source: part10.Source, changes: dict[str, Any], target: Path) -> None:
+    """Write the file with the changes applied to `target`, in its own transfer syntax: the header (all
+    before the Pixel Data) is read and rewritten by pydicom; the pixel data and what follows it is copied
+    by ranged reads, a chunk at a time, so an instance is never held whole."""
+    split = _header_end(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(io.BytesIO(part10))
+        ds = pydicom.dcmread(io.BytesIO(source.read_at(0, split)))
         for element in Dataset.from_json(changes):
             ds[element.tag] = element
         ds.file_meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-        buffer = io.BytesIO()
-        ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
+        with target.open("wb") as file:
+            ds.save_as(file, enforce_file_format=True)
+            for offset in range(split, source.size, COPY_CHUNK):
+                file.write(source.read_at(offset, min(COPY_CHUNK, source.size - offset)))
+
+
+def _header_end(source: part10.Source) -> int:
+    """Where the top-level Pixel Data starts; the file's end when it has none, or when pydicom must read
+    it whole (the updatable attributes all come before the pixel data)."""
+    try:
+        found = part10.Walker(source).pixel_data()
+    except part10.Part10Error:
+        return source.size
+    return source.size if found is None else found.offset

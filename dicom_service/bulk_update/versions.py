@@ -52,7 +52,11 @@ def replace_instance(
         else:
             obsolete = row.blob_key
         text = json.dumps(item.metadata, separators=(",", ":"))
-        c.execute(update(i).where(i.c.id == row.id).values(blob_key=blob_key, size=size, metadata=text))
+        c.execute(
+            update(i)
+            .where(i.c.id == row.id)
+            .values(blob_key=blob_key, size=size, metadata=text, frame_index=item.frame_index)
+        )
         study: dict[str, Any] = {column: item.columns.get(column) for column in t.STUDY_COLUMNS}
         study["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
         c.execute(update(t.study).where(t.study.c.id == row.study_id).values(**study))
@@ -99,7 +103,8 @@ def as_original(index: Database, rows: list[StoredInstance]) -> list[StoredInsta
             blob_key=kept[row.watermark].blob_key,
             size=kept[row.watermark].size,
             transfer_syntax=kept[row.watermark].transfer_syntax,
-            metadata=kept[row.watermark].metadata,
+            metadata=kept[row.watermark].metadata if row.metadata else "",
+            frame_index=None,  # not kept for originals: found by walking the file when asked
         )
         if row.watermark in kept
         else row

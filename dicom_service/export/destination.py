@@ -14,17 +14,20 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from dicom_service.operations.operation import SECRET
-from dicom_service.settings import auth_from_environment, from_environment
+from dicom_service.settings import AuthSettings, auth_from_environment
 
-__all__ = ["SECRET", "DestinationRefused", "DestinationRules", "rules"]
+if TYPE_CHECKING:
+    from dicom_service.storage.service import DicomService
+
+__all__ = ["SECRET", "DestinationRefused", "DestinationRules", "configure", "rules"]
 
 KEY_FILE = "secret.key"
 
@@ -61,12 +64,19 @@ class DestinationRules:
         return opened
 
 
-@cache
-def rules() -> DestinationRules:
-    """The process's rules, from its settings, read once."""
-    auth = auth_from_environment()
-    key = auth.secret_key.encode() if auth.secret_key else _key_file(from_environment().data_dir / KEY_FILE)
-    return DestinationRules(auth.export_allowed_hosts, key)
+_BY_SERVICE: WeakKeyDictionary[DicomService, DestinationRules] = WeakKeyDictionary()
+
+
+def configure(service: DicomService, auth: AuthSettings) -> None:
+    """The rules of the service's process, from its settings, read once at start-up."""
+    key = auth.secret_key.encode() if auth.secret_key else _key_file(service.data_dir / KEY_FILE)
+    _BY_SERVICE[service] = DestinationRules(auth.export_allowed_hosts, key)
+
+
+def rules(service: DicomService) -> DestinationRules:
+    if service not in _BY_SERVICE:  # a service opened outside the application: the process's environment
+        configure(service, auth_from_environment())
+    return _BY_SERVICE[service]
 
 
 def _key_file(path: Path) -> bytes:

@@ -32,7 +32,9 @@ class ExportError(ValueError):
     """An export request the service cannot run; the message is shown to the client (400)."""
 
 
-def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
+def check(
+    identifiers: list[str], settings: dict[str, Any], allowed: places.DestinationRules
+) -> dict[str, Any]:
     """The export spec stored with the operation: identifiers split into UIDs, and the destination."""
     sources = []
     for identifier in identifiers:
@@ -64,7 +66,6 @@ def check(identifiers: list[str], settings: dict[str, Any]) -> dict[str, Any]:
         address = azure.container(**destination).url  # parsed only: nothing is sent
     except ValueError:
         raise ExportError("The destination's connection string or container URI is invalid.") from None
-    allowed = places.rules()
     try:
         allowed.check(address)
     except places.DestinationRefused as exc:
@@ -81,10 +82,15 @@ def run(service: DicomService, op: Operation, progress: Progress) -> Outcome:
     from dicom_service.storage import azure
 
     try:
-        allowed = places.rules()
+        allowed = places.rules(service)
         destination = allowed.unseal(op.spec[places.SECRET])
         allowed.check(azure.container(**destination).url)  # the rules may have changed since the request
-        with azure.container(**destination) as client:
+        # Blocks of 4 MiB: the SDK holds a file sent in one PUT (up to 64 MiB by default) whole.
+        options: dict[str, Any] = {
+            "max_single_put_size": azure.SINGLE_PUT,
+            "max_block_size": azure.SINGLE_PUT,
+        }
+        with azure.container(**destination, **options) as client:
             log = _export(service, op, client, sources, state, progress)
     except places.DestinationRefused as exc:
         return Outcome(ops.FAILED, {**counts, "errors": [str(exc)]})
@@ -144,18 +150,18 @@ def _export_source(
     now: str,
 ) -> None:
     identifier = "/".join(uids)
-    rows = instances(service.index, op.partition, *uids)
+    rows = instances(service.index, op.partition, *uids, metadata=False)
     if not rows:
         state["skipped"] += 1
         state["errors"].append({"timestamp": now, "identifier": identifier, "error": "Not found."})
     for row in rows:
         name = f"{op.id}/results/{row.study_uid}/{row.series_uid}/{row.sop_uid}.dcm"
         try:
-            body = service.blobs.read(row.blob_key)
+            # Streamed: the file goes up in blocks read one at a time, never held whole.
+            client.upload_blob(name, service.blobs.stream(row.blob_key), length=row.size, overwrite=True)
         except OSError:
             state["skipped"] += 1
             error = {"timestamp": now, "identifier": f"{row.study_uid}/{row.series_uid}/{row.sop_uid}"}
             state["errors"].append({**error, "error": "The stored file could not be read."})
             continue
-        client.upload_blob(name, body, overwrite=True)
         state["exported"] += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from dicom_service.export import destination as places
 from dicom_service.export import job as export
 from dicom_service.operations import operation as ops
 from dicom_service.operations import repository as records
@@ -37,7 +38,7 @@ async def handle(ctx: OperationContext) -> Response:
         for name in SETTINGS:
             member(settings, name, str, "/destination/settings", required=False)
         member(settings, "useManagedIdentity", bool, "/destination/settings", required=False)
-        spec = export.check(identifiers, settings)
+        spec = export.check(identifiers, settings, places.rules(ctx.dicom))
     except (BodyError, export.ExportError) as exc:
         return error(400, str(exc))
     op_id = await run_in_threadpool(

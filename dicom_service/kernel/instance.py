@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import pydicom
 import pydicom.config
 from pydicom.errors import InvalidDicomError
 
-from dicom_service.kernel import fastread, tags, values
+from dicom_service.kernel import frame_index, part10, part10_json, tags, values
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.json_writer import JsonDataset, first_value, pick, to_json
 from dicom_service.kernel.tags import Level
@@ -56,27 +57,53 @@ class Instance:
     columns: dict[str, str | None]  # index column → comparison form
     warnings: list[str] = field(default_factory=list)  # why attributes were dropped (lenient versions)
     multi_valued: list[str] = field(default_factory=list)  # indexed attributes that had several values
+    frame_index: bytes | None = None  # where Pixel Data and each frame lie in the file (FrameIndex.encode)
 
     def level_attributes(self, level: Level) -> JsonDataset:
         return pick(self.metadata, tags.LEVEL_ATTRIBUTES[level])
 
 
 def read(path: str, behaviour: Behaviour) -> Instance:
-    """The instance in the Part 10 file at `path`, checked as `behaviour` requires."""
+    """The instance in the Part 10 file at `path`, checked as `behaviour` requires. Bulk data is never
+    read: the DICOM JSON comes from the element walker (pydicom for unusual files, its bulk values
+    deferred), and where each frame lies is recorded in `frame_index`."""
     size = os.path.getsize(path)
-    if size <= IN_MEMORY:
+    data = b""
+    if size <= IN_MEMORY:  # one read instead of many small ones
         with open(path, "rb") as file:
             data = file.read()
+    with part10.BytesSource(data) if data else part10.FileSource(path) as source:
         try:
-            fast = fastread.read(data)
-        except fastread.Truncated as exc:
+            fast = part10_json.read(source)
+        except part10.Truncated as exc:
             raise Rejected(PROCESSING_FAILURE, f"The file is truncated: {exc}.") from None
+        except part10.TooDeep as exc:
+            raise Rejected(PROCESSING_FAILURE, f"The file cannot be read: {exc}.") from None
+        except part10.Unusual:
+            fast = None
         if fast is not None:
-            return _checked(fast[1], fast[0], behaviour)
+            item = _checked(fast.dataset, fast.syntax, behaviour)
+            item.frame_index = _encoded(lambda: frame_index.of_read(fast))
+            return item
+        item = _read_with_pydicom(path, data, size, behaviour)
+        item.frame_index = _encoded(lambda: frame_index.locate(part10.Walker(source)))
+        return item
+
+
+def _encoded(find: Callable[[], frame_index.FrameIndex | None]) -> bytes | None:
+    """The frame index in its stored form; None when there is none (its frames are then found on demand)."""
+    try:
+        found = find()
+    except part10.Part10Error:
+        return None
+    return None if found is None else found.encode()
+
+
+def _read_with_pydicom(path: str, data: bytes, size: int, behaviour: Behaviour) -> Instance:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if size <= IN_MEMORY:  # one read instead of pydicom's many small ones
+            if data:
                 ds = pydicom.dcmread(io.BytesIO(data))
                 _check_complete(ds, size, data[-8:])
             else:

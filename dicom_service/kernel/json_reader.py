@@ -14,6 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
+from dicom_service import limits
 from dicom_service.kernel import tags, values
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.kernel.tags import dictionary_vr
@@ -40,8 +41,6 @@ _FREE_TEXT = {"ST": 1024, "LT": 10240, "UT": 2**32 - 2, "UC": 2**32 - 2, "UR": 2
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PN_GROUPS = frozenset({"Alphabetic", "Ideographic", "Phonetic"})
 _MAX_PROBLEMS = 10
-MAX_BODY = 4 * 1024 * 1024
-MAX_SEQUENCE_DEPTH = 32  # sequences in sequences; answers are serialised by orjson, which stops at 255 levels
 
 
 class DatasetError(ValueError):
@@ -56,8 +55,8 @@ def datasets(body: bytes) -> list[JsonDataset]:
     """The data sets of a DICOM JSON array body, each checked; raises DatasetError."""
     if not body.strip():
         raise DatasetError(["The request body is empty; send a DICOM JSON array of data sets."])
-    if len(body) > MAX_BODY:
-        raise DatasetError([f"The request body is larger than {MAX_BODY} bytes."])
+    if len(body) > limits.current().json_bytes:  # (the HTTP layer refuses such a body first, with 413)
+        raise DatasetError([f"The request body is larger than {limits.current().json_bytes:,} bytes."])
     try:
         parsed = json.loads(body, parse_constant=_not_json)
     except UnicodeDecodeError:
@@ -93,8 +92,10 @@ def display(path: str, tag: str) -> str:
 
 def _check_dataset(dataset: dict[str, Any], path: str, pointer: str, problems: list[str], depth: int) -> None:
     """Adds a sentence per problem of `dataset` (at `path` in tags, `pointer` as a JSON pointer)."""
-    if depth > MAX_SEQUENCE_DEPTH:
-        problems.append(f"The sequences are nested more than {MAX_SEQUENCE_DEPTH} deep (at {pointer}).")
+    if depth > (deepest := limits.current().sequence_depth):
+        problems.append(
+            f"The sequences are nested more than {deepest} deep (at {pointer}; DICOM_MAX_SEQUENCE_DEPTH)."
+        )
         return
     for key, attribute in dataset.items():
         if len(problems) >= _MAX_PROBLEMS:

@@ -33,6 +33,8 @@ def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
     out: JsonDataset = {}
     for tag in ds._dict:
         raw = ds._dict[tag]
+        if isinstance(raw, RawDataElement) and _bulk(tag, raw.VR):
+            continue  # never converted: a deferred bulk value would be read from the file whole
         if (
             isinstance(raw, RawDataElement)
             and encoding is not None
@@ -56,6 +58,14 @@ def to_json(ds: Dataset, inherited: str | None = "latin-1") -> JsonDataset:
         values = _values(vr, element.value)
         out[f"{tag:08X}"] = {"vr": vr, "Value": values} if values else {"vr": vr}
     return out
+
+
+def _bulk(tag: int, vr: str | None) -> bool:
+    """Whether a raw element is bulk data, which DICOM JSON leaves out (pydicom reads an explicit UN of a
+    known attribute by its dictionary VR; "OB or OW" is bulk data either way)."""
+    known = dictionary_vr(tag)
+    resolved = known if vr in (None, "UN") and known else vr or "UN"
+    return all(choice in BINARY_VRS for choice in resolved.split(" or "))
 
 
 def _encoding(ds: Dataset, inherited: str | None) -> str | None:

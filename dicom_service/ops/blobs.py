@@ -38,6 +38,9 @@ class ObservedBlobStore:
     def read(self, key: str) -> bytes:
         return self._counted("read", lambda: self.inner.read(key))
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        return self._counted("read", lambda: self.inner.read_range(key, offset, length))
+
     def stream(self, key: str) -> Iterator[bytes]:
         chunks = self._counted("read", lambda: iter(self.inner.stream(key)))
         while True:

@@ -23,6 +23,7 @@ from dicom_service.ops import multiproc
 from dicom_service.ops.logs import log_config
 from dicom_service.ops.settings import OpsSettings
 from dicom_service.settings import Settings
+from dicom_service.web.protocol import GuardedProtocol
 
 HEALTHCHECK_SECONDS = 90  # uvicorn's 5 s restarts a worker that a busy machine is slow to start, and SIGHUP
 # gives up replacing workers whose new one is not ready by then (seen past 30 s on a busy 2-core machine)
@@ -58,6 +59,9 @@ def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, lo
             access_log=False,
             timeout_graceful_shutdown=ops.shutdown_seconds,
             timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+            http=GuardedProtocol,  # the connection cap and the deadline for request headers
+            limit_concurrency=settings.limits.connections,
+            timeout_keep_alive=settings.limits.keep_alive_timeout,
         )
     finally:
         if admin is not None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
+from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
+from dicom_service.retrieve import decoding
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
+from dicom_service.storage.blobs import BlobSource
+from dicom_service.web import cpu
 from dicom_service.web.answers import error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type
@@ -45,22 +48,33 @@ def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
     return None
 
 
+def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
+    """406 when an instance to transcode is over the decoding limits (from its metadata, before decoding)."""
+    for row in rows:
+        if target not in (ANY, row.transfer_syntax):
+            refused = decoding.refusal(row.sop_uid, row.metadata, None)
+            if refused is not None:
+                return error(406, refused)
+    return None
+
+
 async def instances(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
-    rows = await stored_instances(ctx, study, series, sop)
-    if not rows:
-        return not_found(study, series, sop)
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
-    refusal = _untranscodable(rows, target)
+    # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY)
+    if not rows:
+        return not_found(study, series, sop)
+    refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
     blobs = ctx.dicom.blobs
     if ctx.representation.representation.essence == "application/dicom":
         row = rows[0]
         try:
-            body = await run_in_threadpool(_converted, ctx, row, target)
+            body = await cpu.run(_converted, ctx, row, target)
         except transcode.TranscodeError as exc:
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
@@ -68,7 +82,7 @@ async def instances(
     # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
     # byte is sent, so the client gets a 406 rather than a multipart body cut short.
     try:
-        ready = await run_in_threadpool(_prepared, ctx, rows, target)
+        ready = await cpu.run(_prepared, ctx, rows, target)
     except transcode.TranscodeError as exc:
         return error(406, str(exc))
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
@@ -78,7 +92,10 @@ async def instances(
         )
         for row in rows
     ]
-    return multipart_answer(parts, ctx.representation.content_type)
+    lengths = [
+        len(body) if isinstance(body, bytes) else row.size for (_, body), row in zip(parts, rows, strict=True)
+    ]
+    return multipart_answer(parts, ctx.representation.content_type, lengths=lengths)
 
 
 IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
@@ -102,10 +119,17 @@ def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes
     return data if target in (ANY, row.transfer_syntax) else transcode.transcode(data, target)
 
 
+def _stored(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
+    """The row's file read by ranges, with its recorded frame index (none: found by walking the file)."""
+    source = BlobSource(ctx.dicom.blobs, row.blob_key, row.size)
+    index = FrameIndex.decode(row.frame_index) if row.frame_index else None
+    return framing.Stored(source, index, row.transfer_syntax if index else None)
+
+
 async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     row = rows[0]
@@ -118,10 +142,12 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
     single = not representation.essence.startswith("multipart/")
     if single and len(numbers) > 1:
         return error(400, "A single-part application/octet-stream answer holds one frame; ask for one frame.")
+    if target not in (ANY, row.transfer_syntax):
+        refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
+        if refused is not None:
+            return error(406, refused)
     try:
-        pieces = await run_in_threadpool(
-            lambda: framing.frames(ctx.dicom.blobs.read(row.blob_key), numbers, target)
-        )
+        pieces = await cpu.run(lambda: framing.frames(_stored(ctx, row), numbers, target))
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -139,7 +165,7 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
 async def rendered(ctx: OperationContext, frame: int = 1) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     if frame > rows[0].frames:
@@ -151,7 +177,7 @@ async def thumbnail(ctx: OperationContext) -> Response:
     """The thumbnail of an instance, or of the representative instance of a series or study."""
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p.get("seriesInstanceUid"), p.get("sopInstanceUid")
-    rows = await stored_instances(ctx, study, series, sop)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=True)
     if not rows:
         return not_found(study, series, sop)
     with_pixels = [row for row in rows if row.frames > 0]
@@ -185,11 +211,12 @@ async def _rendered_image(
         window = rendering.parse_window(p.get("window"))
     except ValueError as exc:
         return error(400, str(exc))
+    refused = decoding.refusal(row.sop_uid, row.metadata, 1)  # before any decoding
+    if refused is not None:
+        return error(406, refused)
     try:
-        image = await run_in_threadpool(
-            lambda: rendering.render(
-                ctx.dicom.blobs.read(row.blob_key), frame, media_type, p["quality"], viewport, window
-            )
+        image = await cpu.run(
+            lambda: rendering.render(_stored(ctx, row), frame, media_type, p["quality"], viewport, window)
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))

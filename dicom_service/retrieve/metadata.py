@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from starlette.concurrency import run_in_threadpool
@@ -22,9 +23,28 @@ def etag(rows: list[StoredInstance]) -> str:
 
 
 async def stored_instances(
-    ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
+    ctx: OperationContext,
+    study: str,
+    series: str | None = None,
+    sop: str | None = None,
+    *,
+    metadata: bool = True,
+    frame_index: bool = False,
 ) -> list[StoredInstance]:
-    rows = await run_in_threadpool(instances, ctx.dicom.index, ctx.partition, study, series, sop)
+    """The rows of a study, series or instance (their originals when asked), with their DICOM JSON unless
+    `metadata` is false and with their frame index when `frame_index` is true."""
+    rows = await run_in_threadpool(
+        functools.partial(
+            instances,
+            ctx.dicom.index,
+            ctx.partition,
+            study,
+            series,
+            sop,
+            metadata=metadata,
+            frame_index=frame_index,
+        )
+    )
     if rows and ctx.params.get("msdicom-request-original"):  # the versions before a bulk update
         rows = await run_in_threadpool(versions.as_original, ctx.dicom.index, rows)
     return rows

@@ -13,8 +13,8 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels.processing import apply_color_lut, apply_modality_lut, apply_voi
 
-from dicom_service.kernel.frames import NoPixelData, check_numbers, count_frames
-from dicom_service.kernel.transcode import TranscodeError, decode_frame, read
+from dicom_service.kernel.frames import NoPixelData, Stored, decoded, frame_number
+from dicom_service.kernel.transcode import TranscodeError
 
 #: Media types `render` produces, with Pillow's format name.
 MEDIA_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
@@ -55,7 +55,7 @@ def parse_window(text: str | None) -> Window | None:
 
 
 def render(
-    data: bytes,
+    data: bytes | Stored,
     frame: int,
     media_type: str,
     quality: int = 100,
@@ -76,10 +76,10 @@ def render(
         raise TranscodeError(f"cannot render as {media_type}; offered: {', '.join(MEDIA_TYPES)}")
     if not 1 <= quality <= 100:
         raise ValueError(f"quality {quality} is outside 1-100; the handler validates it first")
+    stored = Stored.of_bytes(data) if isinstance(data, bytes) else data
     with warnings.catch_warnings(action="ignore"):  # pydicom's value warnings are not the client's concern
-        ds = read(data)
-        (index,) = check_numbers([frame], count_frames(ds))
-        pixels = _display(ds, decode_frame(ds, index), window)
+        ds, arr = decoded(stored, frame_number(stored, frame))  # that frame only, and the header
+        pixels = _display(ds, arr, window)
     image = Image.fromarray(pixels)
     if viewport is not None:
         scale = min(viewport[0] / image.width, viewport[1] / image.height)

@@ -16,6 +16,12 @@ from dicom_service.storage.database import Database
 
 def search(db: Database, query: Query) -> list[dict[str, Any]]:
     """Rows of the resource's level: each a dict of attribute JSON texts and counts."""
+    with db.read() as c:
+        return [dict(row._mapping) for row in c.execute(statement(query))]
+
+
+def statement(query: Query) -> Any:
+    """The SELECT a search runs (tests read its plan)."""
     st, se, i, p = t.study, t.series, t.instance, t.partition
     level = query.resource.level
     if level is Level.STUDY:
@@ -41,20 +47,18 @@ def search(db: Database, query: Query) -> list[dict[str, Any]]:
         ]
         source = i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id)
         order = i.c.watermark
-    statement = (
+    selected = (
         select(*columns)
         .select_from(source.join(p, st.c.partition_id == p.c.id))
         .where(p.c.name == query.partition)
     )
     if query.study_uid is not None:
-        statement = statement.where(st.c.study_uid == query.study_uid)
+        selected = selected.where(st.c.study_uid == query.study_uid)
     if query.series_uid is not None:
-        statement = statement.where(se.c.series_uid == query.series_uid)
+        selected = selected.where(se.c.series_uid == query.series_uid)
     for item in query.filters:
-        statement = statement.where(matching.condition(item))
-    statement = statement.order_by(order.desc()).limit(query.limit).offset(query.offset)
-    with db.read() as c:
-        return [dict(row._mapping) for row in c.execute(statement)]
+        selected = selected.where(matching.condition(item))
+    return selected.order_by(order.desc()).limit(query.limit).offset(query.offset)
 
 
 def study_counts(db: Database, study_ids: list[int]) -> dict[int, tuple[int, int, list[str]]]:

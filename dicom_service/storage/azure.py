@@ -123,6 +123,9 @@ class AzureBlobStore:
     def read(self, key: str) -> bytes:
         return self.client.download_blob(self._name(key)).readall()
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        return self.client.download_blob(self._name(key), offset=offset, length=length).readall()
+
     def stream(self, key: str) -> Iterator[bytes]:
         yield from self.client.download_blob(self._name(key)).chunks()
 

@@ -4,7 +4,18 @@ instances and the change feed. Portable SQL (SQLite or PostgreSQL); `migrations/
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from dicom_service.storage.metadata import UID, VALUE, metadata
 
@@ -77,6 +88,8 @@ instance = Table(
     Column("blob_key", String(80), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("metadata", Text, nullable=False),  # DICOM JSON without bulk data
+    # Where Pixel Data and each frame lie in the file (kernel.frame_index); none: found when asked.
+    Column("frame_index", LargeBinary),
     UniqueConstraint("partition_id", "sop_uid"),
 )
 

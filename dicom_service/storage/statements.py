@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, func, insert, literal, null, select, update
 from sqlalchemy.dialects import postgresql
 
 from dicom_service.storage import schema as t
@@ -41,9 +41,10 @@ SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
 
 
 @cache
-def instances(by_series: bool, by_sop: bool) -> Any:
-    """The instances of a study, of one of its series, or one instance, in the order they were stored.
-    Built once: building and compiling a statement per read costs about 0.15 ms of each retrieve."""
+def instances(by_series: bool, by_sop: bool, metadata: bool = True, frame_index: bool = False) -> Any:
+    """The instances of a study, of one of its series, or one instance, in the order they were stored;
+    their DICOM JSON and frame index only when asked for (empty and None otherwise): a retrieve sends
+    neither. Built once: building and compiling a statement per read costs about 0.15 ms of a retrieve."""
     i, se, st, p = t.instance, t.series, t.study, t.partition
     query = (
         select(
@@ -56,7 +57,8 @@ def instances(by_series: bool, by_sop: bool) -> Any:
             i.c.frames,
             i.c.blob_key,
             i.c.size,
-            i.c.metadata,
+            i.c.metadata if metadata else literal("").label("metadata"),
+            i.c.frame_index if frame_index else null().label("frame_index"),
         )
         .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
         .join(p, i.c.partition_id == p.c.id)
@@ -111,6 +113,7 @@ _INSTANCE_NAMES = (
     "blob_key",
     "size",
     "metadata",
+    "frame_index",
 )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.tags import keyword
 from dicom_service.store import stow
-from dicom_service.store.receive import BodyError, instance_files
+from dicom_service.store.receive import instance_files
 from dicom_service.store.stow import Outcome
+from dicom_service.web import cpu
 from dicom_service.web.answers import dicom_json, error
+from dicom_service.web.body import BodyRefused
 from dicom_service.web.context import OperationContext
 
 
@@ -19,10 +20,8 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
     behaviour = ctx.behaviour
     try:
         async with instance_files(ctx.request, service.tmp) as files:
-            outcome = await run_in_threadpool(
-                stow.store_files, service, ctx.partition, files, behaviour, study_uid
-            )
-    except BodyError as exc:
+            outcome = await cpu.run(stow.store_files, service, ctx.partition, files, behaviour, study_uid)
+    except BodyRefused as exc:
         return error(exc.status, str(exc))
     status = _status(outcome, behaviour)
     if status == 204:

@@ -1,4 +1,9 @@
-"""Receiving STOW-RS bodies: streamed to temporary files, one per instance, never held in memory whole."""
+"""Receiving STOW-RS bodies: streamed to temporary files, one per instance, never held in memory whole.
+
+The body is refused (413) as soon as it, one of its parts, or its number of parts passes its limit
+(`dicom_service/limits.py`); multipart parsing runs on the CPU pool, a batch of chunks at a time, so a
+body of many tiny parts never holds the event loop.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +17,22 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
 from starlette.requests import Request
 
+from dicom_service import limits
+from dicom_service.web import body, cpu
+from dicom_service.web.body import BodyRefused
 from dicom_service.web.mediatypes import parse_media_type
 
 DICOM = "application/dicom"
-
-
-class BodyError(ValueError):
-    """A body that cannot be read as the service expects; `status` is the answer (400 or 415)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+BATCH = 1 << 20  # bytes of body handed to the parser at once: one CPU-pool call per batch, not per chunk
 
 
 @asynccontextmanager
 async def instance_files(request: Request, folder: Path) -> AsyncIterator[list[Path]]:
     """The request's instances as files in `folder`: one for application/dicom, one per multipart part.
 
-    Files still there on exit (not moved into the blob store) are removed. Raises BodyError.
+    Files still there on exit (not moved into the blob store) are removed. Raises BodyRefused.
     """
-    writer = _PartWriter(folder, uuid.uuid4().hex)
+    writer = _PartWriter(folder, uuid.uuid4().hex, limits.current())
     try:
         yield await _receive(request, writer)
     finally:
@@ -43,25 +44,33 @@ async def instance_files(request: Request, folder: Path) -> AsyncIterator[list[P
 async def _receive(request: Request, writer: _PartWriter) -> list[Path]:
     essence, params = parse_media_type(request.headers.get("content-type", ""))
     if essence == DICOM:
+        field = (
+            "instance_bytes"
+            if writer.limits.instance_bytes < writer.limits.request_bytes
+            else "request_bytes"
+        )
+        body.check_declared(request, field, "The instance")
         writer.headers_finished()
-        async for chunk in request.stream():
+        async for chunk in body.chunks(request, field, "The instance"):
             writer.data(chunk, 0, len(chunk))
         writer.close()
         return writer.files if writer.files[0].stat().st_size else []
     boundary = params.get("boundary")
     if not boundary:
-        raise BodyError(400, "The multipart/related Content-Type has no boundary parameter.")
+        raise BodyRefused(400, "The multipart/related Content-Type has no boundary parameter.")
     return await _parts(request, writer, boundary)
 
 
 class _PartWriter:
     """python-multipart callbacks that write each part to its own file."""
 
-    def __init__(self, folder: Path, prefix: str) -> None:
+    def __init__(self, folder: Path, prefix: str, limits: limits.Limits) -> None:
         self.folder = folder
         self.prefix = prefix  # unique per request: requests share the folder
+        self.limits = limits
         self.files: list[Path] = []
         self.file: BinaryIO | None = None
+        self.written = 0  # bytes of the current part
         self.ended = False
         self.field = b""
         self.value = b""
@@ -96,17 +105,24 @@ class _PartWriter:
     def headers_finished(self) -> None:
         part_type = self.part_type.decode("latin-1")
         if part_type and parse_media_type(part_type)[0] != DICOM:
-            raise BodyError(
+            raise BodyRefused(
                 415,
                 f"Part {len(self.files) + 1} has Content-Type '{part_type}'; "
                 "only application/dicom parts are accepted.",
             )
+        if len(self.files) >= self.limits.parts:
+            raise body.too_large("The multipart/related body", f"over {self.limits.parts:,} parts", "parts")
         path = self.folder / f"{self.prefix}-{len(self.files)}.dcm"
         self.files.append(path)
         self.file = path.open("wb")
+        self.written = 0
 
     def data(self, chunk: bytes, start: int, end: int) -> None:
         assert self.file is not None
+        self.written += end - start
+        if self.written > self.limits.instance_bytes:
+            limit = self.limits.instance_bytes
+            raise body.too_large(f"Part {len(self.files)}", f"over {limit:,} bytes", "instance_bytes")
         self.file.write(chunk[start:end])
 
     def part_end(self) -> None:
@@ -123,14 +139,36 @@ class _PartWriter:
 
 async def _parts(request: Request, writer: _PartWriter, boundary: str) -> list[Path]:
     parser = MultipartParser(boundary, writer.callbacks())  # type: ignore[arg-type]
+    delimiter, delimiters = b"--" + boundary.encode(), 0
     try:
-        async for chunk in request.stream():
-            parser.write(chunk)
+        batch: list[bytes] = []
+        size = 0
+        async for chunk in body.chunks(request, "request_bytes"):
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= BATCH:
+                data = b"".join(batch)
+                delimiters = _count_parts(data, delimiter, delimiters, writer.limits.parts)
+                await cpu.run(parser.write, data)
+                batch, size = [], 0
+        if batch:
+            data = b"".join(batch)
+            _count_parts(data, delimiter, delimiters, writer.limits.parts)
+            await cpu.run(parser.write, data)
         parser.finalize()
     except MultipartParseError as exc:
-        raise BodyError(400, f"The multipart/related body cannot be read: {exc}") from None
+        raise BodyRefused(400, f"The multipart/related body cannot be read: {exc}") from None
     finally:
         writer.close()
     if not writer.ended:
-        raise BodyError(400, "The multipart/related body is incomplete: its closing boundary is missing.")
+        raise BodyRefused(400, "The multipart/related body is incomplete: its closing boundary is missing.")
     return writer.files
+
+
+def _count_parts(data: bytes, delimiter: bytes, seen: int, limit: int) -> int:
+    """Boundary delimiters seen so far; 413 once they announce more parts than the limit, counted at C speed
+    before any parsing (a delimiter split between two batches is missed here, never by the parser)."""
+    seen += data.count(delimiter)
+    if seen - 1 > limit:  # the closing delimiter is not a part
+        raise body.too_large("The multipart/related body", f"over {limit:,} parts", "parts")
+    return seen

@@ -82,6 +82,7 @@ def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, 
                 "blob_key": blob_key,
                 "size": size,
                 "metadata": orjson.dumps(item.metadata).decode(),
+                "frame_index": item.frame_index,
             }
             # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
             # under the change-feed lock held to the commit, so sequences are visible in commit order.

@@ -9,6 +9,7 @@ transaction. A crash before the commit leaves at most an unreferenced file, whic
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from dicom_service import limits
 from dicom_service.kernel import instance as reading
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.instance import Instance, Rejected
@@ -23,6 +25,8 @@ from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.storage.faults import commit_uncertain
 from dicom_service.storage.service import DicomService, utc_now
 from dicom_service.store.repository import DuplicateInstance, add
+
+log = logging.getLogger("dicom_service.store")
 
 RetrieveUrl = Callable[..., str]  # (study, series=None, sop=None) → URL
 
@@ -86,6 +90,14 @@ def _record(outcome: Outcome, store: Callable[[], Instance]) -> None:
         outcome.stored.append(store())
     except Rejected as rejected:
         outcome.failed.append(rejected)
+    except Exception as exc:
+        if not outcome.stored:
+            raise  # nothing is stored yet: the request's own answer (500, or 503 for an engine away) is true
+        # An earlier instance is committed: the client must hear so, with this one failed, never a 500.
+        log.error("storing an instance failed after %d were stored", len(outcome.stored), exc_info=exc)
+        outcome.failed.append(
+            Rejected(reading.PROCESSING_FAILURE, f"The instance could not be stored ({type(exc).__name__}).")
+        )
 
 
 def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deque[Upload]) -> None:
@@ -95,7 +107,16 @@ def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deq
 
 def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
     """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
-    item = reading.read(str(path), behaviour)
+    limit = limits.current().sequence_depth
+    try:
+        item = reading.read(str(path), behaviour)
+    except RecursionError:
+        raise Rejected(reading.PROCESSING_FAILURE, _too_deep(f"over {limit}", limit)) from None
+    depth = sequence_depth(item.metadata)
+    if depth > limit:
+        raise Rejected(
+            reading.PROCESSING_FAILURE, _too_deep(str(depth), limit), item.sop_class_uid, item.sop_uid
+        )
     if study_uid is not None and item.study_uid != study_uid:
         raise Rejected(
             reading.STUDY_MISMATCH,
@@ -105,6 +126,27 @@ def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
         )
     _zero_preamble(path)
     return item
+
+
+def _too_deep(depth: str, limit: int) -> str:
+    return (
+        f"The instance nests sequences {depth} levels deep; the limit is {limit} (DICOM_MAX_SEQUENCE_DEPTH)."
+    )
+
+
+def sequence_depth(dataset: JsonDataset) -> int:
+    """How deep sequences nest in a DICOM JSON data set (0: no sequence), walked without recursion."""
+    deepest = 0
+    pending: list[tuple[JsonDataset, int]] = [(dataset, 0)]
+    while pending:
+        current, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for attribute in current.values():
+            if isinstance(attribute, dict) and attribute.get("vr") == "SQ":
+                items = attribute.get("Value") or []
+                pending.extend((item, depth + 1) for item in items if isinstance(item, dict))
+                deepest = max(deepest, depth + 1)
+    return deepest
 
 
 def _store_one(

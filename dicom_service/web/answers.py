@@ -28,20 +28,25 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
     return PlainTextResponse(message, status, headers)
 
 
+COALESCE = 1 << 20
+
+
 def multipart_answer(
     parts: Sequence[tuple[str, Iterator[bytes] | bytes]],
     content_type: str,
     headers: dict[str, str] | None = None,
+    lengths: Sequence[int] | None = None,
 ) -> Response:
     """A multipart/related answer; each part is (Content-Type, body or chunks). Streamed part by part when
-    a body is still to be read, sent in one piece when every body is already in memory."""
+    a body is still to be read, sent in one piece when every body is already in memory. `lengths` (each
+    body's size, when known) gives a streamed answer its Content-Length: no chunked encoding to add."""
     boundary = multipart.new_boundary()
     media_type = f"{content_type}; boundary={boundary}"
     if all(isinstance(body, bytes) for _, body in parts):
         built = [multipart.Part(part_type, body) for part_type, body in parts if isinstance(body, bytes)]
         return Response(multipart.build(built, boundary), 200, headers, media_type)
 
-    def chunks() -> Iterator[bytes]:
+    def pieces() -> Iterator[bytes]:
         for part_type, body in parts:
             yield f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode()
             if isinstance(body, bytes):
@@ -51,8 +56,26 @@ def multipart_answer(
             yield b"\r\n"
         yield f"--{boundary}--\r\n".encode()
 
+    def chunks() -> Iterator[bytes]:
+        """The pieces joined into chunks of about COALESCE bytes: each chunk is a hop to a worker thread
+        and a write to the socket, so many small instances go out several at a time."""
+        held: list[bytes] = []
+        size = 0
+        for piece in pieces():
+            if size and size + len(piece) > COALESCE:
+                yield b"".join(held)
+                held, size = [], 0
+            held.append(piece)
+            size += len(piece)
+        if held:
+            yield b"".join(held)
+
     async def stream() -> AsyncIterator[bytes]:
         async for chunk in iterate_in_threadpool(chunks()):
             yield chunk
 
+    if lengths is not None:
+        framing = sum(len(f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n\r\n") for part_type, _ in parts)
+        total = framing + sum(lengths) + len(f"--{boundary}--\r\n")
+        headers = {**(headers or {}), "Content-Length": str(total)}
     return StreamingResponse(stream(), 200, headers, media_type)

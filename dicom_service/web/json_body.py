@@ -13,13 +13,15 @@ from typing import Any
 
 from starlette.requests import Request
 
+from dicom_service.web import body
+
 
 class BodyError(ValueError):
     """A request body that does not have the documented shape; the message is shown to the client."""
 
 
 async def read_json(request: Request) -> Any:
-    raw = await request.body()
+    raw = await body.read(request, "json_bytes")  # 413 past DICOM_MAX_JSON_BYTES
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):

@@ -28,13 +28,17 @@ from dicom_service.versioning.versions import (
     declared_versions,
     unsupported_version_body,
 )
+from dicom_service.web import body, cpu
+from dicom_service.web.body import BodyRefused
 from dicom_service.web.body_validation import BodyError, BodyValidator, compile_validators
 from dicom_service.web.context import OperationContext
 from dicom_service.web.contracts import Contract
+from dicom_service.web.cpu import Saturated
 from dicom_service.web.engine_faults import engine_unavailable
 from dicom_service.web.failures import internal_error
 from dicom_service.web.mediatypes import find_key, negotiate
 from dicom_service.web.parameters import ParameterError, bind
+from dicom_service.web.unavailable import unavailable
 
 Stub = Callable[[OperationContext], Awaitable[Response]]
 DICOM_JSON = "application/dicom+json"
@@ -150,6 +154,10 @@ class VersionedPath:
         else:
             try:
                 response = await self.dispatch(request, version, bound.route)
+            except Saturated as exc:  # every CPU worker busy and the queue full: back off, retry
+                response = unavailable(str(exc))
+            except BodyRefused as exc:  # a body over its limit, too slow, or its client gone
+                response = PlainTextResponse(str(exc), exc.status)
             except ClientDisconnect:
                 raise  # the client went away: nobody to answer (logged as aborted by ops.access)
             except Exception as exc:  # an engine away for a moment (503), else a bug: no traceback leaves
@@ -229,16 +237,18 @@ def _name_in_state(scope: Scope, route: str, version: ServiceVersion | None, bou
 async def _check_json_body(request: Request, validator: BodyValidator, required: bool) -> Response | None:
     """400 for a JSON body that is missing, not JSON or not what the schema allows; None when it is fine.
 
-    The body is read here (Starlette keeps it, so the handler reads it again for free).
+    The body is read here within DICOM_MAX_JSON_BYTES (kept on the request, so the handler reads it again
+    for free) and checked on the CPU pool.
     """
-    raw = await request.body()
+    raw = await body.read(request, "json_bytes")
+    request._body = raw  # Starlette's own cache of the body: request.body() and stream() return it
     if not raw.strip():
         if required:
             message = f"The request body is empty; a {validator.media_type} body is required."
             return PlainTextResponse(message, 400)
         return None
     try:
-        validator.check(raw)
+        await cpu.run(validator.check, raw)
     except BodyError as exc:
         return PlainTextResponse(str(exc), 400)
     return None

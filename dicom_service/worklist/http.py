@@ -12,11 +12,12 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from dicom_service.kernel.json_reader import MAX_BODY, DatasetError, datasets
+from dicom_service.kernel.json_reader import DatasetError, datasets
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.search.query import QueryError
 from dicom_service.storage.service import utc_now
 from dicom_service.web.answers import dicom_json, error
+from dicom_service.web.body import read as read_body
 from dicom_service.web.context import OperationContext
 from dicom_service.worklist import query as worklist_query
 from dicom_service.worklist import workitem as worklist
@@ -132,12 +133,8 @@ def _store(ctx: OperationContext) -> WorklistStore:
 
 async def _first_dataset(ctx: OperationContext) -> JsonDataset:
     """The first data set of the DICOM JSON array body (every data set is checked); raises DatasetError."""
-    body = bytearray()
-    async for chunk in ctx.request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise DatasetError([f"The request body is larger than {MAX_BODY} bytes."])
-    return datasets(bytes(body))[0]
+    raw = await read_body(ctx.request, "json_bytes")  # 413 past DICOM_MAX_JSON_BYTES
+    return datasets(raw)[0]
 
 
 def _first_query_key(ctx: OperationContext) -> str | None:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from dicom_service.limits import LIMITS
 from generator.model import ApiModel, ApiSpec, MediaType, Operation, Parameter
 from generator.render.changelog import VersionChanges, flatten, version_changes
 from generator.render.docviews import (
@@ -204,6 +205,17 @@ class Coded:
 
 
 @dataclass(frozen=True)
+class LimitView:
+    what: str
+    default: str
+    setting: str
+    answer: str
+
+
+SERVICE_LIMITS = tuple(LimitView(limit.what, limit.shown(), limit.setting, limit.answer) for limit in LIMITS)
+
+
+@dataclass(frozen=True)
 class ConformanceView:
     version: VersionView
     versions: tuple[VersionView, ...]  # every version, newest first, for the cross links
@@ -218,7 +230,8 @@ class ConformanceView:
     warning_reasons: tuple[Coded, ...]
     transcodable: tuple[TransferSyntax, ...]
     excluded_vrs: tuple[str, ...]
-    limits: tuple[tuple[str, str], ...]
+    limits: tuple[tuple[str, str], ...]  # declared by the spec
+    service_limits: tuple[LimitView, ...]  # the service's settings (dicom_service/limits.py), every version
     other: tuple[tuple[str, str], ...]  # x-dicom keys this page has no section for, flattened
     previous: VersionView | None
     changes: VersionChanges | None
@@ -286,6 +299,7 @@ def conformance_view(
         ),
         excluded_vrs=tuple(str(v) for v in dicom.get("metadataExcludedVRs") or []),
         limits=tuple((words(k), v) for k, v in flatten(dicom.get("limits"))),
+        service_limits=SERVICE_LIMITS,
         other=tuple(pair for key in dicom if key not in _KNOWN_DICOM for pair in flatten(dicom[key], key)),
         previous=version_view(previous) if previous else None,
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),

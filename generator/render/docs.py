@@ -28,7 +28,7 @@ from dicom_service.versioning.versions import Declared, ServiceVersion, VersionH
 from generator.model import ApiModel, Endpoint, Operation
 from generator.render import GENERATED_MARK
 from generator.render.changelog import VersionChanges, version_changes
-from generator.render.conformance import conformance_view
+from generator.render.conformance import SERVICE_LIMITS, conformance_view
 from generator.render.docviews import (
     API_DIR,
     CONFORMANCE_DIR,
@@ -141,6 +141,7 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
                     current=current, versions=versions, root=""
                 )
             ),
+            "limits.md": _page(env.get_template("docs/limits.md.j2").render(service_limits=SERVICE_LIMITS)),
             "review-link.md": _page(
                 env.get_template("docs/review-link.md.j2").render(present=review is not None)
             ),

@@ -4,7 +4,7 @@ request log as JSON lines, and a graceful stop that exits 0."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,16 @@ def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
     }
 
 
+def scrape_until(served: Served, done: Callable[[str], bool]) -> str:
+    """/metrics once `done` holds, or after 5 s: a request is counted just after its last byte is sent."""
+    deadline = time.monotonic() + 5
+    while True:
+        text = requests.get(f"{served.admin}/metrics", timeout=10).text
+        if done(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.1)
+
+
 def test_live_and_ready_answer_on_the_admin_port_only(served: Served) -> None:
     assert requests.get(f"{served.admin}/health/live", timeout=10).json() == {"status": "live"}
     ready = requests.get(f"{served.admin}/health/ready", timeout=10)
@@ -55,10 +65,15 @@ def test_metrics_add_up_the_requests_of_every_worker_per_version(served: Served)
     for _ in range(3):
         session.close()
         session.get(f"{served.root}/v1.0-prerelease/studies", headers=SEARCH, timeout=10)
-    text = requests.get(f"{served.admin}/metrics", timeout=10).text
-    requests_total = samples(text, "dicomweb_requests_total")
     key = (("api_version", "1"), ("client", "anonymous"), ("operation", "searchStudies"), ("status", "204"))
-    assert requests_total[key] == 6
+    text = scrape_until(
+        served,
+        lambda t: (
+            samples(t, "dicomweb_requests_total").get(key) == 6
+            and callers.callers(t, "1.0-prerelease")["anonymous"] == 3
+        ),
+    )
+    assert samples(text, "dicomweb_requests_total")[key] == 6
     assert callers.callers(text, "1.0-prerelease") == {"anonymous": 3}
     durations = samples(text, "dicomweb_request_duration_seconds_count")
     assert durations[(("api_version", "1"), ("operation", "searchStudies"))] == 6
@@ -104,8 +119,8 @@ def test_sigterm_stops_the_service_with_status_0_and_removes_its_metrics_folder(
     service = Served(tmp_path / "data", {"TMPDIR": str(temporary)}).start()  # one process: WORKERS=1
     assert [p.name[:14] for p in temporary.iterdir()] == ["dicom-metrics-"]
     requests.get(f"{service.root}/v2/studies", headers=SEARCH, timeout=10)
-    text = requests.get(f"{service.admin}/metrics", timeout=10).text
     key = (("api_version", "2"), ("client", "anonymous"), ("operation", "searchStudies"), ("status", "204"))
+    text = scrape_until(service, lambda t: key in samples(t, "dicomweb_requests_total"))
     assert samples(text, "dicomweb_requests_total")[key] == 1
     assert service.terminate() == 0
     assert list(temporary.iterdir()) == []

@@ -18,8 +18,6 @@ STORE = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"
 @pytest.fixture(scope="module")
 def stored(service: LiveService) -> dict[str, str]:
     """A study of two series: a CT (128×128, SeriesNumber 2) and an MR (64×64, SeriesNumber 1)."""
-    import requests
-
     ct = data.instance("CT_small.dcm", PatientID="THUMBS", SeriesNumber=2, InstanceNumber=1)
     mr = [
         data.instance(
@@ -29,7 +27,7 @@ def stored(service: LiveService) -> dict[str, str]:
     ]
     mr[1].SeriesInstanceUID = mr[0].SeriesInstanceUID
     for ds in (ct, *mr):
-        answer = requests.post(f"{service.root}/v2/studies", data=data.part10(ds), headers=STORE, timeout=30)
+        answer = service.session().post(f"{service.root}/v2/studies", data=data.part10(ds), headers=STORE)
         assert answer.status_code == 200
     return {
         "study": f"{service.root}/v2/studies/{ct.StudyInstanceUID}",

@@ -64,7 +64,13 @@ class InProcessService:
         self.client: TestClient | None = None
 
     def start(self) -> InProcessService:
-        app = create_app(environment={"DATA_DIR": str(self.data_dir), **self.storage})
+        # Export may reach Azurite on loopback over plain http (any other host is refused, https or not).
+        environment = {
+            "DICOM_EXPORT_ALLOWED_HOSTS": "127.0.0.1",
+            "DATA_DIR": str(self.data_dir),
+            **self.storage,
+        }
+        app = create_app(environment=environment)
         # A handler's exception is answered 500 with a request id, as by a process: not raised into the test.
         self.client = TestClient(app, base_url=self.root, raise_server_exceptions=False).__enter__()
         MOUNTED[self.root] = ASGIAdapter(self.client)

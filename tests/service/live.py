@@ -85,7 +85,7 @@ class LiveService:
             try:
                 requests.get(f"{self.root}/v2/partitions", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers late
                 time.sleep(0.1)
         raise RuntimeError("the service did not answer within 30 s")
 

@@ -69,3 +69,21 @@ def test_the_migration_steps_build_the_schema_the_table_definitions_describe(tmp
         migrated.dispose()
         declared.dispose()
     assert got == want
+
+
+def test_an_index_of_schema_version_5_gains_the_frame_index_column(tmp_path: Path) -> None:
+    """Instances stored before it keep NULL: their frames are found by walking the file when asked."""
+    url = f"sqlite:///{tmp_path / 'index.sqlite'}"
+    index = Database(url, utc_now())
+    with index.write() as c:  # as version 5 left it
+        c.execute(text("ALTER TABLE instance DROP COLUMN frame_index"))
+        c.execute(update(schema_version).values(version=5))
+    index.close()
+
+    index = Database(url, utc_now())
+    try:
+        with index.engine.connect() as c:
+            assert c.execute(select(schema_version.c.version)).scalar() == len(migrations.STEPS)
+            assert "frame_index" in {column["name"] for column in inspect(c).get_columns("instance")}
+    finally:
+        index.close()

@@ -18,7 +18,7 @@ from tests.viewer.studies import KINDS, ImageKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FIRST_IMAGE_SECONDS = 120  # generous: up to 40 s measured on 2 busy shared cores, software WebGL
+FIRST_IMAGE_SECONDS = 120  # generous: measured up to 40 s on 2 cores shared by busy sessions
 FIGURES: dict[str, str] = {}
 
 

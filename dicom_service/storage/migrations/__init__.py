@@ -18,6 +18,7 @@ from dicom_service.storage.migrations import (
     v3_operations,
     v4_operation_lease,
     v5_blob_key_indexes,
+    v6_frame_index,
 )
 
 STEPS: list[Callable[[Connection, str], None]] = [
@@ -26,6 +27,7 @@ STEPS: list[Callable[[Connection, str], None]] = [
     v3_operations.apply,
     v4_operation_lease.apply,
     v5_blob_key_indexes.apply,
+    v6_frame_index.apply,
 ]
 
 schema_version = Table("schema_version", MetaData(), Column("version", Integer, nullable=False))

@@ -1,0 +1,148 @@
+"""The limits' settings, the bounded CPU pool and the HTTP protocol's guards, each on its own: a wrong setting
+is one line naming it, a full CPU pool refuses at once (503 with Retry-After through the app), the connection
+past the cap is answered 503 with Retry-After, and a request whose headers are late is answered 408."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+
+from dicom_service import limits
+from dicom_service.app import create_app
+from dicom_service.web import cpu
+from dicom_service.web.cpu import CpuPool, Saturated
+from dicom_service.web.protocol import GuardedProtocol
+
+
+def test_defaults_and_settings_are_read_with_one_line_errors() -> None:
+    assert limits.Limits.from_environment({}) == limits.Limits.defaults()
+    assert limits.Limits.defaults().instance_bytes == 2 * limits.GIB
+    read = limits.Limits.from_environment({"DICOM_MAX_PARTS": "1_000", "DICOM_MAX_JSON_BYTES": " 4096 "})
+    assert (read.parts, read.json_bytes) == (1000, 4096)
+    with pytest.raises(limits.LimitError) as bad:
+        limits.Limits.from_environment({"DICOM_MAX_SEQUENCE_DEPTH": "deep"})
+    assert str(bad.value).startswith("DICOM_MAX_SEQUENCE_DEPTH: 'deep' is not a whole number of levels")
+    with pytest.raises(limits.LimitError, match=r"DICOM_MAX_CONNECTIONS: '0' .* from 1 to"):
+        limits.Limits.from_environment({"DICOM_MAX_CONNECTIONS": "0"})
+
+
+def test_limits_are_shown_as_people_read_them() -> None:
+    assert limits.describe("request_bytes").shown() == "2 GiB"
+    assert limits.describe("json_bytes").shown() == "16 MiB"
+    assert limits.describe("parts").shown() == "10,000 parts"
+    assert limits.describe("json_bytes").shown(1500) == "1,500 bytes"
+
+
+def test_a_full_cpu_pool_refuses_at_once_and_takes_work_again_once_freed() -> None:
+    async def scenario() -> tuple[float, int]:
+        pool = CpuPool(workers=1, queue=1)
+        release = threading.Event()
+        busy = [asyncio.ensure_future(pool.run(release.wait, 5)) for _ in range(2)]  # one runs, one waits
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        with pytest.raises(Saturated, match="DICOM_MAX_CPU_QUEUE"):
+            await pool.run(sum, [1, 2])
+        refused_in = time.perf_counter() - started
+        release.set()
+        await asyncio.gather(*busy)
+        return refused_in, await pool.run(sum, [1, 2])
+
+    refused_in, later = asyncio.run(scenario())
+    assert refused_in < 0.05
+    assert later == 3
+
+
+async def _ok(scope: dict[str, object], receive: object, send: object) -> None:
+    assert callable(send)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.fixture
+def guarded(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A uvicorn server with the guarded protocol, at most 2 connections, 1 s for a request's headers."""
+    monkeypatch.setenv("DICOM_MAX_CONNECTIONS", "2")
+    monkeypatch.setenv("DICOM_KEEP_ALIVE_SECONDS", "1")
+    limits.current.cache_clear()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        _ok, host="127.0.0.1", port=port, http=GuardedProtocol, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        limits.current.cache_clear()
+
+
+def _reply(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    data = b""
+    while chunk := sock.recv(4096):
+        data += chunk
+    return data
+
+
+def test_the_connection_past_the_cap_is_answered_503_with_retry_after(guarded: int) -> None:
+    held = [socket.create_connection(("127.0.0.1", guarded)) for _ in range(2)]
+    try:
+        time.sleep(0.1)
+        with socket.create_connection(("127.0.0.1", guarded)) as third:
+            started = time.perf_counter()
+            answer = _reply(third)
+            assert time.perf_counter() - started < 0.5
+        assert answer.startswith(b"HTTP/1.1 503 ")
+        assert b"retry-after: 1" in answer.lower() and b"DICOM_MAX_CONNECTIONS" in answer
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.1)
+    with socket.create_connection(("127.0.0.1", guarded)) as again:  # freed: served again
+        again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert _reply(again).startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_request_whose_headers_are_late_is_answered_408_and_closed(guarded: int) -> None:
+    with socket.create_connection(("127.0.0.1", guarded)) as slow:
+        started = time.perf_counter()
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        answer = _reply(slow)
+        waited = time.perf_counter() - started
+    assert answer.startswith(b"HTTP/1.1 408 ") and b"DICOM_KEEP_ALIVE_SECONDS" in answer
+    assert 0.8 < waited < 3
+    with socket.create_connection(("127.0.0.1", guarded)) as silent:  # connected, sent nothing
+        assert _reply(silent).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_request_finding_the_cpu_pool_full_is_answered_503_with_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full = CpuPool(workers=1, queue=0)
+    full.admitted = 1  # one call running, none may wait
+    monkeypatch.setattr(cpu, "pool", lambda: full)
+    workitem = [{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Doe^Jane"}]}, "00741000": {"vr": "CS"}}]
+    with TestClient(create_app(mock=True)) as client:
+        response = client.post(
+            "/v2/workitems",
+            json=workitem,
+            headers={"Content-Type": "application/dicom+json", "Accept": "application/dicom+json"},
+        )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "DICOM_MAX_CPU_QUEUE" in response.text
