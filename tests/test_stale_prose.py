@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+import pytest
 
 from dicom_service.versioning.apiversion import ApiVersion
+from generator.diagnostics import InputError
+from generator.lifecycle.new import plan_new
 from generator.lifecycle.registry_file import read_registry
 from generator.registry import Registry
 from generator.review.stale_prose import stale_lines, stale_prose
-from tests.fixtures import ROOT
+from tests.fixtures import ROOT, write_project
 
 
 def registry() -> Registry:
@@ -42,3 +47,9 @@ def test_headers_shown_in_prose_go_stale_when_a_version_is_deprecated() -> None:
     deprecated = tuple(dataclasses.replace(v, deprecated=True) if v == first else v for v in now.versions)
     [stale] = stale_lines("page.md", lines, dataclasses.replace(now, versions=deprecated))
     assert f"({first.name} not among them)" in stale.message
+
+
+def test_version_0_the_examples_unsupported_version_can_never_be_registered(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    with pytest.raises(InputError, match="version 0 is kept for examples"):
+        plan_new(tmp_path, "0", "2")

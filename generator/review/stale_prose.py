@@ -65,8 +65,8 @@ def stale_lines(path: str, lines: Iterable[str], registry: Registry) -> list[Sta
                         path,
                         number,
                         f"cites version {known[version].name} as one the service does not have, but the "
-                        f"registry has it; use {registry.unknown_version} or derive the example from the "
-                        "registry",
+                        "registry has it; use /v0/ (`version new` refuses 0) or derive the example from "
+                        "the registry",
                     )
                 )
         for header, value in _HEADER.findall(line):
