@@ -41,6 +41,8 @@ CATALOGUE: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/frames/{frames}", True, ALL),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/rendered", True, ALL),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/frames/{frame}/rendered", True, ALL),
+    ("GET", "/studies/{study}/rendered", True, RELEASED),
+    ("GET", "/studies/{study}/series/{series}/rendered", True, RELEASED),
     ("GET", "/studies/{study}/thumbnail", True, RELEASED),
     ("GET", "/studies/{study}/series/{series}/thumbnail", True, RELEASED),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/thumbnail", True, RELEASED),

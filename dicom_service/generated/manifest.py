@@ -71,6 +71,8 @@ HANDLERS = (
     "retrieve_instance_thumbnail",
     "retrieve_rendered_frame",
     "retrieve_rendered_instance",
+    "retrieve_rendered_series",
+    "retrieve_rendered_study",
     "retrieve_series",
     "retrieve_series_metadata",
     "retrieve_series_thumbnail",

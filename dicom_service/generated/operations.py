@@ -29,6 +29,8 @@ import dicom_service.handlers.retrieve_instance_metadata
 import dicom_service.handlers.retrieve_instance_thumbnail
 import dicom_service.handlers.retrieve_rendered_frame
 import dicom_service.handlers.retrieve_rendered_instance
+import dicom_service.handlers.retrieve_rendered_series
+import dicom_service.handlers.retrieve_rendered_study
 import dicom_service.handlers.retrieve_series
 import dicom_service.handlers.retrieve_series_metadata
 import dicom_service.handlers.retrieve_series_thumbnail
@@ -304,6 +306,16 @@ async def retrieve_study_metadata_in_partition(ctx: OperationContext) -> Respons
     return await dicom_service.handlers.retrieve_study_metadata.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_rendered_study_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve a rendered study in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/rendered
+    """
+    return await dicom_service.handlers.retrieve_rendered_study.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -433,6 +445,16 @@ async def retrieve_series_metadata_in_partition(ctx: OperationContext) -> Respon
     /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
     """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_rendered_series_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve a rendered series in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/rendered
+    """
+    return await dicom_service.handlers.retrieve_rendered_series.handle(ctx)
 
 
 @api_version("1")
@@ -620,6 +642,16 @@ async def retrieve_study_metadata(ctx: OperationContext) -> Response:
     return await dicom_service.handlers.retrieve_study_metadata.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_rendered_study(ctx: OperationContext) -> Response:
+    """GET: Retrieve a rendered study
+
+    /studies/{studyInstanceUid}/rendered
+    """
+    return await dicom_service.handlers.retrieve_rendered_study.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -749,6 +781,16 @@ async def retrieve_series_metadata(ctx: OperationContext) -> Response:
     /studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata
     """
     return await dicom_service.handlers.retrieve_series_metadata.handle(ctx)
+
+
+@api_version("1")
+@api_version("2")
+async def retrieve_rendered_series(ctx: OperationContext) -> Response:
+    """GET: Retrieve a rendered series
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/rendered
+    """
+    return await dicom_service.handlers.retrieve_rendered_series.handle(ctx)
 
 
 @api_version("1")
@@ -917,6 +959,12 @@ ROUTES = (
         retrieve_study_metadata_in_partition,
     ),
     OperationRoute(
+        "retrieveRenderedStudyInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/rendered",
+        retrieve_rendered_study_in_partition,
+    ),
+    OperationRoute(
         "searchSeriesInStudyInPartition",
         "GET",
         "/partitions/{partitionName}/studies/{studyInstanceUid}/series",
@@ -989,6 +1037,12 @@ ROUTES = (
         retrieve_series_metadata_in_partition,
     ),
     OperationRoute(
+        "retrieveRenderedSeriesInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/rendered",
+        retrieve_rendered_series_in_partition,
+    ),
+    OperationRoute(
         "retrieveSeriesThumbnailInPartition",
         "GET",
         "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/thumbnail",
@@ -1048,6 +1102,9 @@ ROUTES = (
     ),
     OperationRoute(
         "retrieveStudyMetadata", "GET", "/studies/{studyInstanceUid}/metadata", retrieve_study_metadata
+    ),
+    OperationRoute(
+        "retrieveRenderedStudy", "GET", "/studies/{studyInstanceUid}/rendered", retrieve_rendered_study
     ),
     OperationRoute(
         "searchSeriesInStudy", "GET", "/studies/{studyInstanceUid}/series", search_series_in_study
@@ -1111,6 +1168,12 @@ ROUTES = (
         "GET",
         "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/metadata",
         retrieve_series_metadata,
+    ),
+    OperationRoute(
+        "retrieveRenderedSeries",
+        "GET",
+        "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/rendered",
+        retrieve_rendered_series,
     ),
     OperationRoute(
         "retrieveSeriesThumbnail",

@@ -119,7 +119,7 @@ def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes
     return data if target in (ANY, row.transfer_syntax) else transcode.transcode(data, target)
 
 
-def _stored(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
+def stored_frames(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
     """The row's file read by ranges, with its recorded frame index (none: found by walking the file)."""
     source = BlobSource(ctx.dicom.blobs, row.blob_key, row.size)
     index = FrameIndex.decode(row.frame_index) if row.frame_index else None
@@ -146,8 +146,17 @@ async def frames(ctx: OperationContext, numbers: list[int]) -> Response:
         refused = decoding.refusal(row.sop_uid, row.metadata, len(numbers))
         if refused is not None:
             return error(406, refused)
+
+    def encode() -> list[bytes]:
+        # Encoded from 8-bit pixels, not by the transcoder; a baseline JPEG stored is sent as it is.
+        if target == rendering.JPEG_BASELINE != row.transfer_syntax:
+            return rendering.jpeg_baseline_frames(stored_frames(ctx, row), numbers)
+        return framing.frames(
+            stored_frames(ctx, row), numbers, ANY if target == row.transfer_syntax else target
+        )
+
     try:
-        pieces = await cpu.run(lambda: framing.frames(_stored(ctx, row), numbers, target))
+        pieces = await cpu.run(encode)
     except framing.NoPixelData as exc:
         return error(404, str(exc))
     except framing.FrameError as exc:
@@ -183,10 +192,10 @@ async def thumbnail(ctx: OperationContext) -> Response:
     with_pixels = [row for row in rows if row.frames > 0]
     if not with_pixels:
         return error(404, "Nothing here has pixel data to show as a thumbnail.")
-    return await _rendered_image(ctx, min(with_pixels, key=_display_order), 1, thumbnail=True)
+    return await _rendered_image(ctx, min(with_pixels, key=display_order), 1, thumbnail=True)
 
 
-def _display_order(row: StoredInstance) -> tuple[int, int, str, str]:
+def display_order(row: StoredInstance) -> tuple[int, int, str, str]:
     """Series by SeriesNumber, then instances by InstanceNumber (a missing number sorts last)."""
     attributes = orjson.loads(row.metadata)
 
@@ -216,7 +225,9 @@ async def _rendered_image(
         return error(406, refused)
     try:
         image = await cpu.run(
-            lambda: rendering.render(_stored(ctx, row), frame, media_type, p["quality"], viewport, window)
+            lambda: rendering.render(
+                stored_frames(ctx, row), frame, media_type, p["quality"], viewport, window
+            )
         )
     except (framing.NoPixelData, framing.FrameError) as exc:
         return error(404, str(exc))

@@ -151,3 +151,28 @@ def _to_8_bits(arr: NDArray[np.generic], bits_stored: int = 0) -> NDArray[np.uin
     depth = bits_stored if 8 < bits_stored <= arr.dtype.itemsize * 8 else arr.dtype.itemsize * 8
     shifted = np.right_shift(arr.astype(np.uint32), max(depth - 8, 0))
     return np.ascontiguousarray(np.clip(shifted, 0, 255).astype(np.uint8))
+
+
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+
+
+def jpeg_baseline_frames(stored: Stored, numbers: list[int], quality: int = 90) -> list[bytes]:
+    """Frames `numbers` (1-based) as JPEG baseline code streams: lossy, 8 bits a sample, values as stored.
+
+    Only 8-bit instances: JPEG baseline cannot carry more, and windowing deeper data down would hand a
+    viewer values it windows a second time. Colour is sent as RGB. Raises FrameError or TranscodeError.
+    """
+    out = []
+    with warnings.catch_warnings(action="ignore"):
+        for number in numbers:
+            ds, arr = decoded(stored, frame_number(stored, number))  # one frame in memory at a time
+            bits, photometric = int(ds.get("BitsStored") or 0), str(ds.get("PhotometricInterpretation", ""))
+            if bits > 8 or photometric == "PALETTE COLOR":
+                raise TranscodeError(
+                    f"JPEG baseline carries 8 bits a sample in greyscale or RGB; this instance stores {bits}"
+                    f" bits as {photometric}: ask for the rendered resource instead"
+                )
+            buffer = io.BytesIO()
+            Image.fromarray(_to_8_bits(arr)).save(buffer, format="JPEG", quality=quality)
+            out.append(buffer.getvalue())
+    return out
