@@ -58,7 +58,7 @@ def create_app(mock: bool = False, environment: Mapping[str, str] | None = None)
             raise HandlerError(f"dicom_service/handlers/{name}.py must define `async def handle(ctx)`")
     from dicom_service.generated import operations
 
-    versions = Versions(manifest.VERSIONS, manifest.POLICY_URL)
+    versions = Versions(manifest.VERSIONS, manifest.POLICY_URL, manifest.RETIRED, manifest.RECOMMENDED)
     contracts = load_contracts()
     routes: list[BaseRoute] = [
         *versioned_routes(operations.ROUTES, versions, contracts, mock=mock),

@@ -31,8 +31,10 @@ def version_sections(versions: tuple[Version, ...]) -> dict[str, list[str]]:
     return {title: [page.format(slug=v.slug) for v in newest_first] for title, page in SECTIONS.items()}
 
 
-def fill_nav(nav: list[Any], versions: tuple[Version, ...]) -> list[Any]:
+def fill_nav(nav: list[Any], versions: tuple[Version, ...], archived: tuple[str, ...] = ()) -> list[Any]:
+    """`archived`: the retired versions' pages under site/archive/, listed after the served versions'."""
     sections = version_sections(versions)
+    sections["Conformance"] += list(archived)
     filled = []
     for item in nav:
         if isinstance(item, dict) and len(item) == 1:
@@ -57,7 +59,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except InputError as exc:
         raise PluginError(f"the version registry cannot be read:\n{exc.report()}") from None
     if config.nav is not None:  # without a nav MkDocs lists every page itself
-        config.nav = fill_nav(config.nav, registry.versions)
+        site = Path(config.docs_dir)
+        archived = tuple(
+            path.relative_to(site).as_posix()
+            for v in reversed(registry.retired)
+            for path in sorted((site / "archive").glob(f"{v.slug}-*.md"))
+        )
+        config.nav = fill_nav(config.nav, registry.versions, archived)
     swagger = config.plugins.get(SWAGGER_PLUGIN)
     if swagger is not None:
         swagger.config["filter_files"] = api_pages(registry.versions)

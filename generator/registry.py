@@ -70,6 +70,12 @@ class Registry:
         return f"v{newest + 1}"
 
     @property
+    def recommended(self) -> Version:
+        """The version to move to: the newest released one not deprecated, else the newest served."""
+        current = [v for v in self.versions if not v.prerelease and not v.deprecated]
+        return (current or list(self.versions))[-1]
+
+    @property
     def policy_url(self) -> str:
         return self.docs_url.rstrip("/") + "/" + self.policy
 

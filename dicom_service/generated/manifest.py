@@ -3,7 +3,7 @@
 
 import datetime as dt
 
-from dicom_service.versioning.versions import ServiceVersion
+from dicom_service.versioning.versions import RetiredVersion, ServiceVersion
 
 POLICY_URL = "https://dicomweb-api.github.io/dicomweb-api/versioning-policy.html"
 
@@ -42,6 +42,11 @@ VERSIONS = (
         sunset=None,
     ),
 )
+
+# No longer served: a request to one answers 400 naming RECOMMENDED, the version to move to.
+RETIRED: tuple[RetiredVersion, ...] = ()
+
+RECOMMENDED = "2"
 
 HANDLERS = (
     "add_extended_query_tags",

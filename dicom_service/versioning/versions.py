@@ -5,7 +5,8 @@
   `[ApiVersion("1.0-prerelease", Deprecated = true)]`).
 - The version is the first URL segment (`/v2/studies`); aliases such as `v2.0` and any letter case name the
   same version. A segment that parses as a version but names none the service has, or names one in which
-  the endpoint does not exist, answers 400 with `{"error": {"code": "UnsupportedApiVersion", ...}}`.
+  the endpoint does not exist, answers 400 with `{"error": {"code": "UnsupportedApiVersion", ...}}`; for a
+  retired version the message also says when it was retired and which version to move to.
 - Every response of a versioned endpoint carries `api-supported-versions` (its versions that are not
   deprecated) and, when it has any, `api-deprecated-versions`; ascending, a prerelease before its release,
   joined by ", ", printed as declared. Requests to a deprecated version also get `Deprecation`, `Sunset`
@@ -107,11 +108,30 @@ class ServiceVersion:
         return number
 
 
+@dataclass(frozen=True)
+class RetiredVersion:
+    """A version the service no longer serves (the registry keeps its entry)."""
+
+    name: str
+    segments: tuple[str, ...]
+    retired: dt.date | None = None
+
+
 class Versions:
     """Resolves URL segments to the service's versions."""
 
-    def __init__(self, versions: Sequence[ServiceVersion], policy_url: str) -> None:
+    def __init__(
+        self,
+        versions: Sequence[ServiceVersion],
+        policy_url: str,
+        retired: Sequence[RetiredVersion] = (),
+        recommended: str = "",
+    ) -> None:
         self.all = tuple(_with_lifecycle(v, policy_url) for v in versions)
+        named = [v for v in self.all if v.name == recommended] or list(self.all[-1:])
+        self.recommended: ServiceVersion | None = named[0] if named else None
+        self._retired = {segment.lower(): v for v in retired for segment in v.segments}
+        self._retired_by_number = {n: v for v in retired if (n := ApiVersion.parse(v.name)) is not None}
         self._by_number = {v.number: v for v in self.all}
         self._by_segment = {segment.lower(): v for v in self.all for segment in v.segments}
 
@@ -121,6 +141,14 @@ class Versions:
         if found is None:
             number = ApiVersion.from_segment(segment)
             found = self._by_number.get(number) if number else None
+        return found
+
+    def retired_version(self, segment: str) -> RetiredVersion | None:
+        """The retired version a URL segment names, if any."""
+        found = self._retired.get(segment.lower())
+        if found is None:
+            number = ApiVersion.from_segment(segment)
+            found = self._retired_by_number.get(number) if number else None
         return found
 
     def get(self, name: str) -> ServiceVersion:
@@ -150,10 +178,18 @@ def _with_lifecycle(version: ServiceVersion, policy_url: str) -> ServiceVersion:
     )
 
 
-def unsupported_version_body(url: str, segment: str) -> bytes:
-    """The body of a 400 for a version the endpoint does not have, as the original service writes it."""
+def unsupported_version_body(
+    url: str, segment: str, retired: RetiredVersion | None = None, move_to: ServiceVersion | None = None
+) -> bytes:
+    """The body of a 400 for a version the endpoint does not have, as the original service writes it.
+
+    A retired version's clients also learn when it went and where to go, the policy's promise to them."""
     requested = segment[1:] if segment[:1] in "vV" else segment
     resource = f"The HTTP resource that matches the request URI '{url}'"
     message = f"{resource} does not support the API version '{requested}'."
+    if retired is not None:
+        when = f" on {retired.retired.isoformat()}" if retired.retired else ""
+        message += f" Version {retired.name} was retired{when}"
+        message += f"; use version {move_to.name} (/{move_to.segments[0]}/)." if move_to else "."
     body = {"error": {"code": "UnsupportedApiVersion", "message": message}}
     return json.dumps(body, separators=(",", ":")).encode()  # compact, as the service writes it

@@ -139,7 +139,12 @@ class VersionedPath:
         _name_in_state(scope, f"/{segment}{self.path}", version, bound)
         if version is None or (bound is not None and version.name not in bound.versions):
             response = Response(
-                unsupported_version_body(str(request.url), segment),
+                unsupported_version_body(
+                    str(request.url),
+                    segment,
+                    self.versions.retired_version(segment) if version is None else None,
+                    self.versions.recommended,
+                ),
                 400,
                 media_type="application/json; charset=utf-8",
             )

@@ -49,6 +49,10 @@ def plan_new(root: Path, name: str, source_name: str, prerelease: bool = False) 
     name = new_name(name, prerelease)
     number = ApiVersion.parse(name)
     assert number is not None
+    if number.major == 0:  # the docs' example of a version that does not exist (`/v0/studies`) stays true
+        raise refuse(
+            "version 0 is kept for examples of a version that does not exist; pick 1 or more", "/versions"
+        )
     known = {v.number: v for v in (*registry.versions, *registry.retired)}
     if number in known:
         state = "retired" if known[number].retired else "registered"

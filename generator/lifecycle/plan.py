@@ -52,6 +52,7 @@ def apply(root: Path, plan: Plan) -> ApiModel:
     model = check(root, plan)
     for path, text in plan.writes.items():
         target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)  # site/archive/ on the first retirement
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)

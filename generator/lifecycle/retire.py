@@ -1,8 +1,9 @@
 """`version retire <name>`: stop serving a deprecated version once its sunset date has passed.
 
 The registry keeps a short entry (`retired: <date>`, no spec) so the site can still say what became of the
-version and its URL segments are never reused; the version's spec file is removed (git keeps it). Requests
-to the version then answer 400 UnsupportedApiVersion like any version the service does not have. Handler
+version and its URL segments are never reused; the version's spec file is removed (git keeps it), and its
+conformance statement and migration step are archived under site/archive/, marked retired. Requests to the
+version then answer 400 UnsupportedApiVersion, naming the version to move to. Handler
 modules are shared between versions, so they stay; one that handled only the retired version is listed for
 a person to delete (the project never deletes people's code).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from generator.lifecycle.archive import archive_pages
 from generator.lifecycle.errors import refuse
 from generator.lifecycle.plan import SPECS, Plan
 from generator.lifecycle.registry_file import read_registry
@@ -53,13 +55,19 @@ def plan_retire(root: Path, name: str, before_sunset: bool = False, today: dt.da
     entry = registry_file.entries[index]
     entry["retired"] = today.isoformat()
     entry.pop("spec", None)
+    move_to = registry.recommended
+    if move_to == version:
+        move_to = [v for v in registry.versions if v != version][-1]
+    archived = archive_pages(model, version, today.isoformat(), move_to)
     plan = Plan(
-        writes={f"{SPECS}/{REGISTRY_FILE}": registry_file.render()}, removes=[f"{SPECS}/{version.spec}"]
+        writes={f"{SPECS}/{REGISTRY_FILE}": registry_file.render(), **archived},
+        removes=[f"{SPECS}/{version.spec}"],
     )
     plan.done = [
         f"retired version {name} in {SPECS}/{REGISTRY_FILE} (retired: {today}; the entry stays for the site)",
         f"removed {SPECS}/{version.spec} (git history keeps it)",
-        f"requests to /{version.segment}/ now answer 400 UnsupportedApiVersion",
+        f"archived its conformance statement and migration step: {', '.join(sorted(archived))}",
+        f"requests to /{version.segment}/ now answer 400 UnsupportedApiVersion naming version {move_to.name}",
     ]
     plan.next_steps = [
         "make generate   (routes, stubs, served specs and pages without the version)",

@@ -133,7 +133,13 @@ def render_service(
         "manifest.py": env.get_template("service/manifest.py.j2").render(
             policy_url=model.registry.policy_url,
             versions=versions,
-            uses_dates=any(v.deprecation or v.sunset for v in model.registry.versions),
+            uses_dates=bool(model.registry.retired)
+            or any(v.deprecation or v.sunset for v in model.registry.versions),
+            retired=[
+                {"name": v.name, "segments": v.url_segments, "retired": _date(v.retired)}
+                for v in model.registry.retired
+            ],
+            recommended=model.registry.recommended.name,
             handlers=[h.name for h in handler_views],
         ),
         "operations.py": env.get_template("service/operations.py.j2").render(
