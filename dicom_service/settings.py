@@ -93,9 +93,21 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     else:
         folder = Path(blob_url)
     workers = _workers(env.get("WORKERS"))
-    lease = _lease_seconds(env.get("DICOM_OPERATION_LEASE_SECONDS"))
+    lease = _seconds(
+        "DICOM_OPERATION_LEASE_SECONDS",
+        env.get("DICOM_OPERATION_LEASE_SECONDS"),
+        LEASE_SECONDS,
+        0.5,
+        MAX_LEASE_SECONDS,
+    )
     cors = cors_origins(env.get("DICOM_CORS_ORIGINS"))
-    timeout = _index_timeout_seconds(env.get("DICOM_INDEX_TIMEOUT_SECONDS"))
+    timeout = _seconds(
+        "DICOM_INDEX_TIMEOUT_SECONDS",
+        env.get("DICOM_INDEX_TIMEOUT_SECONDS"),
+        INDEX_TIMEOUT_SECONDS,
+        1,
+        MAX_INDEX_TIMEOUT_SECONDS,
+    )
     try:
         limits = Limits.from_environment(env)
     except LimitError as exc:
@@ -139,33 +151,16 @@ def _workers(text: str | None) -> int:
     return int(text)
 
 
-def _index_timeout_seconds(text: str | None) -> float:
+def _seconds(name: str, text: str | None, default: float, low: float, high: float) -> float:
+    """A number of seconds from `low` to `high`, `default` when unset."""
     if not text:
-        return INDEX_TIMEOUT_SECONDS
+        return default
     try:
         seconds = float(text)
     except ValueError:
-        seconds = 0.0
-    if not 1 <= seconds <= MAX_INDEX_TIMEOUT_SECONDS:  # (NaN fails too)
-        raise SettingsError(
-            f"DICOM_INDEX_TIMEOUT_SECONDS: {text!r} is not a number of seconds"
-            f" from 1 to {MAX_INDEX_TIMEOUT_SECONDS:g}"
-        )
-    return seconds
-
-
-def _lease_seconds(text: str | None) -> float:
-    if not text:
-        return LEASE_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0.5 <= seconds <= MAX_LEASE_SECONDS:  # (NaN fails too)
-        raise SettingsError(
-            f"DICOM_OPERATION_LEASE_SECONDS: {text!r} is not a number of seconds"
-            f" from 0.5 to {MAX_LEASE_SECONDS:g}"
-        )
+        seconds = low - 1
+    if not low <= seconds <= high:  # (NaN fails too)
+        raise SettingsError(f"{name}: {text!r} is not a number of seconds from {low:g} to {high:g}")
     return seconds
 
 
