@@ -36,7 +36,8 @@ class Served:
         return f"http://127.0.0.1:{self.admin_port}"
 
     def start(self, timeout: float = 60) -> Served:
-        env = {**os.environ, "DATA_DIR": str(self.data_dir), **self.env}
+        # One process unless the test asks for more (the default follows the machine's cores).
+        env = {**os.environ, "DATA_DIR": str(self.data_dir), "WORKERS": "1", **self.env}
         if self.admin_port is not None:
             env["ADMIN_PORT"] = str(self.admin_port)
         command = [
