@@ -42,7 +42,10 @@ def index(
         path = folder / f"{number}.dcm"
         path.write_bytes(data.part10(ds))
         assert store_files(service, "Microsoft.Default", [path], behaviour, None).stored
-    yield service, behaviour, studies
+    try:
+        yield service, behaviour, studies
+    finally:
+        service.close()  # its connections, closed here rather than by whatever test the collector interrupts
     service.close()
 
 

@@ -15,6 +15,7 @@ import requests
 from dicom_service.changefeed.repository import changes
 from dicom_service.kernel.behaviour import behaviour_of_major
 from dicom_service.storage.service import DicomService
+from dicom_service.store import receive
 from dicom_service.store.stow import store_files
 from tests.service import data
 from tests.service.live import LiveService
@@ -47,6 +48,8 @@ def test_a_store_killed_while_receiving_leaves_nothing_visible(tmp_path: Path) -
 
     def slow_body() -> Iterator[bytes]:
         yield b"--b\r\nContent-Type: application/dicom\r\n\r\n" + data.part10(instances[0]) + b"\r\n"
+        # The start of a second part, past the batch the service parses at once, so both reach its folder.
+        yield b"--b\r\nContent-Type: application/dicom\r\n\r\n" + bytes(receive.BATCH)
         sent_first.set()
         time.sleep(30)  # the server is killed meanwhile
         yield b"--b--\r\n"
