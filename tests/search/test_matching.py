@@ -42,10 +42,7 @@ def index(
         path = folder / f"{number}.dcm"
         path.write_bytes(data.part10(ds))
         assert store_files(service, "Microsoft.Default", [path], behaviour, None).stored
-    try:
-        yield service, behaviour, studies
-    finally:
-        service.close()  # its connections, closed here rather than by whatever test the collector interrupts
+    yield service, behaviour, studies
     service.close()
 
 
