@@ -35,6 +35,7 @@ PING_SECONDS = 5.0  # a worker's health-check thread answers in milliseconds unl
 START_SECONDS = 60.0  # a new worker imports the service, opens its engines: past 30 s on a busy machine
 STARTING = "starting (its start-up, which opens the index database and the blob store, had not finished)"
 DRAINING = "draining its requests or stopping its application (an engine that does not answer?)"
+RESTART_MAX_SECONDS = 30  # the longest wait before starting again a worker whose start-up failed
 HUNG = "not answering the supervisor's health check (hung)"
 
 
@@ -85,31 +86,80 @@ class BoundedMultiprocess(Multiprocess):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
         self.exit_code = 0
+        self.served = False  # a worker has finished its start-up
+        self.retry_at: dict[int, float] = {}  # worker slot → when to start it again (time.monotonic())
+        self.failed_starts: dict[int, int] = {}  # worker slot → start-ups failed in a row
+        self.since: dict[int, float] = {}  # pid → when the supervisor first looked at it
+        self.asked: set[int] = set()  # pids sent their first health check
+        self.answered: set[int] = set()  # pids that answered it
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.state.begin()
         self.should_exit.set()
 
     def keep_subprocess_alive(self) -> None:
-        """uvicorn's, with a short health check and a look at the stop flag before each worker."""
+        """uvicorn's, with a short health check, a look at the stop flag before each worker, and a worker
+        that fails to start once the service has served started again later, not the service stopped: the
+        settings were checked before any worker started, so that failure is an engine's passing state."""
         for index, process in enumerate(self.processes):
             if self.should_exit.is_set():
                 return
-            if process.is_alive(timeout=PING_SECONDS):
+            if index in self.retry_at:
+                if time.monotonic() >= self.retry_at[index]:
+                    del self.retry_at[index]
+                    self._replace(index)
+                continue
+            started = self._health(process)
+            if started is not None:
+                if started:
+                    self.served = True
+                    self.failed_starts.pop(index, None)
                 continue
             process.kill()  # hung or gone
             process.process.join(PING_SECONDS)
-            if process.exitcode == STARTUP_FAILURE:  # would fail the same way again (a setting)
+            if self.should_exit.is_set():
+                return
+            if process.exitcode == STARTUP_FAILURE and not self.served:  # a setting or the code itself
                 logger.error("worker %s failed to start; stopping the service", process.pid)
                 self.state.begin()
                 self.should_exit.set()
                 return
-            if self.should_exit.is_set():
-                return
+            if process.exitcode == STARTUP_FAILURE:
+                self.failed_starts[index] = self.failed_starts.get(index, 0) + 1
+                wait = min(RESTART_MAX_SECONDS, 2 ** self.failed_starts[index])
+                logger.warning(
+                    "worker %s failed to start (its log says why); another in %d s", process.pid, wait
+                )
+                self.retry_at[index] = time.monotonic() + wait
+                continue
             logger.warning("worker %s died (exit code %s); starting another", process.pid, process.exitcode)
-            replacement = Process(self.config, self.sockets)
-            replacement.start()
-            self.processes[index] = replacement
+            self._replace(index)
+
+    def _health(self, process: Process) -> bool | None:
+        """Whether the worker's server has started; None when it is gone or hung. A new worker answers its
+        first health check only once it has imported uvicorn: until START_SECONDS have passed, its
+        silence is not taken for a hang (one check at a time in its pipe, answered when it can)."""
+        if not process.process.is_alive():
+            return None
+        pid = process.pid or 0
+        if pid in self.answered:
+            return process._healthcheck(PING_SECONDS)
+        since = self.since.setdefault(pid, time.monotonic())
+        try:
+            if pid not in self.asked:
+                process.parent_conn.send(b"ping")
+                self.asked.add(pid)
+            if process.parent_conn.poll(0):
+                self.answered.add(pid)
+                return bool(process.parent_conn.recv())
+        except (OSError, EOFError):
+            return None
+        return False if time.monotonic() - since < START_SECONDS else None
+
+    def _replace(self, index: int) -> None:
+        replacement = Process(self.config, self.sockets)
+        replacement.start()
+        self.processes[index] = replacement
 
     def restart_all(self) -> None:
         """A rolling restart (SIGHUP): uvicorn's, with the old worker's stop bounded like any other."""
@@ -134,6 +184,7 @@ class BoundedMultiprocess(Multiprocess):
             old.terminate()
             self._join(old, self.state.bound_seconds, DRAINING, "replaced by a rolling restart")
             self.processes[index] = new
+            self.retry_at.pop(index, None)
 
     def run(self) -> None:
         logger.info("Started parent process [%d]", os.getpid())
@@ -150,7 +201,12 @@ class BoundedMultiprocess(Multiprocess):
         """SIGTERM to every worker, SIGKILL to those still there at the bound; 0 if none had to be."""
         states = {}
         for process in self.processes:
-            started = process._healthcheck(0.5) if process.process.is_alive() else True
+            if not process.process.is_alive():
+                started: bool | None = True
+            elif (process.pid or 0) in self.answered:
+                started = process._healthcheck(0.5)
+            else:
+                started = self._health(process)
             states[process.pid] = DRAINING if started else HUNG if started is None else STARTING
         self.terminate_all()
         killed = [p for p in self.processes if not self._join(p, self.state.left(), states[p.pid])]

@@ -93,6 +93,18 @@ def starting(served: Served) -> set[int]:
     }
 
 
+def serving(served: Served) -> set[int]:
+    """The processes whose application has started (uvicorn logs it after the process's start line)."""
+    found, last = set(), 0
+    for line in served.log_lines():
+        message = str(line.get("message", ""))
+        if message.startswith("Started server process"):
+            last = int(message.split("[")[1].rstrip("]"))
+        elif message == "Application startup complete.":
+            found.add(last)
+    return found
+
+
 def killed_lines(served: Served) -> list[str]:
     return [
         str(line.get("message"))
@@ -240,5 +252,37 @@ def test_readiness_is_503_from_sigterm_while_a_request_drains_and_liveness_stays
         served.process = None
         with pytest.raises(requests.ConnectionError):  # gone with the process
             requests.get(f"{served.admin}/health/live", timeout=5)
+    finally:
+        served.stop()
+
+
+def test_a_worker_that_dies_while_postgresql_is_stopped_is_started_again_once_it_is_back(
+    tmp_path: Path, engines: Engines
+) -> None:
+    env = {"DICOM_INDEX_URL": engines.postgres.new_database(), "WORKERS": "2"}
+    served = Served(tmp_path / "data", env).start()
+    try:
+        assert served.process is not None
+        parent = served.process.pid
+        first = wait_for_workers(parent, 2)
+        engines.postgres.pause()
+        try:
+            os.kill(min(first), signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while not any("failed to start" in str(line.get("message")) for line in served.log_lines()):
+                assert time.monotonic() < deadline, "no replacement tried to start"
+                time.sleep(0.2)
+            assert served.process.poll() is None  # the service goes on, with its other worker
+            assert max(first) in wait_for_workers(parent, 1)
+        finally:
+            engines.postgres.resume()
+        workers = wait_for_workers(parent, 2, seconds=90) - first
+        assert len(workers) == 1
+        deadline = time.monotonic() + 60
+        while not workers <= serving(served) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert workers <= serving(served)
+        assert requests.get(f"{served.root}/v2/studies", headers=ACCEPT, timeout=30).status_code == 204
+        assert served.terminate() == 0
     finally:
         served.stop()
