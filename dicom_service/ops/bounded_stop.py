@@ -6,10 +6,12 @@ starting (its start-up waits on an engine), draining past its bound, or stopping
 engine does not answer: it is killed, with one log line naming it and what it was doing, and the service
 exits 1 instead of 0.
 
-- Several workers: `BoundedMultiprocess`, uvicorn's supervisor with three changes. SIGTERM and SIGINT take
+- Several workers: `BoundedMultiprocess`, uvicorn's supervisor with these changes. SIGTERM and SIGINT take
   effect at once (uvicorn queues them until its loop is free, which a rolling restart holds for as long as
-  a new worker takes to start); a worker's health check waits `PING_SECONDS`, apart from the longer wait
-  for a new worker to be ready (`START_SECONDS`); and waiting for the workers to end is bounded.
+  a new worker takes to start); a worker's health check waits `PING_SECONDS` once it has answered one, a
+  new worker gets `START_SECONDS` (uvicorn uses one figure for both); waiting for the workers to end is
+  bounded; and a worker that fails to start once the service has served is started again later rather
+  than the service stopped.
 - One process: `BoundedServer`, uvicorn's server with a watchdog thread that ends the process at the bound.
 
 Either way `StopState.began` is set as soon as the signal arrives, so readiness answers 503 while draining.
@@ -19,10 +21,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from uvicorn.config import STARTUP_FAILURE
@@ -45,6 +49,7 @@ class StopState:
 
     began: float | None = None
     bound_seconds: float = 0.0
+    leftovers: Path | None = None  # a folder to remove should the process have to end itself
 
     @property
     def stopping(self) -> bool:
@@ -251,4 +256,6 @@ class BoundedServer(Server):
             APPLICATION_STOP_SECONDS,
             DRAINING if self.started else STARTING,
         )
+        if self.state.leftovers is not None:
+            shutil.rmtree(self.state.leftovers, ignore_errors=True)
         os._exit(1)

@@ -42,6 +42,7 @@ def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, lo
     state = StopState(bound_seconds=ops.shutdown_seconds + APPLICATION_STOP_SECONDS)
     if ops.admin_port is not None:
         folder = multiproc.private_folder()  # named before prometheus_client is imported, here or in a worker
+        state.leftovers = folder
         from dicom_service.ops.admin import AdminServer
         from dicom_service.ops.health import Probe
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ import requests
 
 from dicom_service.ops.bounded_stop import APPLICATION_STOP_SECONDS
 from dicom_service.storage.dialect import MIGRATION_LOCK
-from tests.engines import Engines
+from tests.engines import Engines, free_port
 from tests.load.scenario import ACCEPT
 from tests.load.served import Served
 from tests.ops.test_graceful_stop import slow_body, store_in_thread
@@ -286,3 +288,31 @@ def test_a_worker_that_dies_while_postgresql_is_stopped_is_started_again_once_it
         assert served.terminate() == 0
     finally:
         served.stop()
+
+
+ONE_PROCESS = """
+import sys
+import uvicorn
+from dicom_service.ops.bounded_stop import BoundedServer, StopState
+config = uvicorn.Config("tests.ops.hanging_app:app", host="127.0.0.1", port=int(sys.argv[1]), log_config=None)
+BoundedServer(config=config, state=StopState(bound_seconds=2)).run()
+"""
+
+
+def test_one_process_whose_start_up_hangs_ends_itself_at_the_bound(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", ONE_PROCESS, str(free_port())], stdout=out, stderr=out
+        )
+    try:
+        time.sleep(3)  # in its start-up
+        assert process.poll() is None
+        since = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 1
+        assert time.monotonic() - since < 2 + SLACK
+        assert "ended 2 s after SIGTERM" in log.read_text() and "it was starting" in log.read_text()
+    finally:
+        process.kill()
+        process.wait()
