@@ -16,7 +16,7 @@ from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
-from dicom_service.retrieve import decoding
+from dicom_service.retrieve import decoding, jpeg_instances
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
@@ -64,9 +64,12 @@ async def instances(
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
     # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
-    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY)
+    jpeg = target == jpeg_instances.JPEG_BASELINE
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY, frame_index=jpeg)
     if not rows:
         return not_found(study, series, sop)
+    if jpeg:
+        return await jpeg_instances.answer(ctx, rows)
     refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
@@ -82,7 +85,7 @@ async def instances(
     # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
     # byte is sent, so the client gets a 406 rather than a multipart body cut short.
     try:
-        ready = await cpu.run(_prepared, ctx, rows, target)
+        ready = await cpu.run(_prepared, ctx, rows, target) if _to_prepare(rows, target) else {}
     except transcode.TranscodeError as exc:
         return error(406, str(exc))
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
@@ -99,6 +102,14 @@ async def instances(
 
 
 IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
+
+
+def _to_prepare(rows: list[StoredInstance], target: str) -> bool:
+    """Whether `_prepared` has anything to do: no handover to a worker thread before the first byte of a
+    large study sent as stored."""
+    return sum(row.size for row in rows) <= IN_MEMORY or any(
+        target not in (ANY, row.transfer_syntax) for row in rows
+    )
 
 
 def _prepared(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
