@@ -156,9 +156,14 @@ _SCHEMA_ROOT = re.compile(r" \$: ")
 _SCHEMA_PATH = re.compile(r" \$\.(\S+?):")
 
 
+_EXTENSION = re.compile(r"\bx-([a-z][a-z-]*)")
+
+
 def readable(message: str) -> str:
-    """A review message for client pages: the review's schema paths (`$`, `$.status`) in words."""
-    return _SCHEMA_PATH.sub(r" property \1:", _SCHEMA_ROOT.sub(": ", message))
+    """A review message for client pages: the review's schema paths (`$`, `$.status`) and spec extension
+    names (`x-transfer-syntaxes`) in words."""
+    text = _SCHEMA_PATH.sub(r" property \1:", _SCHEMA_ROOT.sub(": ", message))
+    return _EXTENSION.sub(lambda m: m.group(1).replace("-", " "), text)
 
 
 # Reported by the review but shown from the model: the added and removed operations are listed on their own.

@@ -12,7 +12,6 @@ undone leaves the record. The migration guide renders the record and leaves thes
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +69,7 @@ def _grouped(additions: list[Addition]) -> tuple[tuple[str, tuple[str, ...]], ..
 
 
 def _words(change: str) -> str:
-    """A change for a client's eyes: `x-transfer-syntaxes` as "transfer syntaxes"."""
-    change = "new operation" if change == "endpoint added" else change
-    return re.sub(r"\bx-([a-z-]+)", lambda m: m.group(1).replace("-", " "), change)
+    return "new operation" if change == "endpoint added" else change
 
 
 @dataclass(frozen=True)
