@@ -316,3 +316,22 @@ def test_one_process_whose_start_up_hangs_ends_itself_at_the_bound(tmp_path: Pat
     finally:
         process.kill()
         process.wait()
+
+
+def test_sigterm_during_a_rolling_restart_stops_the_service_at_once(tmp_path: Path) -> None:
+    env = {"WORKERS": "2", "DICOM_SHUTDOWN_SECONDS": str(SHUTDOWN_SECONDS)}
+    served = Served(tmp_path / "data", env, admin=False).start()
+    try:
+        assert served.process is not None
+        parent = served.process.pid
+        wait_for_workers(parent, 2)
+        served.process.send_signal(signal.SIGHUP)  # a new worker starts, to replace the first
+        deadline = time.monotonic() + 30
+        while len({p for p in children(parent) if worker(p)}) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        code, seconds = sigterm_and_time(served, {parent, *children(parent)})
+        assert seconds < BOUND + SLACK, f"{seconds:.1f} s"
+        assert code == 0
+        assert not killed_lines(served) or all("it was starting" in line for line in killed_lines(served))
+    finally:
+        served.stop()
