@@ -107,6 +107,16 @@ def serving(served: Served) -> set[int]:
     return found
 
 
+def readiness_once_stopping(served: Served) -> requests.Response:
+    """/health/ready once it no longer answers 200, or after 5 s: the signal reaches the process first."""
+    deadline = time.monotonic() + 5
+    ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+    while ready.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+    return ready
+
+
 def killed_lines(served: Served) -> list[str]:
     return [
         str(line.get("message"))
@@ -203,7 +213,7 @@ def test_a_worker_whose_request_waits_on_the_database_ends_within_the_bound(
             assert "answer" not in outcome
             since = time.monotonic()
             served.process.send_signal(signal.SIGTERM)
-            ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+            ready = readiness_once_stopping(served)
             assert ready.status_code == 503 and ready.json()["status"] == "stopping"
             assert ready.headers["Retry-After"].isdigit()
             assert requests.get(f"{served.admin}/health/live", timeout=10).status_code == 200
@@ -236,11 +246,7 @@ def test_readiness_is_503_from_sigterm_while_a_request_drains_and_liveness_stays
         time.sleep(0.5)
         assert served.process is not None
         served.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        ready = requests.get(f"{served.admin}/health/ready", timeout=10)
-        while ready.status_code != 503 and time.monotonic() < deadline:
-            time.sleep(0.05)
-            ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+        ready = readiness_once_stopping(served)
         assert ready.status_code == 503 and ready.json()["status"] == "stopping"
         for _ in range(5):  # still draining: alive
             assert requests.get(f"{served.admin}/health/live", timeout=10).json() == {"status": "live"}
