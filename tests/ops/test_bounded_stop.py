@@ -89,22 +89,19 @@ def sigterm_and_time(served: Served, tree: set[int]) -> tuple[int, float]:
 def starting(served: Served) -> set[int]:
     """The processes that logged the start of their application."""
     return {
-        int(str(line["message"]).split("[")[1].rstrip("]"))
+        int(line["pid"])
         for line in served.log_lines()
-        if str(line.get("message", "")).startswith("Started server process")
+        if str(line.get("message", "")).startswith("Waiting for application startup") and "pid" in line
     }
 
 
 def serving(served: Served) -> set[int]:
-    """The processes whose application has started (uvicorn logs it after the process's start line)."""
-    found, last = set(), 0
-    for line in served.log_lines():
-        message = str(line.get("message", ""))
-        if message.startswith("Started server process"):
-            last = int(message.split("[")[1].rstrip("]"))
-        elif message == "Application startup complete.":
-            found.add(last)
-    return found
+    """The processes whose application has started."""
+    return {
+        int(line["pid"])
+        for line in served.log_lines()
+        if line.get("message") == "Application startup complete." and "pid" in line
+    }
 
 
 def readiness_once_stopping(served: Served) -> requests.Response:
@@ -273,6 +270,10 @@ def test_a_worker_that_dies_while_postgresql_is_stopped_is_started_again_once_it
         assert served.process is not None
         parent = served.process.pid
         first = wait_for_workers(parent, 2)
+        deadline = time.monotonic() + 60
+        while not first <= serving(served) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the supervisor has seen them serve (before, a failed start-up stops the service)
         engines.postgres.pause()
         try:
             os.kill(min(first), signal.SIGKILL)
