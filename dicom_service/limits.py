@@ -114,6 +114,16 @@ LIMITS: tuple[Limit, ...] = (
         "406 naming the limit, before any decoding",
     ),
     Limit(
+        "bulkdata_threshold",
+        "DICOM_BULKDATA_THRESHOLD",
+        1 * KIB,
+        0,
+        64 * KIB,
+        "bytes",
+        "the largest binary value (OB, OD, OF, OL, OV, OW, UN) metadata carries inline, as InlineBinary",
+        "the attribute carries a BulkDataURI to its bulk-data resource instead (Pixel Data always does)",
+    ),
+    Limit(
         "cpu_queue",
         "DICOM_MAX_CPU_QUEUE",
         64,
@@ -166,6 +176,7 @@ class Limits:
     sequence_depth: int
     frame_pixels: int
     decoded_bytes: int
+    bulkdata_threshold: int
     cpu_queue: int
     connections: int
     body_timeout: int

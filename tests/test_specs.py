@@ -46,6 +46,7 @@ CATALOGUE: list[tuple[str, str, bool, tuple[str, ...]]] = [
     ("GET", "/studies/{study}/thumbnail", True, RELEASED),
     ("GET", "/studies/{study}/series/{series}/thumbnail", True, RELEASED),
     ("GET", "/studies/{study}/series/{series}/instances/{instance}/thumbnail", True, RELEASED),
+    ("GET", "/studies/{study}/series/{series}/instances/{instance}/bulkdata/{path}", True, RELEASED),
     ("GET", "/studies", True, ALL),
     ("GET", "/series", True, ALL),
     ("GET", "/studies/{study}/series", True, ALL),

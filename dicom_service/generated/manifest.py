@@ -67,6 +67,7 @@ HANDLERS = (
     "request_workitem_cancellation",
     "retrieve_frames",
     "retrieve_instance",
+    "retrieve_instance_bulk_data",
     "retrieve_instance_metadata",
     "retrieve_instance_thumbnail",
     "retrieve_rendered_frame",

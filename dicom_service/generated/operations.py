@@ -25,6 +25,7 @@ import dicom_service.handlers.list_partitions
 import dicom_service.handlers.request_workitem_cancellation
 import dicom_service.handlers.retrieve_frames
 import dicom_service.handlers.retrieve_instance
+import dicom_service.handlers.retrieve_instance_bulk_data
 import dicom_service.handlers.retrieve_instance_metadata
 import dicom_service.handlers.retrieve_instance_thumbnail
 import dicom_service.handlers.retrieve_rendered_frame
@@ -382,6 +383,16 @@ async def retrieve_instance_in_partition(ctx: OperationContext) -> Response:
     return await dicom_service.handlers.retrieve_instance.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_instance_bulk_data_in_partition(ctx: OperationContext) -> Response:
+    """GET: Retrieve bulk data in a partition
+
+    /partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/bulkdata/{tagPath}
+    """
+    return await dicom_service.handlers.retrieve_instance_bulk_data.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -718,6 +729,16 @@ async def retrieve_instance(ctx: OperationContext) -> Response:
     return await dicom_service.handlers.retrieve_instance.handle(ctx)
 
 
+@api_version("1")
+@api_version("2")
+async def retrieve_instance_bulk_data(ctx: OperationContext) -> Response:
+    """GET: Retrieve bulk data
+
+    /studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/bulkdata/{tagPath}
+    """
+    return await dicom_service.handlers.retrieve_instance_bulk_data.handle(ctx)
+
+
 @api_version("1.0-prerelease", deprecated=True)
 @api_version("1")
 @api_version("2")
@@ -1001,6 +1022,12 @@ ROUTES = (
         retrieve_instance_in_partition,
     ),
     OperationRoute(
+        "retrieveInstanceBulkDataInPartition",
+        "GET",
+        "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/bulkdata/{tagPath}",
+        retrieve_instance_bulk_data_in_partition,
+    ),
+    OperationRoute(
         "retrieveFramesInPartition",
         "GET",
         "/partitions/{partitionName}/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/frames/{frames}",
@@ -1132,6 +1159,12 @@ ROUTES = (
         "GET",
         "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}",
         retrieve_instance,
+    ),
+    OperationRoute(
+        "retrieveInstanceBulkData",
+        "GET",
+        "/studies/{studyInstanceUid}/series/{seriesInstanceUid}/instances/{sopInstanceUid}/bulkdata/{tagPath}",
+        retrieve_instance_bulk_data,
     ),
     OperationRoute(
         "retrieveFrames",

@@ -236,6 +236,10 @@ class Walker:
         Pixel Data element (its fragments are not walked)."""
         return self._dataset(self.meta.start, self.size, self.implicit, 0, False, stop_at_pixels)
 
+    def elements_from(self, position: int) -> Iterator[Element]:
+        """The top-level elements from `position` (an element header, such as the one after Pixel Data) on."""
+        return self._dataset(position, self.size, self.implicit, 0, False)
+
     def _dataset(
         self, position: int, end: int, implicit: bool, depth: int, closed: bool, stop: bool = False
     ) -> Generator[Element, None, int]:

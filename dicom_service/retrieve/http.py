@@ -16,7 +16,7 @@ from dicom_service.kernel import frames as framing
 from dicom_service.kernel import transcode
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
-from dicom_service.retrieve import decoding
+from dicom_service.retrieve import decoding, jpeg_instances
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
@@ -64,9 +64,12 @@ async def instances(
     assert ctx.representation is not None
     target = ctx.representation.transfer_syntax or ANY
     # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
-    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY)
+    jpeg = target == jpeg_instances.JPEG_BASELINE
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY, frame_index=jpeg)
     if not rows:
         return not_found(study, series, sop)
+    if jpeg:
+        return await jpeg_instances.answer(ctx, rows)
     refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from dicom_service.bulk_update import versions
+from dicom_service.retrieve import bulk_data
 from dicom_service.retrieve.repository import StoredInstance, instances
 from dicom_service.web.answers import error, json_text
 from dicom_service.web.context import OperationContext
@@ -61,10 +62,13 @@ def not_found(study: str, series: str | None = None, sop: str | None = None) -> 
 async def metadata(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
-    rows = await stored_instances(ctx, study, series, sop)
+    with_bulk = bulk_data.offered(ctx)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=with_bulk)
     if not rows:
         return not_found(study, series, sop)
     tag = etag(rows)
     if ctx.params.get("If-None-Match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
+    if with_bulk:
+        return json_text(await run_in_threadpool(bulk_data.with_bulk_data, ctx, rows), headers={"ETag": tag})
     return json_text("[" + ",".join(row.metadata for row in rows) + "]", headers={"ETag": tag})

@@ -91,9 +91,13 @@ def test_a_rendered_frame_decodes_that_frame_only(service: LiveService, stored: 
 
 
 def test_metadata_never_holds_the_pixel_data(service: LiveService, stored: large.Large) -> None:
+    assert service.process is not None
+    pid, before = service.process.pid, large.bytes_read(service.process.pid)
     answer = requests.get(f"{_url(service, stored)}/metadata", headers={"Accept": "application/dicom+json"})
     (metadata,) = answer.json()
-    assert metadata["00280008"]["Value"] == [FRAMES] and "7FE00010" not in metadata
+    assert metadata["00280008"]["Value"] == [FRAMES]
+    assert set(metadata["7FE00010"]) == {"vr", "BulkDataURI"}  # a link to it, never its value
+    assert large.bytes_read(pid) - before < 8 * MiB  # its place found by walking headers, not by reading it
 
 
 def test_the_study_is_streamed_in_bounded_memory(service: LiveService, stored: large.Large) -> None:

@@ -27,13 +27,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swi
 
 # The share of the viewport canvas's pixels that are not black; an image covers far more than this.
 NOT_BLANK = 0.02
+# Measured on a copy at most 128 pixels wide: reading the whole WebGL canvas back ten times a second slowed
+# the software renderer that draws it.
 CANVAS_SHARE = """() => {
   const c = document.querySelector('canvas.cornerstone-canvas');
   if (!c || !c.width || !c.height) return 0;
   const copy = document.createElement('canvas');
-  copy.width = c.width; copy.height = c.height;
+  copy.width = Math.min(c.width, 128); copy.height = Math.max(1, Math.round(c.height * copy.width / c.width));
   const g = copy.getContext('2d');
-  g.drawImage(c, 0, 0);
+  g.drawImage(c, 0, 0, copy.width, copy.height);
   const d = g.getImageData(0, 0, copy.width, copy.height).data;
   let lit = 0;
   for (let i = 0; i < d.length; i += 4) if (d[i] > 8 || d[i + 1] > 8 || d[i + 2] > 8) lit++;
@@ -55,12 +57,34 @@ class Visit:
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     answers: list[tuple[int, str]] = field(default_factory=list)
+    pending: set[Any] = field(default_factory=set)  # requests sent, not yet answered or failed
+
+    def reset(self) -> None:
+        """Start a new visit on the same page."""
+        self.errors.clear()
+        self.failed.clear()
+        self.answers.clear()
 
     def watch(self, page: Any) -> None:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("request", lambda r: self.pending.add(r))
+        page.on("requestfinished", lambda r: self.pending.discard(r))
+        page.on("requestfailed", self._failed)
         page.on("response", self._answer)
+
+    def settle(self, page: Any, quiet_ms: int = 500, timeout_s: float = 60) -> None:
+        """Wait until no request has been in flight for `quiet_ms`: the page's single-page navigations never
+        reach a new "networkidle" load state, so it is watched here."""
+        deadline, quiet = time.monotonic() + timeout_s, 0
+        while quiet < quiet_ms:
+            assert time.monotonic() < deadline, f"requests still in flight: {[r.url for r in self.pending]}"
+            page.wait_for_timeout(100)
+            quiet = quiet + 100 if not self.pending else 0
+
+    def _failed(self, request: Any) -> None:
+        self.pending.discard(request)
+        self.failed.append(f"{request.url} {request.failure}")
 
     def _answer(self, response: Any) -> None:
         if response.status >= 400:

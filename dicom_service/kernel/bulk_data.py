@@ -1,0 +1,139 @@
+"""The bulk-data attributes of a stored Part 10 file: where each binary value lies, found by walking its
+element headers (never reading a large value), and what DICOM JSON shows for it (PS3.18 F.2.6/F.2.7).
+
+A binary attribute (OB, OD, OF, OL, OV, OW, UN) of at most `threshold` bytes is shown inline
+(`InlineBinary`); Pixel Data and larger ones are shown as a `BulkDataURI`. A path names an attribute: its tag,
+or inside sequences each sequence's tag and the 0-based item number before it, joined by dots
+(`00283010.0.00283006`). Encapsulated values nested in sequences are left out (there is no frame index for
+them), as are files the walker leaves to pydicom (deflated, no DICM prefix).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from dicom_service.kernel.frame_index import FrameIndex
+from dicom_service.kernel.part10 import (
+    ITEM,
+    PIXEL_DATA,
+    SEQUENCE_END,
+    UNDEFINED,
+    Element,
+    Part10Error,
+    Source,
+    Walker,
+)
+from dicom_service.kernel.tags import BINARY_VRS, dictionary_vr
+
+PIXEL_PATH = f"{PIXEL_DATA:08X}"
+
+
+@dataclass(frozen=True)
+class BulkElement:
+    path: str
+    vr: str
+    offset: int  # where its value starts in the file
+    length: int  # its length; UNDEFINED for encapsulated Pixel Data
+    inline: str | None = None  # base64 of the value, when it is shown inline
+
+    @property
+    def pixel_data(self) -> bool:
+        return self.path == PIXEL_PATH
+
+
+def _vr(element: Element) -> str | None:
+    """The element's VR when it is binary, else None."""
+    vr = element.vr or dictionary_vr(element.tag) or "UN"
+    if " " in vr:  # the dictionary's "OB or OW" (Pixel Data, LUT data): implicit VR stores OW
+        vr = "OW"
+    return vr if vr in BINARY_VRS else None
+
+
+def locate(source: Source, threshold: int, index: FrameIndex | None = None) -> list[BulkElement]:
+    """Every binary attribute of the file, in file order; [] when the walker cannot read the file.
+    `index` (the recorded frame index) lets the walk jump over encapsulated Pixel Data."""
+    try:
+        walker = Walker(source)
+        return list(_walk(walker, threshold, index))
+    except Part10Error:
+        return []
+
+
+def _walk(walker: Walker, threshold: int, index: FrameIndex | None) -> Any:
+    path: list[list[Any]] = []  # the open sequences: [tag, current item number]
+    elements = walker.elements(stop_at_pixels=True)
+    pixels: Element | None = None
+    for part in (0, 1):
+        for element in elements:
+            tag = element.tag
+            if tag >> 16 == 0xFFFE:
+                if tag == ITEM:
+                    path[-1][1] += 1
+                elif tag == SEQUENCE_END:
+                    path.pop()
+                continue
+            if walker.is_sequence(element):
+                path.append([tag, -1])
+                continue
+            vr = _vr(element)
+            if vr is None:
+                continue
+            prefix = "".join(f"{sequence:08X}.{item}." for sequence, item in path)
+            name = f"{prefix}{tag:08X}"
+            if element.length == UNDEFINED:  # encapsulated pixel data
+                if not path and tag == PIXEL_DATA:
+                    pixels = element
+                    yield BulkElement(name, vr, element.value, UNDEFINED)
+                continue
+            if not path and tag == PIXEL_DATA:
+                pixels = element
+            if (tag == PIXEL_DATA and not path) or element.length > threshold:
+                yield BulkElement(name, vr, element.value, element.length)
+            else:
+                value = walker.bytes_at(element.value, element.length) if element.length else b""
+                yield BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
+        if part == 1 or pixels is None:
+            return
+        # The elements after the top-level Pixel Data, if any (trailing padding, digital signatures).
+        if pixels.length != UNDEFINED:
+            after = pixels.value + pixels.length
+        elif index is not None and index.pixels_offset == pixels.value:
+            after = index.pixels_offset + index.pixels_length
+        else:
+            after = walker.skip_fragments(pixels.value)
+        elements = walker.elements_from(after)
+
+
+def json_attribute(element: BulkElement, uri: str) -> dict[str, Any]:
+    """The DICOM JSON of the attribute: InlineBinary when small, else a BulkDataURI; an empty value has
+    neither."""
+    if element.length == 0:
+        return {"vr": element.vr}
+    if element.inline is not None:
+        return {"vr": element.vr, "InlineBinary": element.inline}
+    return {"vr": element.vr, "BulkDataURI": uri}
+
+
+def merge(dataset: dict[str, Any], elements: list[BulkElement], base_uri: str) -> dict[str, Any]:
+    """`dataset` (the stored DICOM JSON of the instance) with its binary attributes put back where they
+    belong, each data set in tag order; one whose sequence item is not in the stored JSON is left out."""
+    touched: dict[int, dict[str, Any]] = {}
+    for element in elements:
+        steps = element.path.split(".")
+        target: Any = dataset
+        for position in range(0, len(steps) - 1, 2):
+            items = (target.get(steps[position]) or {}).get("Value") or []
+            number = int(steps[position + 1])
+            target = items[number] if number < len(items) and isinstance(items[number], dict) else None
+            if target is None:
+                break
+        if target is not None:
+            target[steps[-1]] = json_attribute(element, f"{base_uri}/{element.path}")
+            touched[id(target)] = target
+    for target in touched.values():
+        ordered = sorted(target.items())
+        target.clear()
+        target.update(ordered)
+    return dataset
