@@ -20,6 +20,10 @@ OIDC_PROVIDER := .npm/oidc/node_modules/oidc-provider/package.json
 OHIF_VERSION := 3.13.2
 OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
+# Compiled modules (and pytest's rewritten test modules) are kept under build/, so each run does not compile
+# every module again: measured 7.5 s → 4.5 s of CPU per pytest process for collection alone.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(abspath build/pycache)
 
 .PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-release version-deprecate version-retire version-callers

@@ -16,7 +16,7 @@ from generator.writer import Output, stale, write
 
 
 def build_output(root: Path) -> Output:
-    loaded = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated"))
+    loaded = load_api(root / "specs", cache=ValidationCache.of_project(root))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     env = environment(root / "templates", cache=root / "build" / "cache" / "templates")
