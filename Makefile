@@ -25,7 +25,7 @@ export NO_MKDOCS_2_WARNING := 1
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(abspath build/pycache)
 
-.PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: help venv npm-tools generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-release version-deprecate version-retire version-callers
 
 help: ## list the targets
@@ -67,6 +67,8 @@ check: lint-specs check-generated lint imports ## the fast tier: spec lint, stal
 
 test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
+
+npm-tools: $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## install what `make test` needs from npm (Azurite, oidc-provider, OHIF), once
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)
