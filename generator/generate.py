@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -11,18 +12,22 @@ from generator.loader import load_api
 from generator.render import environment
 from generator.render.docs import render_docs
 from generator.render.service import GENERATED_DIR, render_service
+from generator.render.whats_new import RECORD_FILE, whats_new
 from generator.validation_cache import ValidationCache
 from generator.writer import Output, stale, write
 
 
-def build_output(root: Path) -> Output:
+def build_output(root: Path, today: dt.date | None = None) -> Output:
+    """Everything `make generate` writes; `today` dates the changes to released versions first seen now."""
     loaded = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated"))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     env = environment(root / "templates", cache=root / "build" / "cache" / "templates")
     generated, once = render_service(loaded.model, env, root)
-    doc_trees, doc_files = render_docs(loaded.model, env)
-    return Output(trees={GENERATED_DIR: generated, **doc_trees}, files=doc_files, once=once)
+    news = whats_new(loaded.model, root / "specs", today or dt.date.today())
+    doc_trees, doc_files = render_docs(loaded.model, env, news)
+    files = {**doc_files, f"specs/{RECORD_FILE}": news.record}
+    return Output(trees={GENERATED_DIR: generated, **doc_trees}, files=files, once={**once, **news.baselines})
 
 
 def orphan_handlers(root: Path, output: Output) -> list[str]:
@@ -48,7 +53,8 @@ def run_generate(root: Path, check: bool = False) -> int:
         return 0
     created = write(root, output)
     for path in created:
-        print(f"created {path} (yours to edit; never overwritten)")
+        kept = "the version as released" if "/released/" in path else "yours to edit"
+        print(f"created {path} ({kept}; never overwritten)")
     elapsed = time.perf_counter() - started
     print(f"generated {len(output.all_owned())} files in {elapsed:.2f} s")
     for line in orphans:

@@ -256,10 +256,20 @@ def served_segments() -> list[str]:
 
 @cache
 def real_model() -> ApiModel:
-    """The model of the real specs, loaded once for the whole run (every module shares it; never mutated)."""
-    from generator.loader import load_api
+    """The model of the real specs, loaded once per process (every module shares it; never mutated).
 
-    return load_api(ROOT / "specs").model
+    Through `make generate`'s validation cache: documents that passed the slow OpenAPI and example checks
+    before (keyed by content, validator versions and rules) are not checked again.
+    """
+    from generator.loader import load_api
+    from generator.validation_cache import ValidationCache
+
+    return load_api(ROOT / "specs", cache=ValidationCache(ROOT / "build" / "cache" / "validated")).model
+
+
+def parse_yaml(text: str | bytes) -> Any:
+    """YAML through libyaml's safe loader: the pure-Python one takes seconds for a whole spec."""
+    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def supported_versions_header() -> str:

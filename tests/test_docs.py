@@ -22,7 +22,7 @@ from generator.render import GENERATED_MARK, environment
 from generator.render.changelog import version_changes
 from generator.render.docs import example_exchange, render_docs, review_markdown
 from tests import fixtures
-from tests.fixtures import REGISTRY, spec, write_project
+from tests.fixtures import REGISTRY, parse_yaml, spec, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "data" / "versioning-policy.txt"  # the versioning policy this project implements
@@ -209,7 +209,7 @@ def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: P
     assert not list((built_site / "assets" / "javascripts").rglob("lunr.*.min.js"))
     # 10.3 MB before: 3.2 MB of source maps, 30 unused search languages. Measured with three versions: each
     # version's pages and documents 0.73-0.80 MB, the rest (theme, search index, shared pages) 3.0 MB.
-    versions = load_api(ROOT / "specs").model.registry.versions
+    versions = fixtures.real_model().registry.versions
     sizes = {p: p.stat().st_size for p in built_site.rglob("*") if p.is_file()}
     for version in versions:
         own = sum(size for p, size in sizes.items() if p.stem == version.slug)
@@ -313,7 +313,7 @@ def test_a_changed_parameter_bound_changes_the_conformance_page(tmp_path: Path) 
     before = page(render_real(), "site/conformance/v2.md")  # the copy, as it is
 
     v2 = project / "specs" / "v2.yaml"
-    document = yaml.safe_load(v2.read_text(encoding="utf-8"))
+    document = parse_yaml(v2.read_text(encoding="utf-8"))
     changed = _set_limit_maximum(document, 173)
     assert changed, "the v2 spec has no query parameter `limit` with a maximum"
     v2.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
@@ -405,7 +405,7 @@ def test_every_generated_page_carries_the_generated_mark(real_pages: dict[str, b
 def test_served_specs_are_the_bundled_documents(real_model: ApiModel, real_pages: dict[str, bytes]) -> None:
     for api_spec in real_model.specs.values():
         slug = api_spec.version.slug
-        assert yaml.safe_load(real_pages[f"site/specs/{slug}.yaml"]) == api_spec.document
+        assert parse_yaml(real_pages[f"site/specs/{slug}.yaml"]) == api_spec.document
         assert f'<swagger-ui src="../specs/{slug}.yaml"/>' in real_pages[f"site/api/{slug}.md"].decode()
 
 

@@ -23,7 +23,7 @@ from generator.mkdocs_hook import fill_nav
 from generator.render import environment
 from generator.render.docs import render_docs
 from generator.render.docviews import current_version
-from tests.fixtures import ROOT, write_project
+from tests.fixtures import ROOT, parse_yaml, write_project
 
 
 def project(tmp_path: Path) -> Path:
@@ -179,7 +179,7 @@ def test_retire_refuses_before_the_sunset_and_for_a_version_never_deprecated(tmp
 def test_retire_names_handler_modules_that_served_only_that_version(tmp_path: Path) -> None:
     root = project(tmp_path)
     apply(root, plan_deprecate(root, "1", sunset="2027-01-01", deprecation="2026-01-01"))
-    v2 = yaml.safe_load((root / "specs" / "v2.yaml").read_text())
+    v2 = parse_yaml((root / "specs" / "v2.yaml").read_text())
     del v2["paths"]["/export"]
     (root / "specs" / "v2.yaml").write_text(yaml.safe_dump(v2, sort_keys=False))
     plan = plan_retire(root, "1", today=dt.date(2027, 1, 2))

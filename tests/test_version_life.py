@@ -23,7 +23,7 @@ import yaml
 
 from generator.cli import main
 from generator.lifecycle.registry_file import read_registry
-from tests.fixtures import ROOT
+from tests.fixtures import ROOT, parse_yaml
 
 # Run in the copy with its own code: requests through the copy's app, every version the registry serves.
 SERVICE_CHECK = """
@@ -116,7 +116,7 @@ class Project:
 
     def edit_spec(self, name: str, change: Any) -> None:
         path = self.root / "specs" / f"v{name}.yaml"
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
         change(document)
         path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dicom_service.ops import metrics
 from dicom_service.web.failures import new_request_id
-from dicom_service.web.unavailable import unavailable
+from dicom_service.web.unavailable import stopping
 
 logger = logging.getLogger("dicom_service.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -28,8 +28,6 @@ REQUEST_ID_HEADER = b"x-request-id"
 CONTROL_KEYS = frozenset({"limit", "offset", "fuzzymatching", "includefield", "quality", "viewport"})
 REDACTED = "*"
 UNMATCHED = "unmatched"
-STOPPING = "The service is stopping; try again."
-STOPPING_RETRY_SECONDS = 1  # another process (or this one, restarted) takes it
 
 
 def request_id(scope: Scope) -> str:
@@ -100,7 +98,7 @@ class ObservedRequests:
             if seen.status:
                 raise
             # A graceful stop's bound ran out (DICOM_SHUTDOWN_SECONDS): a retryable answer, not uvicorn's 500.
-            await unavailable(STOPPING, STOPPING_RETRY_SECONDS)(scope, observed_receive, observed_send)
+            await stopping()(scope, observed_receive, observed_send)
         except BaseException:
             seen.raised = True
             if not seen.status:

@@ -3,9 +3,10 @@
 One listener per service, in the process `make serve` starts (with several workers, the supervising parent),
 in a thread of its own; it reads the workers' metrics from the shared multi-process folder.
 
-- `GET /health/live`: 200 while the process runs.
+- `GET /health/live`: 200 while the process runs, draining included.
 - `GET /health/ready`: 200 when the index database and the blob store answer, else 503 with `Retry-After`
-  and the reason per engine (`health.Probe`: short timeout, cached result).
+  and the reason per engine (`health.Probe`: short timeout, cached result); 503 too from the moment the
+  service begins to stop (SIGTERM), so a load balancer sends it nothing new while it drains.
 - `GET /metrics`: the Prometheus text format: every worker's metrics, and the operations by status.
 """
 
@@ -30,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dicom_service.ops import multiproc
+from dicom_service.ops.bounded_stop import StopState
 from dicom_service.ops.health import Probe
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -55,7 +57,7 @@ class OperationsCollector(Collector):
         yield ready
 
 
-def create_admin_app(probe: Probe, metrics_dir: Path) -> Starlette:
+def create_admin_app(probe: Probe, metrics_dir: Path, state: StopState | None = None) -> Starlette:
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(metrics_dir))  # type: ignore[no-untyped-call]
     registry.register(OperationsCollector(probe))
@@ -64,6 +66,9 @@ def create_admin_app(probe: Probe, metrics_dir: Path) -> Starlette:
         return JSONResponse({"status": "live"})
 
     async def ready(request: Request) -> Response:
+        if state is not None and state.stopping:
+            body = {"status": "stopping", "left_seconds": round(state.left(), 1)}
+            return JSONResponse(body, 503, headers={"Retry-After": str(RETRY_SECONDS)})
         readiness = await run_in_threadpool(probe.readiness)
         if readiness.ready:
             return JSONResponse(readiness.answer())
@@ -87,10 +92,12 @@ def create_admin_app(probe: Probe, metrics_dir: Path) -> Starlette:
 class AdminServer:
     """The admin app under uvicorn in a daemon thread of this process."""
 
-    def __init__(self, probe: Probe, metrics_dir: Path, host: str, port: int) -> None:
+    def __init__(
+        self, probe: Probe, metrics_dir: Path, host: str, port: int, state: StopState | None = None
+    ) -> None:
         self.probe = probe
         config = uvicorn.Config(
-            create_admin_app(probe, metrics_dir),
+            create_admin_app(probe, metrics_dir, state),
             host=host,
             port=port,
             lifespan="off",

@@ -5,9 +5,11 @@
   private folder made here before any of them starts, which the listener reads.
 - Logs are JSON lines on standard error (`ops.logs`); uvicorn's access log is off (`ops.access` writes one
   line per request instead).
-- SIGTERM: uvicorn stops accepting, lets requests in flight finish for up to `DICOM_SHUTDOWN_SECONDS`, then
-  stops the application (which hands its running operation back), and the process exits 0. With several
-  workers, SIGHUP replaces them one after the other (a rolling restart), each stopped the same way.
+- SIGTERM: readiness answers 503 at once; uvicorn stops accepting, lets requests in flight finish for up to
+  `DICOM_SHUTDOWN_SECONDS`, then stops the application (which hands its running operation back), and the
+  process exits 0. A process still there `APPLICATION_STOP_SECONDS` later is killed and named in the log,
+  and the exit code is 1 (`ops.bounded_stop`). With several workers, SIGHUP replaces them one after the
+  other (a rolling restart), each stopped the same way.
 """
 
 from __future__ import annotations
@@ -20,25 +22,31 @@ from types import FrameType
 import uvicorn
 
 from dicom_service.ops import multiproc
+from dicom_service.ops.bounded_stop import (
+    APPLICATION_STOP_SECONDS,
+    START_SECONDS,
+    BoundedMultiprocess,
+    BoundedServer,
+    StopState,
+)
 from dicom_service.ops.logs import log_config
 from dicom_service.ops.settings import OpsSettings
 from dicom_service.settings import Settings
 from dicom_service.web.protocol import GuardedProtocol
-
-HEALTHCHECK_SECONDS = 90  # uvicorn's 5 s restarts a worker that a busy machine is slow to start, and SIGHUP
-# gives up replacing workers whose new one is not ready by then (seen past 30 s on a busy 2-core machine)
 
 
 def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, log_level: str) -> int:
     """Serve until SIGTERM or SIGINT; the exit code (2 when the admin port cannot be used)."""
     folder: Path | None = None
     admin = None
+    state = StopState(bound_seconds=ops.shutdown_seconds + APPLICATION_STOP_SECONDS)
     if ops.admin_port is not None:
         folder = multiproc.private_folder()  # named before prometheus_client is imported, here or in a worker
+        state.leftovers = folder
         from dicom_service.ops.admin import AdminServer
         from dicom_service.ops.health import Probe
 
-        admin = AdminServer(Probe(settings), folder, ops.admin_host, ops.admin_port)
+        admin = AdminServer(Probe(settings), folder, ops.admin_host, ops.admin_port, state)
         try:
             admin.start()
         except OSError as exc:
@@ -48,27 +56,39 @@ def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, lo
     # uvicorn raises the SIGTERM it handled again once it has stopped, to the handler it found: this one,
     # so that a graceful stop ends with status 0 rather than as killed by the signal.
     signal.signal(signal.SIGTERM, _stopped)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        workers=settings.workers,
+        log_level=log_level,
+        log_config=log_config(log_level),
+        access_log=False,
+        timeout_graceful_shutdown=ops.shutdown_seconds,
+        timeout_worker_healthcheck=int(START_SECONDS),
+        http=GuardedProtocol,  # the connection cap and the deadline for request headers
+        limit_concurrency=settings.limits.connections,
+        timeout_keep_alive=settings.limits.keep_alive_timeout,
+    )
+    code = 0
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            workers=settings.workers,
-            log_level=log_level,
-            log_config=log_config(log_level),
-            access_log=False,
-            timeout_graceful_shutdown=ops.shutdown_seconds,
-            timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
-            http=GuardedProtocol,  # the connection cap and the deadline for request headers
-            limit_concurrency=settings.limits.connections,
-            timeout_keep_alive=settings.limits.keep_alive_timeout,
-        )
+        if config.workers > 1:  # as uvicorn.run, with the bounded supervisor
+            supervisor = BoundedMultiprocess(config, sockets=[config.bind_socket()], state=state)
+            supervisor.run()
+            code = supervisor.exit_code
+        else:
+            config.load_app()
+            server = BoundedServer(config=config, state=state)
+            server.run()
+            code = 0 if server.started else 3  # 3: uvicorn's start-up failure
+    except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has stopped
+        pass
     finally:
         if admin is not None:
             admin.stop()
         if folder is not None:
             multiproc.remove(folder)
-    return 0
+    return code
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:

@@ -2,7 +2,8 @@
 
 - `ADMIN_PORT`: the port of the admin listener (health, readiness, metrics); unset: no admin listener.
 - `ADMIN_HOST`: the address it listens on (default 127.0.0.1: metrics are not for the public).
-- `DICOM_SHUTDOWN_SECONDS`: on SIGTERM, how long requests in flight may take to finish (default 30).
+- `DICOM_SHUTDOWN_SECONDS`: on SIGTERM, how long requests in flight may take to finish (default 30); the
+  whole service has ended `ops.bounded_stop.APPLICATION_STOP_SECONDS` later at the latest.
 
 A setting that is wrong raises `SettingsError`, whose message is one line naming the setting.
 """

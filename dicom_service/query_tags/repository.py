@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, literal, select, update
 
 from dicom_service.kernel.tags import Level
 from dicom_service.operations import operation as ops
@@ -130,9 +130,15 @@ def errors(index: Database, tag_id: int, offset: int, limit: int) -> list[dict[s
     ]
 
 
+# Built once: every store runs it, and an IN list bound per call costs more than the read itself.
+_INDEXED_TAGS = select(tag_table).where(
+    (tag_table.c.status == literal("adding")) | (tag_table.c.status == literal("ready"))
+)
+
+
 def tags_to_index(c: Connection, paths: Iterable[str] | None = None) -> list[StoredTag]:
     """The tags a new instance is indexed for (being added or ready), or the named ones."""
-    query = select(tag_table).where(tag_table.c.status.in_(("adding", "ready")))
+    query = _INDEXED_TAGS
     if paths is not None:
         query = query.where(tag_table.c.path.in_(list(paths)))
     return [_tag(row) for row in c.execute(query)]

@@ -85,7 +85,7 @@ async def instances(
     # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
     # byte is sent, so the client gets a 406 rather than a multipart body cut short.
     try:
-        ready = await cpu.run(_prepared, ctx, rows, target)
+        ready = await cpu.run(_prepared, ctx, rows, target) if _to_prepare(rows, target) else {}
     except transcode.TranscodeError as exc:
         return error(406, str(exc))
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
@@ -102,6 +102,14 @@ async def instances(
 
 
 IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
+
+
+def _to_prepare(rows: list[StoredInstance], target: str) -> bool:
+    """Whether `_prepared` has anything to do: no handover to a worker thread before the first byte of a
+    large study sent as stored."""
+    return sum(row.size for row in rows) <= IN_MEMORY or any(
+        target not in (ANY, row.transfer_syntax) for row in rows
+    )
 
 
 def _prepared(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:

@@ -28,7 +28,11 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
     return PlainTextResponse(message, status, headers)
 
 
-COALESCE = 1 << 20
+# A streamed answer goes out in chunks of about COALESCE bytes: each chunk is a handover between a worker
+# thread and the event loop, which on a busy machine costs more than the copy joining small pieces (a study
+# of 300 CT slices: 1.29 ms of CPU per MB sent at 1 MiB, 0.84 at 4 MiB). The first chunk is sent sooner.
+COALESCE = 4 << 20
+FIRST = 1 << 20
 
 
 def multipart_answer(
@@ -57,14 +61,14 @@ def multipart_answer(
         yield f"--{boundary}--\r\n".encode()
 
     def chunks() -> Iterator[bytes]:
-        """The pieces joined into chunks of about COALESCE bytes: each chunk is a hop to a worker thread
-        and a write to the socket, so many small instances go out several at a time."""
+        """The pieces joined into chunks of about COALESCE bytes (the first of about FIRST bytes, for an
+        early first byte), so many small instances go out several at a time."""
         held: list[bytes] = []
-        size = 0
+        size, limit = 0, FIRST
         for piece in pieces():
-            if size and size + len(piece) > COALESCE:
+            if size and size + len(piece) > limit:
                 yield b"".join(held)
-                held, size = [], 0
+                held, size, limit = [], 0, COALESCE
             held.append(piece)
             size += len(piece)
         if held:

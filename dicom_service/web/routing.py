@@ -34,11 +34,10 @@ from dicom_service.web.body_validation import BodyError, BodyValidator, compile_
 from dicom_service.web.context import OperationContext
 from dicom_service.web.contracts import Contract
 from dicom_service.web.cpu import Saturated
-from dicom_service.web.engine_faults import engine_unavailable
 from dicom_service.web.failures import internal_error
 from dicom_service.web.mediatypes import as_query_accept, find_key, negotiate
 from dicom_service.web.parameters import ParameterError, bind
-from dicom_service.web.unavailable import unavailable
+from dicom_service.web.unavailable import engine_unavailable, unavailable
 
 Stub = Callable[[OperationContext], Awaitable[Response]]
 DICOM_JSON = "application/dicom+json"

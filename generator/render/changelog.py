@@ -64,6 +64,9 @@ class Finding:
     title: str  # the rule's title: "response enum widened"
     route: RouteView
     text: str
+    context: str = ""  # where in the call: "query parameter limit", "response 200 (application/json)"
+    detail: str = ""  # what changed there: "default 10 → 100"
+    statuses: tuple[str, ...] = ()  # the statuses the newer version documents for the operation
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,22 @@ class VersionChanges:
         return not (self.added or self.removed or self.changed or self.dicom)
 
 
-def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
-    """The differences between two versions (by registry name), from the model."""
+def version_changes(
+    model: ApiModel, older: str, newer: str, later: frozenset[tuple[str, str, str]] = frozenset()
+) -> VersionChanges:
+    """The differences between two versions (by registry name), from the model.
+
+    `later` holds the changes made to `newer` after its release, (operation, rule, text): they are what's new
+    in `newer`, not part of moving to it, and are left out."""
     old_spec, new_spec = model.spec(older), model.spec(newer)
     old_routes = {(op.method, op.path): op for op in old_spec.operations}
     new_routes = {(op.method, op.path): op for op in new_spec.operations}
-    added = tuple(route_view(op) for key, op in new_routes.items() if key not in old_routes)
+    added_later = {operation for operation, rule, _ in later if rule == "endpoint-added"}
+    added = tuple(
+        route_view(op)
+        for key, op in new_routes.items()
+        if key not in old_routes and f"{op.method.upper()} {op.path}" not in added_later
+    )
     removed = tuple(route_view(op) for key, op in old_routes.items() if key not in new_routes)
     per_route: dict[tuple[str, str], list[ChangeLine]] = {}
     findings: list[Finding] = []
@@ -101,12 +114,26 @@ def version_changes(model: ApiModel, older: str, newer: str) -> VersionChanges:
             continue  # document-level notes are the x-dicom section; route lists come from the model
         method, path = change.operation.split(" ", 1)
         text = readable(change.message)
+        if (change.operation, change.rule.id, text) in later:
+            continue
         per_route.setdefault((method.lower(), path), []).append(
             ChangeLine(change.severity, change.rule.id, text)
         )
         if (method.lower(), path) in new_routes:
-            route = route_view(new_routes[(method.lower(), path)])
-            findings.append(Finding(change.severity, change.rule.id, change.rule.title, route, text))
+            op = new_routes[(method.lower(), path)]
+            statuses = tuple(r.status for r in op.responses)
+            findings.append(
+                Finding(
+                    change.severity,
+                    change.rule.id,
+                    change.rule.title,
+                    route_view(op),
+                    text,
+                    change.context,
+                    change.detail,
+                    statuses,
+                )
+            )
     for endpoint in model.endpoints:
         if older in endpoint.operations and newer in endpoint.operations:
             notes = documentation_lines(endpoint, older, newer)

@@ -44,6 +44,7 @@ from generator.render.docviews import (
 )
 from generator.render.migration import migration_step
 from generator.render.service import served_json, served_yaml
+from generator.render.whats_new import WhatsNew
 
 DOCS_DIR = "site"
 MOCK_URL = "http://127.0.0.1:8080"  # where `make mock` and `make serve` listen by default (Makefile PORT)
@@ -92,13 +93,17 @@ class NearestSunset:
     sunset: str
 
 
-def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, bytes]], dict[str, bytes]]:
-    """(owned folders → {path inside: content}, owned single files → content); paths from the repo root."""
+def render_docs(
+    model: ApiModel, env: Environment, news: WhatsNew | None = None
+) -> tuple[dict[str, dict[str, bytes]], dict[str, bytes]]:
+    """(owned folders → {path inside: content}, owned single files → content); paths from the repo root.
+
+    `news` holds what changed in each released version after its release (generator/render/whats_new.py)."""
     versions = version_views(model)
     current = next((v for v in versions if v.current), None)
     review = review_markdown()
     pairs = [
-        version_changes(model, older.name, newer.name)
+        version_changes(model, older.name, newer.name, news.keys(newer.name) if news else frozenset())
         for older, newer in zip(model.registry.versions, model.registry.versions[1:], strict=False)
     ]
     by_newer = {c.newer.name: c for c in pairs}  # each comparison is made once, for both pages
@@ -166,7 +171,10 @@ def render_docs(model: ApiModel, env: Environment) -> tuple[dict[str, dict[str, 
         ),
         f"{DOCS_DIR}/{MIGRATION_PAGE}": _page(
             env.get_template("docs/migration.md.j2").render(
-                steps=[migration_step(c) for c in reversed(pairs)], current=current, root=""
+                steps=[migration_step(c) for c in reversed(pairs)],
+                releases=news.releases if news else (),
+                current=current,
+                root="",
             )
         ),
     }

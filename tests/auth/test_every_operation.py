@@ -16,11 +16,10 @@ from starlette.testclient import TestClient
 from dicom_service.app import create_app
 from dicom_service.auth import keys as keys_module
 from dicom_service.auth.audit import LOGGER
-from generator.loader import load_api
 from generator.model import ApiModel, ApiSpec, Operation
 from tests.auth.issuer import AUDIENCE, Issuer, running_issuer
 from tests.contract import SpecValidator, exchange
-from tests.fixtures import ROOT
+from tests.fixtures import real_model
 from tests.service.data import part10, study
 
 ROLES = {
@@ -41,7 +40,7 @@ REFUSED_QUERY = "%3C"  # `<`: a request the service refuses with 400 once the ca
 
 @cache
 def model() -> ApiModel:
-    return load_api(ROOT / "specs").model
+    return real_model()
 
 
 @cache

@@ -1,7 +1,8 @@
 """`make loadtest` (python -m tests.load [--clients N] [--instances N] [--seconds S] [--no-kill]
 [--scenarios kill,postgresql-stopped,…] [--fault-seconds S]): starts PostgreSQL (durable settings) and
 Azurite on loopback, runs each scenario (the kill of a process mid-stores, then each engine fault and a
-rolling restart under load: tests/load/faults.py), prints the figures, exits 1 when anything went wrong."""
+rolling restart under load: tests/load/faults.py; a SIGTERM during a database outage with several workers:
+tests/load/stop_bound.py), prints the figures, exits 1 when anything went wrong."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from tests.engines import missing_engines, start_engines
 from tests.load.faults import FAULTS, FaultLoad
 from tests.load.faults import run as run_fault
 from tests.load.scenario import Load, run
+from tests.load.stop_bound import run as run_stop
 
-SCENARIOS = ("kill", *FAULTS)
+SCENARIOS = ("kill", *FAULTS, "stop-in-outage")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                     load = Load(args.clients, args.instances, args.seconds, kill=not args.no_kill)
                     report = run(engines, Path(folder), load)
                     lines, failed = report.lines(), report.failures
+                elif scenario == "stop-in-outage":
+                    stop_report = run_stop(engines, Path(folder), 2, args.fault_seconds, args.clients)
+                    lines, failed = stop_report.lines(), stop_report.failures
                 else:
                     fault = FaultLoad(
                         scenario, args.fault_seconds, args.clients, args.instances, args.seconds

@@ -38,7 +38,7 @@ def test_real_documents_with_every_defect_are_compared_with_warnings_not_refused
     sides = []
     for version in ("1", "2"):
         path = tmp_path / "specs" / f"v{version}.yaml"
-        planted = _plant_every_defect(yaml.safe_load(path.read_text(encoding="utf-8")))
+        planted = _plant_every_defect(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
         sides.append(write_yaml(tmp_path / "specs" / f"planted-v{version}.yaml", planted))
     run = review(*sides, "--format", "json")
     assert run.code == 0, run.out + run.err  # compared: v1 → v2 is a new major version

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from generator.lifecycle.registry_file import read_registry
 from generator.refs import resolve_pointer
+from tests.fixtures import parse_yaml
 from tests.review.helpers import REPO, review
 
 SPECS = REPO / "specs"
@@ -47,8 +47,7 @@ def test_v1_to_v2_shows_the_differences_of_the_specs_and_is_allowed_as_a_new_maj
     assert found("success-status-added", "bulkUpdateStudies", "202")
     assert found("extension-changed", "", "x-dicom/queryLevels/study/default")
     documents = {
-        side: yaml.safe_load((SPECS / f"{v}.yaml").read_text())
-        for side, v in (("base", "v1"), ("head", "v2"))
+        side: parse_yaml((SPECS / f"{v}.yaml").read_text()) for side, v in (("base", "v1"), ("head", "v2"))
     }
     for change in changes:
         resolve_pointer(documents[change["document"]], change["location"])
