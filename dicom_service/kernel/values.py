@@ -11,6 +11,7 @@ import unicodedata
 
 _UID = re.compile(r"[0-9]+(\.[0-9]+)*")
 _CS = re.compile(r"[A-Z0-9 _]*")
+_CONTROL = re.compile(r"[\x00-\x1a\x1c-\x1f]")  # below space, ESC (character set switches) allowed
 _MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "UI": 64, "DA": 8, "TM": 14, "AS": 4, "ST": 1024}
 
 
@@ -19,7 +20,7 @@ def problem(vr: str, value: str) -> str | None:
     limit = _MAX_LENGTH.get(vr)
     if limit is not None and len(value) > limit:
         return f"value length exceeds maximum length of {limit}"
-    if any(ord(c) < 32 and c != "\x1b" for c in value):
+    if _CONTROL.search(value):
         return "value contains invalid control characters"
     if vr == "UI":
         if not _UID.fullmatch(value):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.responses import Response
 
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.tags import keyword
 from dicom_service.store import stow
-from dicom_service.store.receive import instance_files
+from dicom_service.store.receive import received
 from dicom_service.store.stow import Outcome
-from dicom_service.web import cpu
 from dicom_service.web.answers import dicom_json, error
 from dicom_service.web.body import BodyRefused
 from dicom_service.web.context import OperationContext
@@ -19,8 +20,8 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
     service = ctx.dicom
     behaviour = ctx.behaviour
     try:
-        async with instance_files(ctx.request, service.tmp) as files:
-            outcome = await cpu.run(stow.store_files, service, ctx.partition, files, behaviour, study_uid)
+        store = partial(stow.store_files, service, ctx.partition, behaviour=behaviour, study_uid=study_uid)
+        outcome = await received(ctx.request, service.tmp, store)
     except BodyRefused as exc:
         return error(exc.status, str(exc))
     status = _status(outcome, behaviour)

@@ -8,10 +8,9 @@ body of many tiny parts never holds the event loop.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
@@ -23,25 +22,27 @@ from dicom_service.web.body import BodyRefused
 from dicom_service.web.mediatypes import parse_media_type
 
 DICOM = "application/dicom"
+T = TypeVar("T")
 BATCH = 1 << 20  # bytes of body handed to the parser at once: one CPU-pool call per batch, not per chunk
 
 
-@asynccontextmanager
-async def instance_files(request: Request, folder: Path) -> AsyncIterator[list[Path]]:
-    """The request's instances as files in `folder`: one for application/dicom, one per multipart part.
+async def received(request: Request, folder: Path, then: Callable[[list[Path]], T]) -> T:
+    """`then(files)` of the request's instances as files in `folder` (one for application/dicom, one per
+    multipart part), run on the CPU pool in the same handover as the body's last parsing batch: a
+    one-instance store waits for one worker thread, not two.
 
-    Files still there on exit (not moved into the blob store) are removed. Raises BodyRefused.
+    Files still there on return (not moved into the blob store) are removed. Raises BodyRefused.
     """
     writer = _PartWriter(folder, uuid.uuid4().hex, limits.current())
     try:
-        yield await _receive(request, writer)
+        return await _receive(request, writer, then)
     finally:
         writer.close()
         for path in writer.files:
             path.unlink(missing_ok=True)
 
 
-async def _receive(request: Request, writer: _PartWriter) -> list[Path]:
+async def _receive(request: Request, writer: _PartWriter, then: Callable[[list[Path]], T]) -> T:
     essence, params = parse_media_type(request.headers.get("content-type", ""))
     if essence == DICOM:
         field = (
@@ -54,11 +55,11 @@ async def _receive(request: Request, writer: _PartWriter) -> list[Path]:
         async for chunk in body.chunks(request, field, "The instance"):
             writer.data(chunk, 0, len(chunk))
         writer.close()
-        return writer.files if writer.files[0].stat().st_size else []
+        return await cpu.run(then, writer.files if writer.files[0].stat().st_size else [])
     boundary = params.get("boundary")
     if not boundary:
         raise BodyRefused(400, "The multipart/related Content-Type has no boundary parameter.")
-    return await _parts(request, writer, boundary)
+    return await _parts(request, writer, boundary, then)
 
 
 class _PartWriter:
@@ -137,12 +138,12 @@ class _PartWriter:
             self.file = None
 
 
-async def _parts(request: Request, writer: _PartWriter, boundary: str) -> list[Path]:
+async def _parts(request: Request, writer: _PartWriter, boundary: str, then: Callable[[list[Path]], T]) -> T:
     parser = MultipartParser(boundary, writer.callbacks())  # type: ignore[arg-type]
     delimiter, delimiters = b"--" + boundary.encode(), 0
+    batch: list[bytes] = []
+    size = 0
     try:
-        batch: list[bytes] = []
-        size = 0
         async for chunk in body.chunks(request, "request_bytes"):
             batch.append(chunk)
             size += len(chunk)
@@ -151,18 +152,27 @@ async def _parts(request: Request, writer: _PartWriter, boundary: str) -> list[P
                 delimiters = _count_parts(data, delimiter, delimiters, writer.limits.parts)
                 await cpu.run(parser.write, data)
                 batch, size = [], 0
-        if batch:
-            data = b"".join(batch)
-            _count_parts(data, delimiter, delimiters, writer.limits.parts)
-            await cpu.run(parser.write, data)
-        parser.finalize()
     except MultipartParseError as exc:
         raise BodyRefused(400, f"The multipart/related body cannot be read: {exc}") from None
-    finally:
-        writer.close()
-    if not writer.ended:
-        raise BodyRefused(400, "The multipart/related body is incomplete: its closing boundary is missing.")
-    return writer.files
+    last = b"".join(batch)
+    _count_parts(last, delimiter, delimiters, writer.limits.parts)
+
+    def finish() -> T:
+        try:
+            if last:
+                parser.write(last)
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise BodyRefused(400, f"The multipart/related body cannot be read: {exc}") from None
+        finally:
+            writer.close()
+        if not writer.ended:
+            raise BodyRefused(
+                400, "The multipart/related body is incomplete: its closing boundary is missing."
+            )
+        return then(writer.files)
+
+    return await cpu.run(finish)
 
 
 def _count_parts(data: bytes, delimiter: bytes, seen: int, limit: int) -> int:

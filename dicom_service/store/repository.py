@@ -1,8 +1,8 @@
 """A store's side of the index: one instance with its study, series and change-feed entry, in one write.
 
-A transaction that adds change-feed entries adds them last, under the change-feed lock
+On PostgreSQL a transaction that adds change-feed entries adds them last, under the change-feed lock
 (`dialect.lock_change_feed`), so a reader paging by sequence never sees a later entry before an earlier one
-commits.
+commits; SQLite has one writer at a time, so its store writes the entry first and every row with its number.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class _Writes:
     upsert_series: Any
     levels_upsert: Any  # PostgreSQL: study and series in one round trip; else None
     tail: Any  # PostgreSQL: the commit tail in one round trip; else None
+    numbered: bool  # SQLite: the change-feed entry first, its number the watermark of every row written
 
 
 @cache
@@ -45,6 +46,7 @@ def _writes(name: str) -> _Writes:
         dialect.upsert(name, t.series, ("study_id", "series_uid"), t.SERIES_COLUMNS),
         statements.levels_upsert(t.STUDY_COLUMNS, t.SERIES_COLUMNS) if combined else None,
         statements.commit_tail() if combined else None,
+        name == "sqlite",
     )
 
 
@@ -60,9 +62,6 @@ def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, 
                 pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
             if c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
                 raise DuplicateInstance(item.sop_uid)
-            # Study and series rows first: their row locks are taken before the change-feed lock, in
-            # the same order as a delete takes them, so the two never wait for each other in a cycle.
-            study_id, series_id = _upsert_levels(c, writes, pid, item)
             change = {
                 "partition_id": pid,
                 "study_uid": item.study_uid,
@@ -73,8 +72,6 @@ def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, 
             }
             instance = {
                 "partition_id": pid,
-                "study_id": study_id,
-                "series_id": series_id,
                 "sop_uid": item.sop_uid,
                 "sop_class_uid": item.sop_class_uid,
                 "transfer_syntax": item.transfer_syntax,
@@ -84,10 +81,20 @@ def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, 
                 "metadata": orjson.dumps(item.metadata).decode(),
                 "frame_index": item.frame_index,
             }
-            # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
-            # under the change-feed lock held to the commit, so sequences are visible in commit order.
-            dialect.lock_change_feed(c)
-            watermark, instance_id = _commit_tail(c, writes, change, instance)
+            if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
+                watermark = int(c.execute(statements.NUMBERED_CHANGE, change).scalar_one())
+                study_id, series_id = _upsert_levels(c, writes, pid, item, watermark)
+                instance |= {"study_id": study_id, "series_id": series_id, "watermark": watermark}
+                instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance))
+            else:
+                # Study and series rows first: their row locks are taken before the change-feed lock, in
+                # the same order as a delete takes them, so the two never wait for each other in a cycle.
+                study_id, series_id = _upsert_levels(c, writes, pid, item, 0)  # watermark: in the tail
+                instance |= {"study_id": study_id, "series_id": series_id}
+                # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
+                # under the change-feed lock held to the commit, so sequences are visible in commit order.
+                dialect.lock_change_feed(c)
+                watermark, instance_id = _commit_tail(c, writes, change, instance)
             # The extended query tags' values need the instance row's id, which the commit tail makes.
             if found := query_tags.tags_to_index(c):
                 ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
@@ -107,11 +114,14 @@ def _level_values(item: Instance, level: Level, columns: tuple[str, ...], waterm
     return values
 
 
-def _upsert_levels(c: Connection, writes: _Writes, pid: int, item: Instance) -> tuple[int, int]:
+def _upsert_levels(
+    c: Connection, writes: _Writes, pid: int, item: Instance, watermark: int
+) -> tuple[int, int]:
     """The study and series rows of `item`, added or their indexed values replaced; (study, series)."""
     study = {"partition_id": pid, "study_uid": item.study_uid}
-    study |= _level_values(item, Level.STUDY, t.STUDY_COLUMNS, 0)  # watermark set in the commit tail
-    series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, t.SERIES_COLUMNS, 0)
+    study |= _level_values(item, Level.STUDY, t.STUDY_COLUMNS, watermark)
+    series = {"series_uid": item.series_uid}
+    series |= _level_values(item, Level.SERIES, t.SERIES_COLUMNS, watermark)
     if writes.levels_upsert is not None:  # one round trip
         params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
         study_id, series_id = c.execute(writes.levels_upsert, params).one()
