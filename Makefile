@@ -20,8 +20,12 @@ OIDC_PROVIDER := .npm/oidc/node_modules/oidc-provider/package.json
 OHIF_VERSION := 3.13.2
 OHIF := .npm/ohif/package/dist/index.html
 export NO_MKDOCS_2_WARNING := 1
+# Compiled modules (and pytest's rewritten test modules) are kept under build/, so each run does not compile
+# every module again: measured 7.5 s → 4.5 s of CPU per pytest process for collection alone.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(abspath build/pycache)
 
-.PHONY: help venv generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
+.PHONY: help venv npm-tools generate check-generated lint-specs imports lint format check test loadtest serve mock docs docs-serve review bench fuzz clean
 .PHONY: version-new version-release version-deprecate version-retire version-callers
 
 help: ## list the targets
@@ -63,6 +67,8 @@ check: lint-specs check-generated lint imports ## the fast tier: spec lint, stal
 
 test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
 	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
+
+npm-tools: $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## install what `make test` needs from npm (Azurite, oidc-provider, OHIF), once
 
 $(AZURITE): ## Azurite, the Azure Storage emulator the export tests write to (npm, pinned, once)
 	npm install --prefix .npm --no-save --no-audit --no-fund --loglevel=error azurite@$(AZURITE_VERSION)

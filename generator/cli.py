@@ -82,8 +82,10 @@ def _add_version_commands(commands: argparse._SubParsersAction[argparse.Argument
 
 def _lint(root: Path) -> int:
     from generator.loader import load_api
+    from generator.validation_cache import ValidationCache
 
-    loaded = load_api(root / "specs")
+    # The same cache as `generate`: a document that passed the slow checks unchanged is not checked again.
+    loaded = load_api(root / "specs", cache=ValidationCache.of_project(root))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     model = loaded.model

@@ -19,7 +19,7 @@ from generator.writer import Output, stale, write
 
 def build_output(root: Path, today: dt.date | None = None) -> Output:
     """Everything `make generate` writes; `today` dates the changes to released versions first seen now."""
-    loaded = load_api(root / "specs", cache=ValidationCache(root / "build" / "cache" / "validated"))
+    loaded = load_api(root / "specs", cache=ValidationCache.of_project(root))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     env = environment(root / "templates", cache=root / "build" / "cache" / "templates")

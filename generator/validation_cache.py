@@ -22,6 +22,11 @@ class ValidationCache:
         salt = [version(tool) for tool in _TOOLS] + [hashlib.sha256(_RULES.read_bytes()).hexdigest()]
         self.salt = "|".join(salt)
 
+    @classmethod
+    def of_project(cls, root: Path) -> ValidationCache:
+        """The project's cache, shared by `generate`, `lint`, the version commands and the tests."""
+        return cls(root / "build" / "cache" / "validated")
+
     def key(self, document: Any, strict: bool) -> str:
         text = json.dumps(document, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.salt}|{strict}|{text}".encode()).hexdigest()

@@ -264,7 +264,7 @@ def real_model() -> ApiModel:
     from generator.loader import load_api
     from generator.validation_cache import ValidationCache
 
-    return load_api(ROOT / "specs", cache=ValidationCache(ROOT / "build" / "cache" / "validated")).model
+    return load_api(ROOT / "specs", cache=ValidationCache.of_project(ROOT)).model
 
 
 def parse_yaml(text: str | bytes) -> Any:

@@ -23,6 +23,7 @@ import yaml
 
 from generator.cli import main
 from generator.lifecycle.registry_file import read_registry
+from generator.review.stale_prose import stale_prose
 from tests.fixtures import ROOT, parse_yaml
 
 # Run in the copy with its own code: requests through the copy's app, every version the registry serves.
@@ -31,6 +32,7 @@ import json, sys
 from starlette.testclient import TestClient
 from dicom_service.app import app
 from generator.lifecycle.registry_file import read_registry
+from generator.review.stale_prose import stale_prose
 registry = read_registry(__import__("pathlib").Path("specs")).registry
 answers = {}
 with TestClient(app) as client:
@@ -94,10 +96,15 @@ class Project:
         return self.run("review", "--format", fmt, base, str(self.root / "specs"))
 
     def merged(self) -> None:
-        """What CI checks on a merged step: the specs load with every rule, generated files are current."""
+        """What CI checks on a merged step: the specs load with every rule, generated files are current, and
+        no page, README or spec example contradicts the registry (a stale header or version example)."""
         assert self.run("generate").code == 0
         check = self.run("generate", "--check")  # generate loads the specs with every lint rule
         assert check.code == 0, check.err
+        registry = read_registry(self.root / "specs").registry
+        assert [str(s) for s in stale_prose(self.root, registry)] == []
+        guide = self.page("migration.md")
+        assert "Check that your client handles the new contract." not in guide
 
     def service(self) -> dict[str, list[Any]]:
         env = {**os.environ, "PYTHONPATH": str(self.root), "DATA_DIR": str(self.root / "data")}
@@ -131,6 +138,16 @@ def _drop_export(document: dict[str, Any]) -> None:
 
 def _drop_includemetadata(document: dict[str, Any]) -> None:
     document["paths"]["/changefeed/latest"]["get"]["parameters"] = []
+
+
+def _add_oldestfirst(document: dict[str, Any]) -> None:
+    parameter = {
+        "name": "oldestfirst",
+        "in": "query",
+        "description": "Oldest first.",
+        "schema": {"type": "boolean"},
+    }
+    document["paths"]["/changefeed/latest"]["get"].setdefault("parameters", []).append(parameter)
 
 
 def _findings(review: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -188,6 +205,11 @@ def test_a_version_lives_its_whole_life_in_pull_requests(tmp_path: Path) -> None
     assert review["exit_code"] == 0 and review["breaking"] is False
     assert [c["rule"] for c in _findings(review, new)] == ["version-released"]
     assert f"New clients should use **version {new}** (released 2027-01-15)" in project.page("versions.md")
+    assert (project.root / "specs" / "released" / f"v{new}.json").is_file()  # its contract as released
+    step = (
+        project.page("migration.md").split(f"## Migrate from v{newest.name} to v{new}")[1].split("\n## ")[0]
+    )
+    assert "Operations removed in version" in step and f"Stay on version {newest.name}" in step
     step3 = project.commit(f"release version {new}")
 
     # 4. A breaking change in the released version is refused and names the version it needs.
@@ -199,6 +221,17 @@ def test_a_version_lives_its_whole_life_in_pull_requests(tmp_path: Path) -> None
         "(a new spec + registry entry)"
     ]
     project.git("checkout", "-q", "--", "specs")
+
+    # 4b. An addition to the released version passes, and is its dated "what's new", not a migration step.
+    project.edit_spec(new, _add_oldestfirst)
+    review = project.review(step3).json
+    assert review["exit_code"] == 0 and review["breaking"] is False
+    project.merged()
+    recorded = yaml.safe_load((project.root / "specs" / "whats-new.yaml").read_text(encoding="utf-8"))
+    assert {e["rule"] for e in recorded[new]} == {"parameter-added"}
+    whats_new, steps = project.page("migration.md").split(f"## Migrate from v{newest.name} to v{new}", 1)
+    assert "oldestfirst" in whats_new.split(f"### Version {new}")[1] and "oldestfirst" not in steps
+    project.commit(f"version {new}: the change feed can start from the oldest entry")
 
     # 5. `version deprecate` of the oldest released version: still served, announced with its sunset.
     first = released[0].name

@@ -8,9 +8,10 @@ Each field names the declared behaviour change it implements, so the docs and te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from dicom_service.kernel.tags import Level, tags
+from dicom_service.kernel.tags import Level
 
 
 @dataclass(frozen=True)
@@ -22,63 +23,21 @@ class Behaviour:
     warnings_answer_202: bool
     # patientid-may-be-empty: PatientID must be present; whether it must also have a value.
     patient_id_needs_value: bool
-    # qido-default-attributes-reduced: the attributes QIDO-RS returns at each level without includefield.
-    qido_defaults: dict[Level, tuple[str, ...]]
     # changefeed-time-window: the change feed pages by sequence (False) or by a time window (True).
     changefeed_time_window: bool
     # operation-status-succeeded: the terminal success status of a long-running operation.
     operation_succeeded_status: str
     # bulk-update-v2-only: POST /studies/$bulkUpdate exists (True) or answers 404 (False).
     bulk_update: bool
+    # qido-default-attributes-reduced: the attributes QIDO-RS returns at each level without includefield.
+    # Not written here: the search operation's contract carries its version's x-dicom queryLevels.
+    qido_defaults: dict[Level, tuple[str, ...]] = field(default_factory=dict)
 
 
 _V1 = Behaviour(
     lenient_store=False,
     warnings_answer_202=False,
     patient_id_needs_value=True,
-    qido_defaults={
-        Level.STUDY: tags(
-            "SpecificCharacterSet",
-            "StudyDate",
-            "StudyTime",
-            "AccessionNumber",
-            "InstanceAvailability",
-            "ReferringPhysicianName",
-            "TimezoneOffsetFromUTC",
-            "PatientName",
-            "PatientID",
-            "PatientBirthDate",
-            "PatientSex",
-            "StudyID",
-            "StudyInstanceUID",
-            "ModalitiesInStudy",
-            "NumberOfStudyRelatedSeries",
-            "NumberOfStudyRelatedInstances",
-        ),
-        Level.SERIES: tags(
-            "SpecificCharacterSet",
-            "Modality",
-            "TimezoneOffsetFromUTC",
-            "SeriesDescription",
-            "SeriesInstanceUID",
-            "PerformedProcedureStepStartDate",
-            "PerformedProcedureStepStartTime",
-            "RequestAttributesSequence",
-            "NumberOfSeriesRelatedInstances",
-        ),
-        Level.INSTANCE: tags(
-            "SpecificCharacterSet",
-            "SOPClassUID",
-            "SOPInstanceUID",
-            "InstanceAvailability",
-            "TimezoneOffsetFromUTC",
-            "InstanceNumber",
-            "Rows",
-            "Columns",
-            "BitsAllocated",
-            "NumberOfFrames",
-        ),
-    },
     changefeed_time_window=False,
     operation_succeeded_status="completed",
     bulk_update=False,
@@ -88,30 +47,6 @@ _V2 = Behaviour(
     lenient_store=True,
     warnings_answer_202=True,
     patient_id_needs_value=False,
-    qido_defaults={
-        Level.STUDY: tags(
-            "StudyDate",
-            "AccessionNumber",
-            "StudyDescription",
-            "ReferringPhysicianName",
-            "PatientName",
-            "PatientID",
-            "PatientBirthDate",
-            "StudyInstanceUID",
-            "StudyTime",
-            "ModalitiesInStudy",
-            "NumberOfStudyRelatedSeries",
-            "NumberOfStudyRelatedInstances",
-        ),
-        Level.SERIES: tags(
-            "Modality",
-            "ManufacturerModelName",
-            "SeriesInstanceUID",
-            "PerformedProcedureStepStartDate",
-            "NumberOfSeriesRelatedInstances",
-        ),
-        Level.INSTANCE: tags("SOPInstanceUID"),
-    },
     changefeed_time_window=True,
     operation_succeeded_status="succeeded",
     bulk_update=True,
@@ -125,3 +60,8 @@ def behaviour_of_major(major: int) -> Behaviour:
     """The behaviour of a major version; one newer than any entry behaves as the latest (a long-running
     operation keeps the major of its request)."""
     return _BY_MAJOR.get(major) or _BY_MAJOR[max(_BY_MAJOR)]
+
+
+def with_query_defaults(behaviour: Behaviour, defaults: Mapping[str, tuple[str, ...]]) -> Behaviour:
+    """The behaviour with the default search attributes per level name (`study`: tags) a spec declares."""
+    return replace(behaviour, qido_defaults={Level(level): tags for level, tags in defaults.items()})

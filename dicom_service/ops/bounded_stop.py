@@ -97,6 +97,7 @@ class BoundedMultiprocess(Multiprocess):
         self.since: dict[int, float] = {}  # pid → when the supervisor first looked at it
         self.asked: set[int] = set()  # pids sent their first health check
         self.answered: set[int] = set()  # pids that answered it
+        self.retiring: list[Process] = []  # old workers a rolling restart is stopping
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.state.begin()
@@ -187,9 +188,14 @@ class BoundedMultiprocess(Multiprocess):
                     )
                 return
             old.terminate()
-            self._join(old, self.state.bound_seconds, DRAINING, "replaced by a rolling restart")
             self.processes[index] = new
             self.retry_at.pop(index, None)
+            self.retiring.append(old)  # a SIGTERM now stops the service at once; the stop waits for it
+            if (
+                self._join(old, self.state.bound_seconds, DRAINING, "replaced by a rolling restart")
+                is not None
+            ):
+                self.retiring.remove(old)
 
     def run(self) -> None:
         logger.info("Started parent process [%d]", os.getpid())
@@ -214,12 +220,19 @@ class BoundedMultiprocess(Multiprocess):
                 started = self._health(process)
             states[process.pid] = DRAINING if started else HUNG if started is None else STARTING
         self.terminate_all()
-        killed = [p for p in self.processes if not self._join(p, self.state.left(), states[p.pid])]
+        states.update((p.pid, DRAINING) for p in self.retiring)
+        ending = [*self.processes, *self.retiring]
+        killed = [p for p in ending if self._join(p, self.state.left(), states[p.pid]) is False]
         return 1 if killed else 0
 
-    def _join(self, process: Process, seconds: float, doing: str, why: str = "SIGTERM") -> bool:
-        """Wait `seconds` for the worker to end, else kill it saying why; whether it ended by itself."""
-        process.process.join(seconds)
+    def _join(self, process: Process, seconds: float, doing: str, why: str = "SIGTERM") -> bool | None:
+        """Wait `seconds` for the worker to end, else kill it saying why; False when it had to be killed,
+        None when a SIGTERM to the service came first (the stop waits for it then)."""
+        deadline = time.monotonic() + seconds
+        while process.process.is_alive() and time.monotonic() < deadline:
+            if why != "SIGTERM" and self.should_exit.is_set():
+                return None
+            process.process.join(min(0.1, max(0.0, deadline - time.monotonic())))
         if not process.process.is_alive():
             return True
         logger.error(

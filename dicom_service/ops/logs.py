@@ -20,6 +20,7 @@ class JsonLines(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # which worker, with several
             "message": record.getMessage(),
         }
         fields = getattr(record, "fields", None)

@@ -74,8 +74,8 @@ class Query:
     filters: list[Filter] = field(default_factory=list)
     include: set[str] = field(default_factory=set)
     include_all: bool = False
-    limit: int = 100
-    offset: int = 0
+    limit: int = field(kw_only=True)  # paging comes from the spec's parameter defaults and bounds
+    offset: int = field(kw_only=True)
 
     def wants(self, tag: str) -> bool:
         return self.include_all or tag in self.include

@@ -60,7 +60,7 @@ def search(index: Database, query: Query, behaviour: Behaviour) -> list[JsonData
 def _wanted(query: Query, behaviour: Behaviour, level: Level) -> set[str]:
     """The tags a result carries at `level`: the version's defaults, match keys and includefield."""
     known = set(tags.LEVEL_ATTRIBUTES[level]) | set(tags.COMPUTED[level])
-    wanted = set(behaviour.qido_defaults[level])
+    wanted = set(behaviour.qido_defaults.get(level, ()))
     wanted |= {f.tag for f in query.filters if f.level is level}
     if query.include_all:
         wanted |= known

@@ -44,10 +44,13 @@ class OperationContext:
 
     @property
     def behaviour(self) -> Behaviour:
-        """How this request's API version behaves where versions differ (kernel/behaviour.py)."""
-        from dicom_service.kernel.behaviour import behaviour_of_major
+        """How this request's API version behaves where versions differ (kernel/behaviour.py), with a search's
+        default attributes as its version's spec lists them."""
+        from dicom_service.kernel.behaviour import behaviour_of_major, with_query_defaults
 
-        return behaviour_of_major(self.version.number.major)
+        found = behaviour_of_major(self.version.number.major)
+        defaults = self.contract.query_defaults
+        return with_query_defaults(found, defaults) if defaults else found
 
     @property
     def dicom(self) -> DicomService:

@@ -49,6 +49,8 @@ class Contract:
     mock: MockAnswer | None  # None: the success response has content but no example of it
     body_schemas: dict[str, Any] = field(default_factory=dict)  # JSON media-type key → the body's schema
     action: str | None = None  # the data action a caller's roles must grant (x-data-action)
+    # A search's default attributes per level name (the spec's x-dicom queryLevels), as tags.
+    query_defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def control_keys(self) -> frozenset[str]:
@@ -82,6 +84,7 @@ def _contract(operation_id: str, raw: dict[str, Any]) -> Contract:
         ),
         accept_required=raw["accept_required"],
         action=raw.get("action"),
+        query_defaults={level: tuple(found) for level, found in raw.get("query_defaults", {}).items()},
         body_schemas=raw["body"].get("schemas", {}) if raw.get("body") else {},
         mock=MockAnswer(
             status=mock["status"],

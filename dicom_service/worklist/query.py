@@ -50,8 +50,8 @@ class WorkitemQuery:
     filters: list[KeyFilter] = field(default_factory=list)
     include: set[str] = field(default_factory=set)
     include_all: bool = False
-    limit: int = 100
-    offset: int = 0
+    limit: int = field(kw_only=True)  # paging comes from the spec's parameter defaults and bounds
+    offset: int = field(kw_only=True)
 
     def returned(self, dataset: JsonDataset) -> JsonDataset:
         """The part of a workitem's data set a result carries."""

@@ -44,7 +44,7 @@ def check(root: Path, plan: Plan) -> ApiModel:
         for path in plan.removes:
             if path.startswith(SPECS + "/"):
                 (Path(tmp) / path).unlink()
-        return load_api(copy, cache=ValidationCache(root / "build" / "cache" / "validated")).model
+        return load_api(copy, cache=ValidationCache.of_project(root)).model
 
 
 def apply(root: Path, plan: Plan) -> ApiModel:

@@ -48,7 +48,7 @@ def plan_retire(root: Path, name: str, before_sunset: bool = False, today: dt.da
         )
     if len(registry.versions) == 1:
         raise refuse(f"version {name} is the only version served")
-    model = load_api(root / SPECS, cache=ValidationCache(root / "build" / "cache" / "validated")).model
+    model = load_api(root / SPECS, cache=ValidationCache.of_project(root)).model
     others = {op.handler for n, spec in model.specs.items() if n != name for op in spec.operations}
     alone = sorted({op.handler for op in model.spec(name).operations} - others)
     index = registry_file.index_of(name)

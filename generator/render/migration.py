@@ -81,6 +81,7 @@ _NAMED = (
     re.compile(r"\bproperty ([A-Za-z0-9_.\[\]]+?):"),
     re.compile(r"\bstatus (\d{3})\b"),
     re.compile(r"\bstatus \d{3} → (\d{3})\b"),
+    re.compile(r"\b([A-Za-z]\w*(?:\.[\w\[\]]+)+):"),  # a schema path: `ExportResults.errors:`
 )
 
 

@@ -250,9 +250,22 @@ def contracts(model: ApiModel) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for endpoint in model.endpoints:
         for version, op in endpoint.operations.items():
-            components = model.spec(version).document.get("components", {}).get("schemas", {})
-            result.setdefault(version, {})[endpoint.latest.operation_id] = _contract(op, components)
+            spec = model.spec(version)
+            components = spec.document.get("components", {}).get("schemas", {})
+            contract = _contract(op, components)
+            if op.extensions.get("x-dicom-query"):
+                contract["query_defaults"] = query_defaults(spec.dicom)
+            result.setdefault(version, {})[endpoint.latest.operation_id] = contract
     return {v.name: dict(sorted(result.get(v.name, {}).items())) for v in model.registry.versions}
+
+
+def query_defaults(dicom: dict[str, Any]) -> dict[str, list[str]]:
+    """Per query level, the tags a search returns without `includefield` (x-dicom queryLevels)."""
+    levels = dicom.get("queryLevels") or {}
+    return {
+        str(level): [str(a["tag"]) for a in (entry or {}).get("default") or []]
+        for level, entry in levels.items()
+    }
 
 
 def _contract(op: Operation, components: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ undone leaves the record. The migration guide renders the record and leaves thes
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,26 @@ class Release:
     additions: tuple[Addition, ...]
 
     @property
-    def dates(self) -> tuple[tuple[str, tuple[Addition, ...]], ...]:
-        """The additions grouped by date, newest first."""
+    def dates(self) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+        """Per date, newest first: each change in words with the routes it was made to (partition twins,
+        which change with their routes, left out)."""
         days = sorted({a.date for a in self.additions}, reverse=True)
-        return tuple((day, tuple(a for a in self.additions if a.date == day)) for day in days)
+        return tuple((day, _grouped([a for a in self.additions if a.date == day])) for day in days)
+
+
+def _grouped(additions: list[Addition]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    changes: dict[str, list[str]] = {}
+    for a in additions:
+        routes = changes.setdefault(_words(a.change), [])
+        if a.operation and not a.operation.split(" ", 1)[-1].startswith("/partitions/"):
+            routes.append(a.operation)
+    return tuple((change, tuple(dict.fromkeys(routes))) for change, routes in changes.items())
+
+
+def _words(change: str) -> str:
+    """A change for a client's eyes: `x-transfer-syntaxes` as "transfer syntaxes"."""
+    change = "new operation" if change == "endpoint added" else change
+    return re.sub(r"\bx-([a-z-]+)", lambda m: m.group(1).replace("-", " "), change)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def missing() -> str | None:
 
 
 @contextmanager
-def running_provider(audience: str) -> Iterator[Provider]:
+def running_provider(audience: str, viewer: str | None = None) -> Iterator[Provider]:
+    """The issuer; with `viewer` (a browser app's origin) it also signs people in to that app."""
     why = missing()
     if why is not None:
         if REQUIRED:
@@ -55,7 +56,7 @@ def running_provider(audience: str) -> Iterator[Provider]:
         pytest.skip(why)
     port = free_port()
     process = subprocess.Popen(
-        ["node", str(SCRIPT), str(MODULES), str(port), audience],
+        ["node", str(SCRIPT), str(MODULES), str(port), audience, *([viewer] if viewer else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

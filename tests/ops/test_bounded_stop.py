@@ -89,22 +89,29 @@ def sigterm_and_time(served: Served, tree: set[int]) -> tuple[int, float]:
 def starting(served: Served) -> set[int]:
     """The processes that logged the start of their application."""
     return {
-        int(str(line["message"]).split("[")[1].rstrip("]"))
+        int(line["pid"])
         for line in served.log_lines()
-        if str(line.get("message", "")).startswith("Started server process")
+        if str(line.get("message", "")).startswith("Waiting for application startup") and "pid" in line
     }
 
 
 def serving(served: Served) -> set[int]:
-    """The processes whose application has started (uvicorn logs it after the process's start line)."""
-    found, last = set(), 0
-    for line in served.log_lines():
-        message = str(line.get("message", ""))
-        if message.startswith("Started server process"):
-            last = int(message.split("[")[1].rstrip("]"))
-        elif message == "Application startup complete.":
-            found.add(last)
-    return found
+    """The processes whose application has started."""
+    return {
+        int(line["pid"])
+        for line in served.log_lines()
+        if line.get("message") == "Application startup complete." and "pid" in line
+    }
+
+
+def readiness_once_stopping(served: Served) -> requests.Response:
+    """/health/ready once it no longer answers 200, or after 5 s: the signal reaches the process first."""
+    deadline = time.monotonic() + 5
+    ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+    while ready.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+    return ready
 
 
 def killed_lines(served: Served) -> list[str]:
@@ -203,7 +210,7 @@ def test_a_worker_whose_request_waits_on_the_database_ends_within_the_bound(
             assert "answer" not in outcome
             since = time.monotonic()
             served.process.send_signal(signal.SIGTERM)
-            ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+            ready = readiness_once_stopping(served)
             assert ready.status_code == 503 and ready.json()["status"] == "stopping"
             assert ready.headers["Retry-After"].isdigit()
             assert requests.get(f"{served.admin}/health/live", timeout=10).status_code == 200
@@ -236,11 +243,7 @@ def test_readiness_is_503_from_sigterm_while_a_request_drains_and_liveness_stays
         time.sleep(0.5)
         assert served.process is not None
         served.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        ready = requests.get(f"{served.admin}/health/ready", timeout=10)
-        while ready.status_code != 503 and time.monotonic() < deadline:
-            time.sleep(0.05)
-            ready = requests.get(f"{served.admin}/health/ready", timeout=10)
+        ready = readiness_once_stopping(served)
         assert ready.status_code == 503 and ready.json()["status"] == "stopping"
         for _ in range(5):  # still draining: alive
             assert requests.get(f"{served.admin}/health/live", timeout=10).json() == {"status": "live"}
@@ -267,6 +270,10 @@ def test_a_worker_that_dies_while_postgresql_is_stopped_is_started_again_once_it
         assert served.process is not None
         parent = served.process.pid
         first = wait_for_workers(parent, 2)
+        deadline = time.monotonic() + 60
+        while not first <= serving(served) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the supervisor has seen them serve (before, a failed start-up stops the service)
         engines.postgres.pause()
         try:
             os.kill(min(first), signal.SIGKILL)
@@ -316,3 +323,22 @@ def test_one_process_whose_start_up_hangs_ends_itself_at_the_bound(tmp_path: Pat
     finally:
         process.kill()
         process.wait()
+
+
+def test_sigterm_during_a_rolling_restart_stops_the_service_at_once(tmp_path: Path) -> None:
+    env = {"WORKERS": "2", "DICOM_SHUTDOWN_SECONDS": str(SHUTDOWN_SECONDS)}
+    served = Served(tmp_path / "data", env, admin=False).start()
+    try:
+        assert served.process is not None
+        parent = served.process.pid
+        wait_for_workers(parent, 2)
+        served.process.send_signal(signal.SIGHUP)  # a new worker starts, to replace the first
+        deadline = time.monotonic() + 30
+        while len({p for p in children(parent) if worker(p)}) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        code, seconds = sigterm_and_time(served, {parent, *children(parent)})
+        assert seconds < BOUND + SLACK, f"{seconds:.1f} s"
+        assert code == 0
+        assert not killed_lines(served) or all("it was starting" in line for line in killed_lines(served))
+    finally:
+        served.stop()

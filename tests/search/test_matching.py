@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from dicom_service.kernel.behaviour import Behaviour, behaviour_of_major
+from dicom_service.kernel.behaviour import Behaviour, behaviour_of_major, with_query_defaults
 from dicom_service.search import query, results
 from dicom_service.search.query import QueryError, Resource
 from dicom_service.settings import from_environment
 from dicom_service.storage.service import DicomService
 from dicom_service.store.stow import store_files
+from dicom_service.web.contracts import load_contracts
 from tests.service import data
 
 PEOPLE = [
@@ -28,7 +29,8 @@ def index(
 ) -> Iterator[tuple[DicomService, Behaviour, dict[str, str]]]:
     folder = Path(tmp_path_factory.mktemp("matching"))
     service = DicomService.from_settings(from_environment({"DATA_DIR": str(folder / "data"), **storage}))
-    behaviour = behaviour_of_major(2)
+    defaults = load_contracts()["2"]["searchStudies"].query_defaults  # what version 2's spec returns
+    behaviour = with_query_defaults(behaviour_of_major(2), defaults)
     studies = {}
     for number, (name, patient, date, modality, description) in enumerate(PEOPLE):
         ds = data.instance(

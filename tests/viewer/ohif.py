@@ -1,5 +1,7 @@
-"""OHIF Viewer 3.13.2 on one loopback port, the service (with CORS for it) on another, the eight image-kind
-studies stored in it, and Debian's chromium through Playwright: what the browser test drives."""
+"""OHIF Viewer 3.13.2 on one loopback port, the service (with CORS for it, and tokens required) on another,
+the suite's OpenID Connect provider on a third, the eight image-kind studies stored in the service, and
+Debian's chromium through Playwright: what the browser test drives. OHIF signs in through the provider (its
+`oidc` section, authorization code with PKCE) and sends the access token with every request."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.auth.provider import running_provider
 from tests.fixtures import ROOT
 from tests.service.live import LiveService, free_port
 from tests.viewer.studies import write_all
@@ -23,7 +26,17 @@ from tests.viewer.studies import write_all
 OHIF_DIST = ROOT / ".npm" / "ohif" / "package" / "dist"  # `make test` unpacks it (npm pack @ohif/app@3.13.2)
 APP_CONFIG = ROOT / "site" / "viewers" / "ohif-app-config.js"  # the doc page's app-config.js, as published
 DOCUMENTED_ROOT = "http://127.0.0.1:8080"
-CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--no-first-run"]
+OIDC_CONFIG = ROOT / "site" / "viewers" / "ohif-oidc.js"  # the doc page's sign-in section, as published
+DOCUMENTED_ISSUER = "https://login.example.org/realms/hospital"
+AUDIENCE = "api://dicom"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--no-first-run",
+    # Loopback only: no other name resolves (the provider's sign-in page asks for a web font on the internet).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 # The share of the viewport canvas's pixels that are not black; an image covers far more than this.
 NOT_BLANK = 0.02
@@ -57,6 +70,7 @@ class Visit:
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     answers: list[tuple[int, str]] = field(default_factory=list)
+    unsigned: list[str] = field(default_factory=list)  # requests to the service without a bearer token
     pending: set[Any] = field(default_factory=set)  # requests sent, not yet answered or failed
 
     def reset(self) -> None:
@@ -64,11 +78,12 @@ class Visit:
         self.errors.clear()
         self.failed.clear()
         self.answers.clear()
+        self.unsigned.clear()
 
     def watch(self, page: Any) -> None:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("request", lambda r: self.pending.add(r))
+        page.on("request", self._sent)
         page.on("requestfinished", lambda r: self.pending.discard(r))
         page.on("requestfailed", self._failed)
         page.on("response", self._answer)
@@ -81,6 +96,12 @@ class Visit:
             assert time.monotonic() < deadline, f"requests still in flight: {[r.url for r in self.pending]}"
             page.wait_for_timeout(100)
             quiet = quiet + 100 if not self.pending else 0
+
+    def _sent(self, request: Any) -> None:
+        self.pending.add(request)
+        signed = (request.headers.get("authorization") or "").startswith("Bearer ")
+        if request.url.startswith(self.service_root) and request.method != "OPTIONS" and not signed:
+            self.unsigned.append(f"{request.method} {request.url}")
 
     def _failed(self, request: Any) -> None:
         self.pending.discard(request)
@@ -99,30 +120,51 @@ class Setup:
     service: LiveService
 
 
+def sign_in(page: Any) -> None:
+    """On the provider's own sign-in form (any login and password of its development interactions)."""
+    page.locator("input[name=login]").fill("radiologist", timeout=60_000)
+    page.locator("input[name=password]").fill("any")
+    page.locator("button[type=submit]").click()
+
+
 @contextmanager
 def viewer_and_service(folder: Path) -> Iterator[Setup]:
-    """The service with CORS for OHIF's origin, the eight studies stored, OHIF configured for it."""
+    """The provider, the service (tokens required, CORS for OHIF's origin) with the eight studies stored, and
+    OHIF configured for both, with the documented app-config.js and OIDC section."""
     if not (OHIF_DIST / "index.html").exists():
         required(f"OHIF is not unpacked in {OHIF_DIST.relative_to(ROOT)} (make ohif)")
     viewer_port = free_port()
     viewer = f"http://127.0.0.1:{viewer_port}"
-    service = LiveService(folder / "data", {"DICOM_CORS_ORIGINS": viewer})
-    service.start()
-    try:
-        for key, path in write_all(folder / "studies").items():
-            stored = requests.post(
-                f"{service.root}/v2/studies",
-                data=path.read_bytes(),
-                headers={"Content-Type": "application/dicom", "Accept": "application/dicom+json"},
-                timeout=60,
-            )
-            assert stored.status_code == 200, (key, stored.status_code, stored.text[:300])
-        config = folder / "app-config.js"
-        config.write_text(APP_CONFIG.read_text().replace(DOCUMENTED_ROOT, service.root))
-        with _ohif(config, viewer_port):
-            yield Setup(viewer, service)
-    finally:
-        service.stop()
+    with running_provider(AUDIENCE, viewer) as provider:
+        settings = {
+            "DICOM_CORS_ORIGINS": viewer,
+            "DICOM_AUTH_AUTHORITY": provider.url,
+            "DICOM_AUTH_AUDIENCE": AUDIENCE,
+        }
+        service = LiveService(folder / "data", settings)
+        service.start()
+        try:
+            token = provider.token("owner")
+            for key, path in write_all(folder / "studies").items():
+                stored = requests.post(
+                    f"{service.root}/v2/studies",
+                    data=path.read_bytes(),
+                    headers={
+                        "Content-Type": "application/dicom",
+                        "Accept": "application/dicom+json",
+                        "Authorization": f"Bearer {token}",
+                    },
+                    timeout=60,
+                )
+                assert stored.status_code == 200, (key, stored.status_code, stored.text[:300])
+            config = folder / "app-config.js"
+            text = APP_CONFIG.read_text().replace(DOCUMENTED_ROOT, service.root)
+            oidc = OIDC_CONFIG.read_text().replace(DOCUMENTED_ISSUER, provider.url)
+            config.write_text(text + "\n" + oidc)
+            with _ohif(config, viewer_port):
+                yield Setup(viewer, service)
+        finally:
+            service.stop()
 
 
 @contextmanager

@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 
 from tests.test_browser import chromium
-from tests.viewer.ohif import CANVAS_SHARE, CHROMIUM_ARGS, NOT_BLANK, Setup, Visit, viewer_and_service
+from tests.viewer.ohif import (
+    CANVAS_SHARE,
+    CHROMIUM_ARGS,
+    NOT_BLANK,
+    Setup,
+    Visit,
+    sign_in,
+    viewer_and_service,
+)
 from tests.viewer.studies import KINDS, ImageKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,7 +77,8 @@ def visited(setup: Setup, browser: Any) -> Iterator[tuple[Any, Visit]]:
     page = browser.new_page()
     visit = Visit(setup.service.root)
     visit.watch(page)
-    page.goto(f"{setup.viewer}/")
+    page.goto(f"{setup.viewer}/")  # OHIF sends the browser to the provider to sign in, then back
+    sign_in(page)
     try:
         yield page, visit
     finally:
@@ -112,6 +121,7 @@ def test_a_study_opens_from_the_list_and_its_image_renders(
 
     assert visit.errors == []
     assert visit.failed == []
+    assert visit.unsigned == []  # every request to the service carried the signed-in user's token
     FIGURES[kind.key] = (
         f"{kind.key:9} {kind.description:55} requests to the service: {len(visit.answers):3}, "
         f"first image {first_image:5.2f} s after the double-click, {share:.0%} of the viewport lit"
