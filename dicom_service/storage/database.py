@@ -3,20 +3,21 @@ its writer lock. Opening it migrates the schema (`migrations/`).
 
 Every write is one transaction (`write()`); a read of one statement sees one committed snapshot by itself
 (`read()`). SQLite (the embedded default) serialises writers with a process lock so that concurrent writes
-never meet a "database is locked" error.
+never meet a "database is locked" error, and the processes' writers with a lock file (`write_lock`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from dicom_service.storage import dialect, migrations, statements
+from dicom_service.storage.write_lock import WriteLock
 
 
 class Database:
@@ -26,6 +27,7 @@ class Database:
         url = make_url(url)
         self.engine: Engine = create_engine(url, **dialect.engine_options(url, timeout_seconds))
         self._writer = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._between_processes = _write_lock(url, timeout_seconds)
         self._reader = dialect.single_statement_reads(self.engine)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -40,6 +42,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._between_processes is not None:
+            self._between_processes.close()
 
     def read(self) -> AbstractContextManager[Connection]:
         """A connection for a read of one statement, which sees one committed snapshot by itself."""
@@ -55,7 +59,7 @@ class Database:
             with self.engine.begin() as connection:
                 yield connection
             return
-        with self._writer, self.engine.begin() as connection:
+        with self._writer, self._between_processes or nullcontext(), self.engine.begin() as connection:
             yield connection
 
     def partition_id(self, c: Connection, name: str) -> int | None:
@@ -78,3 +82,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _write_lock(url: URL, timeout_seconds: float) -> WriteLock | None:
+    """The SQLite file's lock between processes (none for PostgreSQL or an in-memory database)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return WriteLock(f"{url.database}.write-lock", timeout_seconds)
