@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dicom_service.statistics")
 
-CHECK_SECONDS = 60.0
+CHECK_SECONDS = 10.0  # a count of the study rows: milliseconds even at 100,000 studies
 MINIMUM_CHANGE = 200  # rows: a small index is walked quickly whatever the plan
 GROWTH = 0.1
 TABLES = ("study", "series", "instance")
