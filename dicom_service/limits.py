@@ -29,6 +29,7 @@ class Limit:
     unit: str  # bytes, parts, levels, pixels, seconds, requests, connections
     what: str  # what is limited
     answer: str  # what the client gets past the limit
+    operation: str | None = None  # the operationId a version must have for the limit to apply there
 
     def shown(self, value: int | None = None) -> str:
         """The value as people read it: `2 GiB`, `10,000 parts`."""
@@ -122,6 +123,7 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "the largest binary value (OB, OD, OF, OL, OV, OW, UN) metadata carries inline, as InlineBinary",
         "the attribute carries a BulkDataURI to its bulk-data resource instead (Pixel Data always does)",
+        operation="retrieveInstanceBulkData",
     ),
     Limit(
         "cpu_queue",

@@ -269,6 +269,16 @@ def test_each_conformance_page_lists_every_operation_of_its_version(
             assert f"{op.method.upper()} `{op.path}`" in text, (name, op.method, op.path)
 
 
+def test_a_limit_tied_to_an_operation_is_stated_only_where_the_version_has_it(
+    real_model: ApiModel, real_pages: dict[str, bytes]
+) -> None:
+    for api_spec in real_model.specs.values():
+        text = real_pages[f"site/conformance/{api_spec.version.slug}.md"].decode()
+        has_bulk_data = any(op.operation_id == "retrieveInstanceBulkData" for op in api_spec.operations)
+        assert ("`DICOM_BULKDATA_THRESHOLD`" in text) == has_bulk_data, api_spec.version.name
+        assert "`DICOM_MAX_PARTS`" in text
+
+
 def test_operations_of_other_versions_are_not_listed(tmp_path: Path) -> None:
     pages = render(rich_project(tmp_path))
     assert "`startExport`" in page(pages, "site/conformance/v1.md")

@@ -215,6 +215,16 @@ class LimitView:
 SERVICE_LIMITS = tuple(LimitView(limit.what, limit.shown(), limit.setting, limit.answer) for limit in LIMITS)
 
 
+def service_limits(spec: ApiSpec) -> tuple[LimitView, ...]:
+    """The limits that apply to this version: one tied to an operation only where the version has it."""
+    operations = {op.operation_id for op in spec.operations}
+    return tuple(
+        LimitView(limit.what, limit.shown(), limit.setting, limit.answer)
+        for limit in LIMITS
+        if limit.operation is None or limit.operation in operations
+    )
+
+
 @dataclass(frozen=True)
 class ConformanceView:
     version: VersionView
@@ -299,7 +309,7 @@ def conformance_view(
         ),
         excluded_vrs=tuple(str(v) for v in dicom.get("metadataExcludedVRs") or []),
         limits=tuple((words(k), v) for k, v in flatten(dicom.get("limits"))),
-        service_limits=SERVICE_LIMITS,
+        service_limits=service_limits(spec),
         other=tuple(pair for key in dicom if key not in _KNOWN_DICOM for pair in flatten(dicom[key], key)),
         previous=version_view(previous) if previous else None,
         changes=changes or (version_changes(model, previous.name, version_name) if previous else None),
