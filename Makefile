@@ -66,7 +66,7 @@ check: lint-specs check-generated lint imports ## the fast tier: spec lint, stal
 	$(PY) -m pytest -m "not e2e" -n 2 --dist loadfile
 
 test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest
+	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest --durations=40
 
 npm-tools: $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## install what `make test` needs from npm (Azurite, oidc-provider, OHIF), once
 

@@ -22,13 +22,21 @@ MOUNTED: dict[str, ASGIAdapter] = {}
 
 
 class ASGIAdapter(BaseAdapter):
-    """Sends a prepared `requests` request to an ASGI app through Starlette's TestClient."""
+    """Sends a prepared `requests` request to an ASGI app through Starlette's TestClient.
 
-    def __init__(self, client: TestClient) -> None:
+    One adapter per base URL for the whole run: a restart gives it the new app's client, so sessions made
+    before the restart reach the restarted service, not the stopped one (whose disposed engine would open
+    new connections that nobody closes). While the service is stopped, a request fails as one to a stopped
+    process does.
+    """
+
+    def __init__(self, client: TestClient | None = None) -> None:
         super().__init__()
         self.client = client
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if self.client is None:
+            raise requests.ConnectionError(f"the in-process service at {request.url} is stopped")
         body = request.body
         if body is not None and not isinstance(body, bytes | str):
             body = b"".join(part if isinstance(part, bytes) else part.encode() for part in body)
@@ -73,12 +81,12 @@ class InProcessService:
         app = create_app(environment=environment)
         # A handler's exception is answered 500 with a request id, as by a process: not raised into the test.
         self.client = TestClient(app, base_url=self.root, raise_server_exceptions=False).__enter__()
-        MOUNTED[self.root] = ASGIAdapter(self.client)
+        MOUNTED.setdefault(self.root, ASGIAdapter()).client = self.client
         return self
 
     def stop(self) -> None:
         if self.client is not None:
-            MOUNTED.pop(self.root, None)
+            MOUNTED[self.root].client = None
             self.client.__exit__(None, None, None)
         self.client = None
 

@@ -6,9 +6,7 @@ browser and one page for the whole module (the list, a study, back to the list, 
 
 from __future__ import annotations
 
-import gc
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,16 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIRST_IMAGE_SECONDS = 120  # generous: measured up to 40 s on 2 cores shared by busy sessions
 FIGURES: dict[str, str] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def earlier_garbage_collected() -> None:
-    """What earlier modules left for the collector (database connections of engines never disposed) is
-    collected before the browser run, so its ResourceWarning is not raised inside a viewer test that did not
-    make it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture(scope="module")
