@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# schemathesis generates its cases outside pytest-xdist's scheduling: the fuzz tests run in a process of their own
+FUZZ_TESTS := tests/test_fuzz.py
+TEST_ENV = AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules)
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8080
@@ -66,7 +69,8 @@ check: lint-specs check-generated lint imports ## the fast tier: spec lint, stal
 	$(PY) -m pytest -m "not e2e" -n 2 --dist loadfile
 
 test: lint-specs check-generated lint imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite
-	AZURITE_BLOB=$(abspath $(AZURITE)) OIDC_PROVIDER_MODULES=$(abspath .npm/oidc/node_modules) $(PY) -m pytest --durations=40
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile --ignore=$(FUZZ_TESTS) --durations=40
+	$(TEST_ENV) $(PY) -m pytest $(FUZZ_TESTS)
 
 npm-tools: $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## install what `make test` needs from npm (Azurite, oidc-provider, OHIF), once
 
