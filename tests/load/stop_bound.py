@@ -72,7 +72,8 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _children(pid: int) -> set[int]:
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (from /proc)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -137,12 +138,12 @@ def run(
         engines.postgres.pause()
         try:
             spawned = [
-                p for p in _children(parent) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+                p for p in children(parent) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
             ]
             if spawned:
                 os.kill(min(spawned), signal.SIGKILL)  # its replacement starts while the database is away
             time.sleep(outage_seconds)
-            tree = {parent, *_children(parent)}
+            tree = {parent, *children(parent)}
             since = time.monotonic()
             served.process.send_signal(signal.SIGTERM)
             report.exit_code = served.process.wait(timeout=report.bound + 120)

@@ -23,6 +23,7 @@ from dicom_service.storage.dialect import MIGRATION_LOCK
 from tests.engines import Engines, free_port
 from tests.load.scenario import ACCEPT
 from tests.load.served import Served
+from tests.load.stop_bound import children
 from tests.ops.test_graceful_stop import slow_body, store_in_thread
 from tests.service import data
 
@@ -31,20 +32,6 @@ pytestmark = pytest.mark.e2e  # starts the service as its own processes
 SHUTDOWN_SECONDS = 2
 BOUND = SHUTDOWN_SECONDS + APPLICATION_STOP_SECONDS
 SLACK = 5  # a busy machine's delay in noticing the processes are gone
-
-
-def children(pid: int) -> set[int]:
-    """The processes whose parent is `pid` (from /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 def running(pid: int) -> bool:
