@@ -11,6 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from dicom_service.generated import manifest
 from dicom_service.ops import callers
 from tests.load.served import Served
 
@@ -58,28 +59,35 @@ def test_live_and_ready_answer_on_the_admin_port_only(served: Served) -> None:
 
 
 def test_metrics_add_up_the_requests_of_every_worker_per_version(served: Served) -> None:
+    many, few = manifest.VERSIONS[-1], manifest.VERSIONS[0]  # the newest and the oldest served version
     session = requests.Session()
     for _ in range(6):  # a new connection each time: both workers answer some
         session.close()
-        assert session.get(f"{served.root}/v1/studies", headers=SEARCH, timeout=10).status_code == 204
+        answer = session.get(f"{served.root}/{many.segments[0]}/studies", headers=SEARCH, timeout=10)
+        assert answer.status_code == 204
     for _ in range(3):
         session.close()
-        session.get(f"{served.root}/v1.0-prerelease/studies", headers=SEARCH, timeout=10)
-    key = (("api_version", "1"), ("client", "anonymous"), ("operation", "searchStudies"), ("status", "204"))
+        session.get(f"{served.root}/{few.segments[0]}/studies", headers=SEARCH, timeout=10)
+    key = (
+        ("api_version", many.name),
+        ("client", "anonymous"),
+        ("operation", "searchStudies"),
+        ("status", "204"),
+    )
     # Each worker's background work (operations, housekeeping) takes an index connection now and then: the
     # live gauge is read once every worker has handed its connections back.
     text = scrape_until(
         served,
         lambda t: (
             samples(t, "dicomweb_requests_total").get(key) == 6
-            and callers.callers(t, "1.0-prerelease")["anonymous"] == 3
+            and callers.callers(t, few.name)["anonymous"] == 3
             and samples(t, "dicomweb_index_connections_in_use") == {(): 0.0}
         ),
     )
     assert samples(text, "dicomweb_requests_total")[key] == 6
-    assert callers.callers(text, "1.0-prerelease") == {"anonymous": 3}
+    assert callers.callers(text, few.name) == {"anonymous": 3}
     durations = samples(text, "dicomweb_request_duration_seconds_count")
-    assert durations[(("api_version", "1"), ("operation", "searchStudies"))] == 6
+    assert durations[(("api_version", many.name), ("operation", "searchStudies"))] == 6
     assert samples(text, "dicomweb_ready") == {(): 1.0}
     assert samples(text, "dicomweb_operations")[(("status", "running"),)] == 0
     assert samples(text, "dicomweb_index_connections_in_use") == {(): 0.0}

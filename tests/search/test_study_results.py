@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dicom_service.generated import manifest
 from tests.service import data
 from tests.service.live import LiveService, Validated
 
@@ -19,7 +20,7 @@ def value(result: dict, tag: str) -> list:  # type: ignore[type-arg]
     return list(result[tag]["Value"])
 
 
-@pytest.mark.parametrize("version", ["v1.0-prerelease", "v1", "v2"])
+@pytest.mark.parametrize("version", [v.segments[0] for v in manifest.VERSIONS])  # every served version
 def test_study_and_series_results_are_complete(
     service: LiveService, checked: Validated, version: str
 ) -> None:
