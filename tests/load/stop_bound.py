@@ -64,7 +64,8 @@ class StopReport:
         ]
 
 
-def _alive(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
@@ -147,7 +148,7 @@ def run(
             since = time.monotonic()
             served.process.send_signal(signal.SIGTERM)
             report.exit_code = served.process.wait(timeout=report.bound + 120)
-            while any(_alive(p) for p in tree) and time.monotonic() - since < report.bound + 120:
+            while any(running(p) for p in tree) and time.monotonic() - since < report.bound + 120:
                 time.sleep(0.05)
             report.stop_seconds = time.monotonic() - since
             served.process = None

@@ -23,7 +23,7 @@ from dicom_service.storage.dialect import MIGRATION_LOCK
 from tests.engines import Engines, free_port
 from tests.load.scenario import ACCEPT
 from tests.load.served import Served
-from tests.load.stop_bound import children
+from tests.load.stop_bound import children, running
 from tests.ops.test_graceful_stop import slow_body, store_in_thread
 from tests.service import data
 
@@ -32,15 +32,6 @@ pytestmark = pytest.mark.e2e  # starts the service as its own processes
 SHUTDOWN_SECONDS = 2
 BOUND = SHUTDOWN_SECONDS + APPLICATION_STOP_SECONDS
 SLACK = 5  # a busy machine's delay in noticing the processes are gone
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def worker(pid: int) -> bool:
