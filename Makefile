@@ -53,8 +53,9 @@ check-generated: $(STAMP) ## fail when committed generated files differ from a f
 lint-specs: $(STAMP) ## validate the registry and every spec (all errors at once)
 	$(PY) -m generator lint
 
-imports: $(STAMP) ## fail on an import circle among the modules of dicom_service and generator
+imports: $(STAMP) ## fail on an import circle in dicom_service or generator, or a hand-written module of them or bench over 400 lines
 	$(PY) -m tests.imports
+	$(PY) -m tests.module_sizes
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy on the hand-written code
 	$(PY) -m ruff check .
