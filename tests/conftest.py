@@ -106,7 +106,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The doc site as `make generate && make docs` builds it (root/build/site): one MkDocs build per run."""
-    from tests.test_docs import build_site
+    from tests.docs.pages import build_site
 
     root = tmp_path_factory.mktemp("built")
     result = build_site(root)
