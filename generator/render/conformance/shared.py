@@ -4,13 +4,15 @@ operations that document them the same way."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.model import Operation, Parameter
-from generator.render.conformance.statement import shared_entries
 from generator.render.docviews import anchor, literal, public_text
 
+SHARED_AT = 3  # a status or parameter documented the same way in this many operations is described once
+Entry = TypeVar("Entry", bound=Hashable)
 _BOUND_KEYS = (
     ("minimum", "≥"),
     ("exclusiveMinimum", ">"),
@@ -88,6 +90,19 @@ def described_once(operations: list[Operation]) -> Shared:
         lambda p: p.anchor,
     )
     return Shared(statuses, parameters)
+
+
+def shared_entries(counts: Counter[Entry], key: Callable[[Entry], str]) -> dict[Entry, tuple[str, int]]:
+    """The entries at least SHARED_AT operations share, with unique anchors, most shared first."""
+    entries: dict[Entry, tuple[str, int]] = {}
+    used: Counter[str] = Counter()
+    for entry, count in sorted(counts.items(), key=lambda item: (str(key(item[0])), -item[1])):
+        if count < SHARED_AT:
+            continue
+        base = key(entry)
+        used[base] += 1
+        entries[entry] = (base if used[base] == 1 else f"{base}-{used[base]}", count)
+    return entries
 
 
 def status_view(response: Any) -> StatusView:
