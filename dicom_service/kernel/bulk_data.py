@@ -11,6 +11,7 @@ them), as are files the walker leaves to pydicom (deflated, no DICM prefix).
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,49 +62,57 @@ def locate(source: Source, threshold: int, index: FrameIndex | None = None) -> l
         return []
 
 
-def _walk(walker: Walker, threshold: int, index: FrameIndex | None) -> Any:
-    path: list[list[Any]] = []  # the open sequences: [tag, current item number]
-    elements = walker.elements(stop_at_pixels=True)
+def _walk(walker: Walker, threshold: int, index: FrameIndex | None) -> Iterator[BulkElement]:
     pixels: Element | None = None
-    for part in (0, 1):
-        for element in elements:
-            tag = element.tag
-            if tag >> 16 == 0xFFFE:
-                if tag == ITEM:
-                    path[-1][1] += 1
-                elif tag == SEQUENCE_END:
-                    path.pop()
-                continue
-            if walker.is_sequence(element):
-                path.append([tag, -1])
-                continue
-            vr = _vr(element)
-            if vr is None:
-                continue
-            prefix = "".join(f"{sequence:08X}.{item}." for sequence, item in path)
-            name = f"{prefix}{tag:08X}"
-            if element.length == UNDEFINED:  # encapsulated pixel data
-                if not path and tag == PIXEL_DATA:
-                    pixels = element
-                    yield BulkElement(name, vr, element.value, UNDEFINED)
-                continue
-            if not path and tag == PIXEL_DATA:
-                pixels = element
-            if (tag == PIXEL_DATA and not path) or element.length > threshold:
-                yield BulkElement(name, vr, element.value, element.length)
-            else:
-                value = walker.bytes_at(element.value, element.length) if element.length else b""
-                yield BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
-        if part == 1 or pixels is None:
+    for element in walker.top_level(stop_at_pixels=True):
+        if element.tag == PIXEL_DATA:
+            pixels = element
+        yield from _element(walker, element, threshold, [])
+    if pixels is None:
+        return
+    # The elements after the top-level Pixel Data, if any (trailing padding, digital signatures).
+    if pixels.length != UNDEFINED:
+        after = pixels.value + pixels.length
+    elif index is not None and index.pixels_offset == pixels.value:
+        after = index.pixels_offset + index.pixels_length
+    else:
+        after = walker.skip_fragments(pixels.value)
+    for element in walker.top_level(after):
+        yield from _element(walker, element, threshold, [])
+
+
+def _element(
+    walker: Walker, element: Element, threshold: int, path: list[list[int]]
+) -> Iterator[BulkElement]:
+    """The bulk element of `element`, or those nested in it when it is a sequence; `path` holds the
+    open sequences, [tag, current item number] each (empty at the top level)."""
+    if walker.is_sequence(element):
+        if path:
+            path.append([element.tag, -1])
             return
-        # The elements after the top-level Pixel Data, if any (trailing padding, digital signatures).
-        if pixels.length != UNDEFINED:
-            after = pixels.value + pixels.length
-        elif index is not None and index.pixels_offset == pixels.value:
-            after = index.pixels_offset + index.pixels_length
-        else:
-            after = walker.skip_fragments(pixels.value)
-        elements = walker.elements_from(after)
+        path = [[element.tag, -1]]
+        for nested in walker.sequence_contents(element):
+            if nested.tag == ITEM:
+                path[-1][1] += 1
+            elif nested.tag == SEQUENCE_END:
+                path.pop()
+            elif nested.tag >> 16 != 0xFFFE:
+                yield from _element(walker, nested, threshold, path)
+        return
+    vr = _vr(element)
+    if vr is None:
+        return
+    tag = element.tag
+    name = "".join(f"{sequence:08X}.{item}." for sequence, item in path) + f"{tag:08X}"
+    top_pixels = not path and tag == PIXEL_DATA
+    if element.length == UNDEFINED:  # encapsulated pixel data; left out when nested
+        if top_pixels:
+            yield BulkElement(name, vr, element.value, UNDEFINED)
+    elif top_pixels or element.length > threshold:
+        yield BulkElement(name, vr, element.value, element.length)
+    else:
+        value = walker.bytes_at(element.value, element.length) if element.length else b""
+        yield BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
 
 
 def json_attribute(element: BulkElement, uri: str) -> dict[str, Any]:
