@@ -11,9 +11,11 @@ them), as are files the walker leaves to pydicom (deflated, no DICM prefix).
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.part10 import (
@@ -26,6 +28,7 @@ from dicom_service.kernel.part10 import (
     Source,
     Walker,
 )
+from dicom_service.kernel.part10_json import Read
 from dicom_service.kernel.tags import BINARY_VRS, dictionary_vr
 
 PIXEL_PATH = f"{PIXEL_DATA:08X}"
@@ -99,20 +102,45 @@ def _element(
             elif nested.tag >> 16 != 0xFFFE:
                 yield from _element(walker, nested, threshold, path)
         return
+    prefix = "".join(f"{sequence:08X}.{item}." for sequence, item in path)
+    found = _bulk(walker.bytes_at, element, prefix, threshold)
+    if found is not None:
+        yield found
+
+
+def _bulk(
+    bytes_at: Callable[[int, int], bytes], element: Element, prefix: str, threshold: int
+) -> BulkElement | None:
+    """The bulk element of a binary `element` in the data set at `prefix`; None when it is not binary or
+    is encapsulated inside a sequence."""
     vr = _vr(element)
     if vr is None:
-        return
+        return None
     tag = element.tag
-    name = "".join(f"{sequence:08X}.{item}." for sequence, item in path) + f"{tag:08X}"
-    top_pixels = not path and tag == PIXEL_DATA
+    name = prefix + f"{tag:08X}"
+    top_pixels = not prefix and tag == PIXEL_DATA
     if element.length == UNDEFINED:  # encapsulated pixel data; left out when nested
-        if top_pixels:
-            yield BulkElement(name, vr, element.value, UNDEFINED)
-    elif top_pixels or element.length > threshold:
-        yield BulkElement(name, vr, element.value, element.length)
-    else:
-        value = walker.bytes_at(element.value, element.length) if element.length else b""
-        yield BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
+        return BulkElement(name, vr, element.value, UNDEFINED) if top_pixels else None
+    if top_pixels or element.length > threshold:
+        return BulkElement(name, vr, element.value, element.length)
+    value = bytes_at(element.value, element.length) if element.length else b""
+    return BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
+
+
+def record(read: Read, threshold: int) -> bytes:
+    """The bulk elements of a file read by `part10_json.read`, in their stored form: what `locate` finds,
+    found by the walk that read it, for `threshold`."""
+    found = (_bulk(read.walker.bytes_at, element, prefix, threshold) for element, prefix in read.binary)
+    elements = [[e.path, e.vr, e.offset, e.length, e.inline] for e in found if e is not None]
+    return orjson.dumps({"threshold": threshold, "elements": elements})
+
+
+def recorded(data: bytes, threshold: int) -> list[BulkElement] | None:
+    """The bulk elements `record` stored; None when they were recorded for another threshold."""
+    stored = orjson.loads(data)
+    if stored["threshold"] != threshold:
+        return None
+    return [BulkElement(*element) for element in stored["elements"]]
 
 
 def json_attribute(element: BulkElement, uri: str) -> dict[str, Any]:

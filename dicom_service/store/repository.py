@@ -130,6 +130,7 @@ def _add(
         "size": size,
         "metadata": orjson.dumps(item.metadata).decode(),
         "frame_index": item.frame_index,
+        "bulk_data": item.bulk_data,
     }
     if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
         watermark = int(c.execute(statements.NUMBERED_CHANGE, change).scalar_one())

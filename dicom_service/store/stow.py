@@ -128,9 +128,10 @@ def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deq
 
 def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
     """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
-    limit = limits.current().sequence_depth
+    current = limits.current()
+    limit = current.sequence_depth
     try:
-        item = reading.read(str(path), behaviour)
+        item = reading.read(str(path), behaviour, current.bulkdata_threshold)
     except RecursionError:
         raise Rejected(reading.PROCESSING_FAILURE, _too_deep(f"over {limit}", limit)) from None
     depth = sequence_depth(item.metadata)
