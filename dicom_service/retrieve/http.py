@@ -115,7 +115,9 @@ async def instances(
     return multipart_answer(parts, ctx.representation.content_type, lengths=lengths)
 
 
-IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
+# An answer of stored files up to this size is read before its first byte and sent in one piece (many
+# small instances: one handover); a larger one is streamed, so its first byte leaves after one file.
+IN_MEMORY = 1 << 20
 
 
 def _read(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
