@@ -77,6 +77,11 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
+def shorten(message: str, limit: int = 300) -> str:
+    """A message cut to `limit` characters: a validator may quote a whole object."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def escape_pointer_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 

@@ -18,6 +18,7 @@ from typing import Any
 from dicom_service.versioning.apiversion import ApiVersion
 from generator.behaviour import check_behaviour_changes, read_behaviour_changes
 from generator.diagnostics import Diagnostic, Diagnostics, InputError, join_pointer
+from generator.example_rules import ExampleChecker
 from generator.model import (
     ApiModel,
     ApiSpec,
@@ -31,9 +32,10 @@ from generator.model import (
     Response,
     Tag,
 )
+from generator.openapi_rules import check_openapi
 from generator.refs import Bundle, Resolver, SpecFiles, bundle, check_internal_refs
 from generator.registry import Registry, Version, parse_registry
-from generator.rules import ExampleChecker, check_openapi, check_project_rules, iter_operations, reporter
+from generator.rules import check_project_rules, iter_operations, reporter
 from generator.validation_cache import ValidationCache
 
 REGISTRY_FILE = "versions.yaml"

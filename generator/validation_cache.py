@@ -12,14 +12,17 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-_RULES = Path(__file__).with_name("rules.py")
+# The checks a remembered pass skips: a change to either validates again.
+_RULES = tuple(Path(__file__).with_name(name) for name in ("openapi_rules.py", "example_rules.py"))
 _TOOLS = ("openapi-spec-validator", "openapi-schema-validator", "jsonschema")
 
 
 class ValidationCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        salt = [version(tool) for tool in _TOOLS] + [hashlib.sha256(_RULES.read_bytes()).hexdigest()]
+        salt = [version(tool) for tool in _TOOLS] + [
+            hashlib.sha256(rules.read_bytes()).hexdigest() for rules in _RULES
+        ]
         self.salt = "|".join(salt)
 
     @classmethod

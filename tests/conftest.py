@@ -7,9 +7,12 @@ parametrized with, or its module when the whole module is end to end.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from tests.schedule import LongestFileFirst, longest_first
 
 # Fixtures that run the service, PostgreSQL, Azurite, a browser or a MkDocs build.
 E2E_FIXTURES = frozenset(
@@ -101,12 +104,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Unit tests first, then end to end, the slowest last; a stable sort keeps pytest's grouping of items that
     # share a module- or session-scoped fixture.
     items.sort(key=_tier)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers: whole files, the longest handed out first
+        longest_first(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LongestFileFirst | None:
+    return LongestFileFirst(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The doc site as `make generate && make docs` builds it (root/build/site): one MkDocs build per run."""
-    from tests.test_docs import build_site
+    from tests.docs.pages import build_site
 
     root = tmp_path_factory.mktemp("built")
     result = build_site(root)

@@ -1,6 +1,6 @@
 """Model → the doc site's generated pages (beside the hand-written ones in `site/`).
 
-- `site/conformance/<slug>.md`: one DICOM conformance statement per version (generator/render/conformance.py)
+- `site/conformance/<slug>.md`: one DICOM conformance statement per version (generator/render/conformance/)
 - `site/api/<slug>.md` and `site/api/index.md`: the interactive API reference (mkdocs-swagger-ui-tag)
 - `site/specs/<slug>.yaml|json`: each version's bundled OpenAPI document, served by the site
 - `site/versions.md`: the registry as a table, with the versioning headers clients see
@@ -28,7 +28,8 @@ from dicom_service.versioning.versions import Declared, ServiceVersion, VersionH
 from generator.model import ApiModel, Endpoint, Operation
 from generator.render import GENERATED_MARK
 from generator.render.changelog import VersionChanges, version_changes
-from generator.render.conformance import SERVICE_LIMITS, conformance_view
+from generator.render.conformance.limits import SERVICE_LIMITS
+from generator.render.conformance.page import conformance_view
 from generator.render.docviews import (
     API_DIR,
     CONFORMANCE_DIR,

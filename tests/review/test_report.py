@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.review.report import COMMENT_MARKER, MARKDOWN_LIMIT, md
+from generator.review.report.comment import COMMENT_MARKER, MARKDOWN_LIMIT, md
 from tests.review.helpers import BREAKING, STATUS_ENUM, review, spec, write_yaml
 
 

@@ -63,7 +63,7 @@ def test_it_posts_or_updates_one_comment_and_then_fails_on_a_nonzero_exit() -> N
 
 
 def test_it_uploads_the_full_json_report_under_the_name_the_comment_points_to() -> None:
-    from generator.review.report import ARTIFACT
+    from generator.review.report.comment import ARTIFACT
 
     steps = _steps()
     review = next(s for s in steps if s.get("id") == "review")

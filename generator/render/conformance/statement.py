@@ -1,17 +1,12 @@
-"""The statement-wide parts of a conformance statement: what it describes once for all operations, and the
-DICOM PS3.2 sections no operation carries (`x-dicom.statement` in the spec).
+"""The statement-wide prose of a conformance statement: the DICOM PS3.2 sections no operation carries
+(`x-dicom.statement` in the spec), and the words its tables use for spec keys.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-SHARED_AT = 3  # a status or parameter documented the same way in this many operations is described once
-Entry = TypeVar("Entry", bound=Hashable)
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,19 +38,6 @@ def statement_text(raw: Any) -> StatementText:
         security=text("security"),
         configuration=texts("configuration"),
     )
-
-
-def shared_entries(counts: Counter[Entry], key: Callable[[Entry], str]) -> dict[Entry, tuple[str, int]]:
-    """The entries at least SHARED_AT operations share, with unique anchors, most shared first."""
-    entries: dict[Entry, tuple[str, int]] = {}
-    used: Counter[str] = Counter()
-    for entry, count in sorted(counts.items(), key=lambda item: (str(key(item[0])), -item[1])):
-        if count < SHARED_AT:
-            continue
-        base = key(entry)
-        used[base] += 1
-        entries[entry] = (base if used[base] == 1 else f"{base}-{used[base]}", count)
-    return entries
 
 
 def words(key: str) -> str:
