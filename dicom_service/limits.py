@@ -111,7 +111,8 @@ LIMITS: tuple[Limit, ...] = (
         1 * KIB,
         1 << 40,
         "bytes",
-        "the pixel data one request decodes to render or transcode (every frame it decodes, from the header)",
+        "the pixel data a request holds decoded at once to render or transcode, from the header (an instance"
+        " transcoded frame by frame holds one frame)",
         "406 naming the limit, before any decoding",
     ),
     Limit(

@@ -55,7 +55,13 @@ def replace_instance(
         c.execute(
             update(i)
             .where(i.c.id == row.id)
-            .values(blob_key=blob_key, size=size, metadata=text, frame_index=item.frame_index)
+            .values(
+                blob_key=blob_key,
+                size=size,
+                metadata=text,
+                frame_index=item.frame_index,
+                bulk_data=item.bulk_data,
+            )
         )
         study: dict[str, Any] = {column: item.columns.get(column) for column in t.STUDY_COLUMNS}
         study["attributes"] = json.dumps(item.level_attributes(Level.STUDY), separators=(",", ":"))
@@ -105,6 +111,7 @@ def as_original(index: Database, rows: list[StoredInstance]) -> list[StoredInsta
             transfer_syntax=kept[row.watermark].transfer_syntax,
             metadata=kept[row.watermark].metadata if row.metadata else "",
             frame_index=None,  # not kept for originals: found by walking the file when asked
+            bulk_data=None,
         )
         if row.watermark in kept
         else row

@@ -15,7 +15,9 @@ from dicom_service.web.context import OperationContext
 async def handle(ctx: OperationContext) -> Response:
     p = ctx.params
     study, series, sop = p["studyInstanceUid"], p["seriesInstanceUid"], p["sopInstanceUid"]
-    rows = await stored_instances(ctx, study, series, sop, metadata=False, frame_index=True)
+    rows = await stored_instances(
+        ctx, study, series, sop, metadata=False, frame_index=True, bulk_positions=True
+    )
     if not rows:
         return not_found(study, series, sop)
     return await retrieve(ctx, rows[0], p["tagPath"])

@@ -11,8 +11,11 @@ them), as are files the walker leaves to pydicom (deflated, no DICM prefix).
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.part10 import (
@@ -25,6 +28,7 @@ from dicom_service.kernel.part10 import (
     Source,
     Walker,
 )
+from dicom_service.kernel.part10_json import Read
 from dicom_service.kernel.tags import BINARY_VRS, dictionary_vr
 
 PIXEL_PATH = f"{PIXEL_DATA:08X}"
@@ -61,49 +65,82 @@ def locate(source: Source, threshold: int, index: FrameIndex | None = None) -> l
         return []
 
 
-def _walk(walker: Walker, threshold: int, index: FrameIndex | None) -> Any:
-    path: list[list[Any]] = []  # the open sequences: [tag, current item number]
-    elements = walker.elements(stop_at_pixels=True)
+def _walk(walker: Walker, threshold: int, index: FrameIndex | None) -> Iterator[BulkElement]:
     pixels: Element | None = None
-    for part in (0, 1):
-        for element in elements:
-            tag = element.tag
-            if tag >> 16 == 0xFFFE:
-                if tag == ITEM:
-                    path[-1][1] += 1
-                elif tag == SEQUENCE_END:
-                    path.pop()
-                continue
-            if walker.is_sequence(element):
-                path.append([tag, -1])
-                continue
-            vr = _vr(element)
-            if vr is None:
-                continue
-            prefix = "".join(f"{sequence:08X}.{item}." for sequence, item in path)
-            name = f"{prefix}{tag:08X}"
-            if element.length == UNDEFINED:  # encapsulated pixel data
-                if not path and tag == PIXEL_DATA:
-                    pixels = element
-                    yield BulkElement(name, vr, element.value, UNDEFINED)
-                continue
-            if not path and tag == PIXEL_DATA:
-                pixels = element
-            if (tag == PIXEL_DATA and not path) or element.length > threshold:
-                yield BulkElement(name, vr, element.value, element.length)
-            else:
-                value = walker.bytes_at(element.value, element.length) if element.length else b""
-                yield BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
-        if part == 1 or pixels is None:
+    for element in walker.top_level(stop_at_pixels=True):
+        if element.tag == PIXEL_DATA:
+            pixels = element
+        yield from _element(walker, element, threshold, [])
+    if pixels is None:
+        return
+    # The elements after the top-level Pixel Data, if any (trailing padding, digital signatures).
+    if pixels.length != UNDEFINED:
+        after = pixels.value + pixels.length
+    elif index is not None and index.pixels_offset == pixels.value:
+        after = index.pixels_offset + index.pixels_length
+    else:
+        after = walker.skip_fragments(pixels.value)
+    for element in walker.top_level(after):
+        yield from _element(walker, element, threshold, [])
+
+
+def _element(
+    walker: Walker, element: Element, threshold: int, path: list[list[int]]
+) -> Iterator[BulkElement]:
+    """The bulk element of `element`, or those nested in it when it is a sequence; `path` holds the
+    open sequences, [tag, current item number] each (empty at the top level)."""
+    if walker.is_sequence(element):
+        if path:
+            path.append([element.tag, -1])
             return
-        # The elements after the top-level Pixel Data, if any (trailing padding, digital signatures).
-        if pixels.length != UNDEFINED:
-            after = pixels.value + pixels.length
-        elif index is not None and index.pixels_offset == pixels.value:
-            after = index.pixels_offset + index.pixels_length
-        else:
-            after = walker.skip_fragments(pixels.value)
-        elements = walker.elements_from(after)
+        path = [[element.tag, -1]]
+        for nested in walker.sequence_contents(element):
+            if nested.tag == ITEM:
+                path[-1][1] += 1
+            elif nested.tag == SEQUENCE_END:
+                path.pop()
+            elif nested.tag >> 16 != 0xFFFE:
+                yield from _element(walker, nested, threshold, path)
+        return
+    prefix = "".join(f"{sequence:08X}.{item}." for sequence, item in path)
+    found = _bulk(walker.bytes_at, element, prefix, threshold)
+    if found is not None:
+        yield found
+
+
+def _bulk(
+    bytes_at: Callable[[int, int], bytes], element: Element, prefix: str, threshold: int
+) -> BulkElement | None:
+    """The bulk element of a binary `element` in the data set at `prefix`; None when it is not binary or
+    is encapsulated inside a sequence."""
+    vr = _vr(element)
+    if vr is None:
+        return None
+    tag = element.tag
+    name = prefix + f"{tag:08X}"
+    top_pixels = not prefix and tag == PIXEL_DATA
+    if element.length == UNDEFINED:  # encapsulated pixel data; left out when nested
+        return BulkElement(name, vr, element.value, UNDEFINED) if top_pixels else None
+    if top_pixels or element.length > threshold:
+        return BulkElement(name, vr, element.value, element.length)
+    value = bytes_at(element.value, element.length) if element.length else b""
+    return BulkElement(name, vr, element.value, element.length, base64.b64encode(value).decode())
+
+
+def record(read: Read, threshold: int) -> bytes:
+    """The bulk elements of a file read by `part10_json.read`, in their stored form: what `locate` finds,
+    found by the walk that read it, for `threshold`."""
+    found = (_bulk(read.walker.bytes_at, element, prefix, threshold) for element, prefix in read.binary)
+    elements = [[e.path, e.vr, e.offset, e.length, e.inline] for e in found if e is not None]
+    return orjson.dumps({"threshold": threshold, "elements": elements})
+
+
+def recorded(data: bytes, threshold: int) -> list[BulkElement] | None:
+    """The bulk elements `record` stored; None when they were recorded for another threshold."""
+    stored = orjson.loads(data)
+    if stored["threshold"] != threshold:
+        return None
+    return [BulkElement(*element) for element in stored["elements"]]
 
 
 def json_attribute(element: BulkElement, uri: str) -> dict[str, Any]:

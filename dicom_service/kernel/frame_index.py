@@ -17,7 +17,7 @@ import numpy as np
 from pydicom.encaps import parse_basic_offsets
 
 from dicom_service.kernel.json_writer import JsonDataset, first_value
-from dicom_service.kernel.part10 import ITEM, ITEM_END, PIXEL_DATA, UNDEFINED, Element, Part10Error, Walker
+from dicom_service.kernel.part10 import PIXEL_DATA, UNDEFINED, Element, Part10Error, Walker
 from dicom_service.kernel.part10_json import EXTENDED_LENGTHS, EXTENDED_OFFSETS, Read
 
 ReadAt = Callable[[int, int], bytes]  # (offset, length) → bytes of the stored file
@@ -221,17 +221,12 @@ def locate(walker: Walker) -> FrameIndex | None:
     pydicom); None when the file has no (7FE0,0010) Pixel Data."""
     found: dict[int, bytes] = {}
     tables: dict[int, Element] = {}
-    depth = 0
-    for element in walker.elements(stop_at_pixels=True):
-        if element.tag == ITEM:
-            depth += 1
-        elif element.tag == ITEM_END:
-            depth -= 1
-        elif depth == 0 and element.tag in _GEOMETRY_TAGS and element.length != UNDEFINED:
+    for element in walker.top_level(stop_at_pixels=True):
+        if element.tag in _GEOMETRY_TAGS and element.length != UNDEFINED:
             found[element.tag] = walker.bytes_at(element.value, element.length)
-        elif depth == 0 and element.tag in (EXTENDED_OFFSETS, EXTENDED_LENGTHS):
+        elif element.tag in (EXTENDED_OFFSETS, EXTENDED_LENGTHS):
             tables[element.tag] = element
-        elif depth == 0 and element.tag == PIXEL_DATA:
+        elif element.tag == PIXEL_DATA:
             eot = (tables[EXTENDED_OFFSETS], tables[EXTENDED_LENGTHS]) if len(tables) == 2 else None
             return build(walker, element, _raw_geometry(found, walker.order), eot)
     return None

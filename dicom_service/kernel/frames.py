@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,7 @@ from dicom_service.kernel.transcode import (
     PIXEL_TAGS,
     TranscodeError,
     can_transcode,
+    decode_described,
     decode_frame,
     encode_j2k_frame,
     little_endian_bytes,
@@ -115,16 +117,22 @@ def frames(stored: Stored | bytes, numbers: list[int], target: str) -> list[byte
 def decoded(stored: Stored, index: int) -> tuple[Dataset, NDArray[np.generic]]:
     """Frame `index` (0-based, checked by the caller) decoded, with a data set describing it: the header and
     that frame only, or the whole file for what the walker leaves to pydicom."""
+    ds, arr, _ = decoded_described(stored, index)
+    return ds, arr
+
+
+def decoded_described(stored: Stored, index: int) -> tuple[Dataset, NDArray[np.generic], dict[str, Any]]:
+    """`decoded`, with the decoder's description of the frame (see `decode_described`)."""
     located = stored.located()
     if located is None or located[1] == BIG_ENDIAN:  # big endian OW pixel data: pydicom swaps it whole
         ds = read(stored.whole())
-        return ds, decode_frame(ds, index)
+        return ds, *decode_described(ds, index)
     try:
         head = one_frame.header(located[0], stored.source.read_at)
         ds = one_frame.dataset(head, located[0], stored.source.read_at, index)
     except (one_frame.HeaderUnreadable, FrameMissing) as exc:
         raise TranscodeError(str(exc)) from exc
-    return ds, decode_frame(ds, 0)
+    return ds, *decode_described(ds, 0)
 
 
 def frame_number(stored: Stored, number: int) -> int:

@@ -16,7 +16,7 @@ import pydicom
 import pydicom.config
 from pydicom.errors import InvalidDicomError
 
-from dicom_service.kernel import frame_index, part10, part10_json, tags, values
+from dicom_service.kernel import bulk_data, frame_index, part10, part10_json, tags, values
 from dicom_service.kernel.behaviour import Behaviour
 from dicom_service.kernel.json_writer import JsonDataset, first_value, pick, to_json
 from dicom_service.kernel.tags import Level
@@ -58,15 +58,17 @@ class Instance:
     warnings: list[str] = field(default_factory=list)  # why attributes were dropped (lenient versions)
     multi_valued: list[str] = field(default_factory=list)  # indexed attributes that had several values
     frame_index: bytes | None = None  # where Pixel Data and each frame lie in the file (FrameIndex.encode)
+    bulk_data: bytes | None = None  # where each bulk-data attribute lies (bulk_data.record)
 
     def level_attributes(self, level: Level) -> JsonDataset:
         return pick(self.metadata, tags.LEVEL_ATTRIBUTES[level])
 
 
-def read(path: str, behaviour: Behaviour) -> Instance:
+def read(path: str, behaviour: Behaviour, bulkdata_threshold: int | None = None) -> Instance:
     """The instance in the Part 10 file at `path`, checked as `behaviour` requires. Bulk data is never
     read: the DICOM JSON comes from the element walker (pydicom for unusual files, its bulk values
-    deferred), and where each frame lies is recorded in `frame_index`."""
+    deferred), and where each frame lies is recorded in `frame_index`; with `bulkdata_threshold`, where
+    each bulk-data attribute lies in `bulk_data` (none for the files left to pydicom)."""
     size = os.path.getsize(path)
     data = b""
     if size <= IN_MEMORY:  # one read instead of many small ones
@@ -84,6 +86,8 @@ def read(path: str, behaviour: Behaviour) -> Instance:
         if fast is not None:
             item = _checked(fast.dataset, fast.syntax, behaviour)
             item.frame_index = _encoded(lambda: frame_index.of_read(fast))
+            if bulkdata_threshold is not None:
+                item.bulk_data = bulk_data.record(fast, bulkdata_threshold)
             return item
         item = _read_with_pydicom(path, data, size, behaviour)
         item.frame_index = _encoded(lambda: frame_index.locate(part10.Walker(source)))

@@ -236,9 +236,35 @@ class Walker:
         Pixel Data element (its fragments are not walked)."""
         return self._dataset(self.meta.start, self.size, self.implicit, 0, False, stop_at_pixels)
 
-    def elements_from(self, position: int) -> Iterator[Element]:
-        """The top-level elements from `position` (an element header, such as the one after Pixel Data) on."""
-        return self._dataset(position, self.size, self.implicit, 0, False)
+    def top_level(self, position: int | None = None, stop_at_pixels: bool = False) -> Iterator[Element]:
+        """The top-level elements from `position` (an element header; by default the data set's first)
+        on, in file order: a sequence is yielded, its items are not (walked over only when their length is
+        undefined, and then checked as `elements` checks them); encapsulated pixel data is skipped by its
+        items' headers. With `stop_at_pixels`, up to and including the top-level Pixel Data."""
+        position = self.meta.start if position is None else position
+        header, size, implicit = self.header, self.size, self.implicit
+        while position < size:
+            element = header(position, implicit)
+            tag, vr, length, _, value = element
+            if tag >> 16 == 0xFFFE:
+                raise Unusual(f"an item or delimiter outside a sequence at byte {position}")
+            yield element
+            if stop_at_pixels and tag == PIXEL_DATA:
+                return
+            if length != UNDEFINED:  # a value or a defined-length sequence: jumped over
+                position = value + length
+                if position > size:
+                    name = f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+                    raise Truncated(f"{name} needs {position} bytes, the file has {size}")
+            elif self.is_sequence(element):
+                position = _end(self._sequence(element, implicit or vr == "UN", 1))
+            else:
+                position = self.skip_fragments(value)
+
+    def sequence_contents(self, sequence: Element) -> Iterator[Element]:
+        """The items of a sequence found by `top_level`, each item's elements (nested sequences walked)
+        and its delimiters, up to and including its SEQUENCE_END."""
+        return self._sequence(sequence, self.implicit or sequence.vr == "UN", 1)
 
     def _dataset(
         self, position: int, end: int, implicit: bool, depth: int, closed: bool, stop: bool = False
@@ -273,13 +299,8 @@ class Walker:
 
     def pixel_data(self) -> Element | None:
         """The top-level Pixel Data element (its value not read), or None when there is none."""
-        depth = 0
-        for element in self.elements(stop_at_pixels=True):
-            if element.tag == ITEM:
-                depth += 1
-            elif element.tag == ITEM_END:
-                depth -= 1
-            elif depth == 0 and element.tag == PIXEL_DATA:
+        for element in self.top_level(stop_at_pixels=True):
+            if element.tag == PIXEL_DATA:
                 return element
         return None
 
@@ -336,3 +357,12 @@ class Walker:
         for item in self.fragments(position):
             last = item.value + item.length
         return self.header(last, True).value
+
+
+def _end(walk: Generator[Element, None, int]) -> int:
+    """The position a walk returns, its elements passed over."""
+    while True:
+        try:
+            next(walk)
+        except StopIteration as stop:
+            return int(stop.value)

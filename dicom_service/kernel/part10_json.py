@@ -38,6 +38,7 @@ class Read(NamedTuple):
     dataset: JsonDataset  # DICOM JSON without bulk data
     positions: dict[int, Element]  # the top-level elements of POSITIONS found in the file
     walker: Walker
+    binary: list[tuple[Element, str]]  # each binary element, with its path prefix (kernel.bulk_data)
 
 
 def read(source: Source) -> Read:
@@ -49,6 +50,8 @@ def read(source: Source) -> Read:
     root: JsonDataset = {}
     datasets: list[tuple[JsonDataset, str]] = [(root, "latin-1")]  # the open data sets, with their encoding
     sequences: list[dict[str, Any]] = []  # the open sequences' attributes
+    open_tags: list[int] = []  # their tags
+    binary: list[tuple[Element, str]] = []
     positions: dict[int, Element] = {}
     bytes_at = walker.bytes_at
     out, encoding = root, "latin-1"
@@ -62,6 +65,7 @@ def read(source: Source) -> Read:
             elif tag == ITEM_END:
                 datasets.pop()
             elif tag == SEQUENCE_END:
+                open_tags.pop()
                 attribute = sequences.pop()
                 if not attribute["Value"]:
                     del attribute["Value"]
@@ -79,14 +83,17 @@ def read(source: Source) -> Read:
             attribute = {"vr": vr, "Value": []}
             out[f"{tag:08X}"] = attribute
             sequences.append(attribute)
+            open_tags.append(tag)
             continue
         if tag in POSITIONS and len(datasets) == 1:
             positions[tag] = element
         if length == UNDEFINED:
             if walker.is_sequence(element):  # walked as a sequence, but not one by its VR
                 raise Unusual("an undefined length outside a sequence or pixel data")
+            binary.append((element, _prefix(open_tags, sequences)))
             continue
         if vr in BINARY_VRS:
+            binary.append((element, _prefix(open_tags, sequences)))
             continue
         data = bytes_at(value, length)
         if tag == _CHARSET_TAG:
@@ -97,4 +104,11 @@ def read(source: Source) -> Read:
             datasets[-1] = (out, encoding)
         values = raw_values(vr, data, True, encoding)
         out[f"{tag:08X}"] = {"vr": vr, "Value": values} if values else {"vr": vr}
-    return Read(walker.meta.syntax, root, positions, walker)
+    return Read(walker.meta.syntax, root, positions, walker, binary)
+
+
+def _prefix(tags: list[int], sequences: list[dict[str, Any]]) -> str:
+    """The path of the current data set (kernel.bulk_data): each open sequence's tag and item number."""
+    return "".join(
+        f"{tag:08X}.{len(sequence['Value']) - 1}." for tag, sequence in zip(tags, sequences, strict=True)
+    )

@@ -6,6 +6,7 @@ import functools
 import io
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -191,14 +192,20 @@ def decode_frame(ds: Dataset, index: int) -> NDArray[np.generic]:
 
     Colour comes out as RGB (pydicom converts YBR by default); palette colour stays as indexes.
     """
+    return decode_described(ds, index)[0]
+
+
+def decode_described(ds: Dataset, index: int) -> tuple[NDArray[np.generic], dict[str, Any]]:
+    """`decode_frame`, with the decoder's description of the frame (its photometric interpretation and
+    planar configuration as decoded)."""
     source = source_syntax(ds)
     try:
-        arr, _ = get_decoder(UID(source)).as_array(ds, index=index)
+        arr, described = get_decoder(UID(source)).as_array(ds, index=index)
     except NotImplementedError as exc:
         raise TranscodeError(f"no decoder for pixel data in {syntax_name(source)} is installed") from exc
     except Exception as exc:
         raise TranscodeError(f"the pixel data in {syntax_name(source)} cannot be decoded: {exc}") from exc
-    return arr
+    return arr, dict(described)
 
 
 def little_endian_bytes(arr: NDArray[np.generic], bits_allocated: int) -> bytes:

@@ -1,8 +1,10 @@
 """WADO-RS bulk data: the `BulkDataURI` (or `InlineBinary`) of each binary attribute in metadata, and the
 bulk-data resource that serves a value by ranged reads of the stored file.
 
-Where each binary value lies is found by walking the file's element headers, once per stored file: the
-answer is kept in a bounded cache keyed by blob (a stored blob never changes; an update writes a new one).
+Where each binary value lies is recorded at store time (for the bulk-data threshold then in force); for
+instances stored before, or under another threshold, it is found by walking the file's element headers, once
+per stored file. The answer is kept in a bounded cache keyed by blob (a stored blob never changes; an update
+writes a new one).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 
 from dicom_service import limits
 from dicom_service.kernel import frames as framing
-from dicom_service.kernel.bulk_data import BulkElement, locate, merge
+from dicom_service.kernel.bulk_data import BulkElement, locate, merge, recorded
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.part10 import UNDEFINED
 from dicom_service.retrieve.repository import StoredInstance
@@ -57,8 +59,10 @@ def elements(ctx: OperationContext, row: StoredInstance) -> list[BulkElement]:
         if found is not None:
             _cache.move_to_end(key)
             return found
-    index = FrameIndex.decode(row.frame_index) if row.frame_index else None
-    found = locate(BlobSource(ctx.dicom.blobs, row.blob_key, row.size), threshold, index)
+    found = recorded(row.bulk_data, threshold) if row.bulk_data else None
+    if found is None:  # stored before positions were recorded, or for another threshold: walk the file
+        index = FrameIndex.decode(row.frame_index) if row.frame_index else None
+        found = locate(BlobSource(ctx.dicom.blobs, row.blob_key, row.size), threshold, index)
     with _lock:
         _cache[key] = found
         while len(_cache) > CACHED_FILES:

@@ -13,7 +13,7 @@ import orjson
 from starlette.responses import Response
 
 from dicom_service.kernel import frames as framing
-from dicom_service.kernel import transcode
+from dicom_service.kernel import instance_stream, transcode
 from dicom_service.kernel.frame_index import FrameIndex
 from dicom_service.kernel.tags import tag_of
 from dicom_service.retrieve import decoding, jpeg_instances
@@ -49,13 +49,22 @@ def _untranscodable(rows: list[StoredInstance], target: str) -> Response | None:
 
 
 def _undecodable(rows: list[StoredInstance], target: str) -> Response | None:
-    """406 when an instance to transcode is over the decoding limits (from its metadata, before decoding)."""
+    """406 when an instance to transcode is over the decoding limits (from its metadata, before decoding):
+    one frame at a time when it is transcoded frame by frame, else all of them."""
     for row in rows:
         if target not in (ANY, row.transfer_syntax):
-            refused = decoding.refusal(row.sop_uid, row.metadata, None)
+            frames = 1 if _frame_by_frame(row, target) else None
+            refused = decoding.refusal(row.sop_uid, row.metadata, frames)
             if refused is not None:
                 return error(406, refused)
     return None
+
+
+def _frame_by_frame(row: StoredInstance, target: str) -> bool:
+    """Whether the instance is transcoded frame by frame, from its recorded frame index alone."""
+    if target not in instance_stream.ENCODINGS or row.frame_index is None:
+        return False
+    return instance_stream.frame_by_frame(FrameIndex.decode(row.frame_index), row.transfer_syntax)
 
 
 async def instances(
@@ -65,7 +74,7 @@ async def instances(
     target = ctx.representation.transfer_syntax or ANY
     # The DICOM JSON only where the decoding limits need it: stored bytes sent as they are need none.
     jpeg = target == jpeg_instances.JPEG_BASELINE
-    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY, frame_index=jpeg)
+    rows = await stored_instances(ctx, study, series, sop, metadata=target != ANY, frame_index=target != ANY)
     if not rows:
         return not_found(study, series, sop)
     if jpeg:
@@ -82,52 +91,49 @@ async def instances(
             return error(406, str(exc))
         return Response(body, media_type=f"application/dicom; transfer-syntax={_actual(row, target)}")
 
-    # Transcoding can still fail for one instance (a bit depth a codec refuses): do it before the first
-    # byte is sent, so the client gets a 406 rather than a multipart body cut short.
-    try:
-        ready = await cpu.run(_prepared, ctx, rows, target) if _to_prepare(rows, target) else {}
-    except transcode.TranscodeError as exc:
-        return error(406, str(exc))
+    # The stored files of a small answer are read before the first byte; an instance to transcode is
+    # transcoded as it is sent, frame by frame where it can be (a failure then cuts the body short).
+    small = sum(row.size for row in rows) <= IN_MEMORY
+    ready = await cpu.run(_read, ctx, rows, target) if small else {}
     parts: list[tuple[str, Iterator[bytes] | bytes]] = [
         (
             f"application/dicom; transfer-syntax={_actual(row, target)}",
-            ready.get(row.watermark) or blobs.stream(row.blob_key),
+            ready.get(row.watermark)
+            or (
+                blobs.stream(row.blob_key)
+                if target in (ANY, row.transfer_syntax)
+                else instance_stream.transcoded(stored_frames(ctx, row), target)
+            ),
         )
         for row in rows
     ]
+    if any(target not in (ANY, row.transfer_syntax) for row in rows):
+        return multipart_answer(parts, ctx.representation.content_type)
     lengths = [
         len(body) if isinstance(body, bytes) else row.size for (_, body), row in zip(parts, rows, strict=True)
     ]
     return multipart_answer(parts, ctx.representation.content_type, lengths=lengths)
 
 
-IN_MEMORY = 16 << 20  # a resource up to this size is answered in one piece; a larger one is streamed
+# An answer of stored files up to this size is read before its first byte and sent in one piece (many
+# small instances: one handover); a larger one is streamed, so its first byte leaves after one file.
+IN_MEMORY = 1 << 20
 
 
-def _to_prepare(rows: list[StoredInstance], target: str) -> bool:
-    """Whether `_prepared` has anything to do: no handover to a worker thread before the first byte of a
-    large study sent as stored."""
-    return sum(row.size for row in rows) <= IN_MEMORY or any(
-        target not in (ANY, row.transfer_syntax) for row in rows
-    )
-
-
-def _prepared(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
-    """Bodies ready before answering (watermark → bytes): every transcoded instance, and all the stored
-    files when they are small together; what is not here is streamed from the blob store."""
-    small = sum(row.size for row in rows) <= IN_MEMORY
-    ready = {}
-    for row in rows:
-        if target not in (ANY, row.transfer_syntax):
-            ready[row.watermark] = transcode.transcode(ctx.dicom.blobs.read(row.blob_key), target)
-        elif small:
-            ready[row.watermark] = ctx.dicom.blobs.read(row.blob_key)
-    return ready
+def _read(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:
+    """The stored files sent as they are, read before answering (watermark → bytes): they are small
+    together."""
+    return {
+        row.watermark: ctx.dicom.blobs.read(row.blob_key)
+        for row in rows
+        if target in (ANY, row.transfer_syntax)
+    }
 
 
 def _converted(ctx: OperationContext, row: StoredInstance, target: str) -> bytes:
-    data = ctx.dicom.blobs.read(row.blob_key)
-    return data if target in (ANY, row.transfer_syntax) else transcode.transcode(data, target)
+    if target in (ANY, row.transfer_syntax):
+        return ctx.dicom.blobs.read(row.blob_key)
+    return b"".join(instance_stream.transcoded(stored_frames(ctx, row), target))
 
 
 def stored_frames(ctx: OperationContext, row: StoredInstance) -> framing.Stored:

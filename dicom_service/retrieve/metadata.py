@@ -31,6 +31,7 @@ async def stored_instances(
     *,
     metadata: bool = True,
     frame_index: bool = False,
+    bulk_positions: bool = False,
 ) -> list[StoredInstance]:
     """The rows of a study, series or instance (their originals when asked), with their DICOM JSON unless
     `metadata` is false and with their frame index when `frame_index` is true."""
@@ -44,6 +45,7 @@ async def stored_instances(
             sop,
             metadata=metadata,
             frame_index=frame_index,
+            bulk_data=bulk_positions,
         )
     )
     if rows and ctx.params.get("msdicom-request-original"):  # the versions before a bulk update
@@ -63,7 +65,7 @@ async def metadata(
     ctx: OperationContext, study: str, series: str | None = None, sop: str | None = None
 ) -> Response:
     with_bulk = bulk_data.offered(ctx)
-    rows = await stored_instances(ctx, study, series, sop, frame_index=with_bulk)
+    rows = await stored_instances(ctx, study, series, sop, frame_index=with_bulk, bulk_positions=with_bulk)
     if not rows:
         return not_found(study, series, sop)
     tag = etag(rows)

@@ -22,6 +22,7 @@ class StoredInstance:
     size: int
     metadata: str  # DICOM JSON text ("" when not asked for)
     frame_index: bytes | None = None  # kernel.frame_index, when asked for and recorded
+    bulk_data: bytes | None = None  # kernel.bulk_data.record, when asked for and recorded
 
 
 def instances(
@@ -33,12 +34,14 @@ def instances(
     *,
     metadata: bool = True,
     frame_index: bool = False,
+    bulk_data: bool = False,
 ) -> list[StoredInstance]:
     """The instances of a study, series or one instance, in the order they were stored; with their
-    DICOM JSON unless `metadata` is false, with their frame index when `frame_index` is true."""
+    DICOM JSON unless `metadata` is false, with their frame index when `frame_index` is true and their
+    bulk-data positions when `bulk_data` is true."""
     with db.read() as c:
         rows = c.execute(
-            *select_instances(partition, study_uid, series_uid, sop_uid, metadata, frame_index)
+            *select_instances(partition, study_uid, series_uid, sop_uid, metadata, frame_index, bulk_data)
         ).all()
     return [StoredInstance(*row) for row in rows]
 
@@ -50,6 +53,7 @@ def select_instances(
     sop_uid: str | None,
     metadata: bool = True,
     frame_index: bool = False,
+    bulk_data: bool = False,
 ) -> tuple[Any, dict[str, str]]:
     """The statement and its parameters; the statement is built once per level and columns."""
     params = {"b_partition": partition, "b_study": study_uid}
@@ -57,5 +61,7 @@ def select_instances(
         params["b_series"] = series_uid
     if sop_uid is not None:
         params["b_sop"] = sop_uid
-    statement = statements.instances(series_uid is not None, sop_uid is not None, metadata, frame_index)
+    statement = statements.instances(
+        series_uid is not None, sop_uid is not None, metadata, frame_index, bulk_data
+    )
     return statement, params

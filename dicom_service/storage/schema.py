@@ -90,6 +90,8 @@ instance = Table(
     Column("metadata", Text, nullable=False),  # DICOM JSON without bulk data
     # Where Pixel Data and each frame lie in the file (kernel.frame_index); none: found when asked.
     Column("frame_index", LargeBinary),
+    # Where each bulk-data attribute lies in the file (kernel.bulk_data.record); none: found when asked.
+    Column("bulk_data", LargeBinary),
     UniqueConstraint("partition_id", "sop_uid"),
 )
 

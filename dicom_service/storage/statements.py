@@ -50,7 +50,9 @@ SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
 
 
 @cache
-def instances(by_series: bool, by_sop: bool, metadata: bool = True, frame_index: bool = False) -> Any:
+def instances(
+    by_series: bool, by_sop: bool, metadata: bool = True, frame_index: bool = False, bulk_data: bool = False
+) -> Any:
     """The instances of a study, of one of its series, or one instance, in the order they were stored;
     their DICOM JSON and frame index only when asked for (empty and None otherwise): a retrieve sends
     neither. Built once: building and compiling a statement per read costs about 0.15 ms of a retrieve."""
@@ -68,6 +70,7 @@ def instances(by_series: bool, by_sop: bool, metadata: bool = True, frame_index:
             i.c.size,
             i.c.metadata if metadata else literal("").label("metadata"),
             i.c.frame_index if frame_index else null().label("frame_index"),
+            i.c.bulk_data if bulk_data else null().label("bulk_data"),
         )
         .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
         .join(p, i.c.partition_id == p.c.id)
@@ -123,6 +126,7 @@ _INSTANCE_NAMES = (
     "size",
     "metadata",
     "frame_index",
+    "bulk_data",
 )
 
 

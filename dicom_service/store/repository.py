@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from dicom_service.kernel.instance import Instance
 from dicom_service.kernel.tags import Level
 from dicom_service.query_tags import repository as query_tags
+from dicom_service.query_tags.rules import StoredTag
 from dicom_service.storage import dialect, statements
 from dicom_service.storage import schema as t
 from dicom_service.storage.database import Database
@@ -55,55 +56,101 @@ def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, 
     writes = _writes(db.dialect_name)
     try:
         with db.write() as c:
-            pid = db.partition_id(c, partition)
-            if pid is None:
-                c.execute(db.insert_missing(t.partition), {"name": partition, "created": now})
-                # not cached: other threads must not use the id before this transaction commits
-                pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
-            if c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
-                raise DuplicateInstance(item.sop_uid)
-            change = {
-                "partition_id": pid,
-                "study_uid": item.study_uid,
-                "series_uid": item.series_uid,
-                "sop_uid": item.sop_uid,
-                "action": "create",
-                "timestamp": now,
-            }
-            instance = {
-                "partition_id": pid,
-                "sop_uid": item.sop_uid,
-                "sop_class_uid": item.sop_class_uid,
-                "transfer_syntax": item.transfer_syntax,
-                "frames": item.frames,
-                "blob_key": blob_key,
-                "size": size,
-                "metadata": orjson.dumps(item.metadata).decode(),
-                "frame_index": item.frame_index,
-            }
-            if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
-                watermark = int(c.execute(statements.NUMBERED_CHANGE, change).scalar_one())
-                study_id, series_id = _upsert_levels(c, writes, pid, item, watermark)
-                instance |= {"study_id": study_id, "series_id": series_id, "watermark": watermark}
-                instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance))
-            else:
-                # Study and series rows first: their row locks are taken before the change-feed lock, in
-                # the same order as a delete takes them, so the two never wait for each other in a cycle.
-                study_id, series_id = _upsert_levels(c, writes, pid, item, 0)  # watermark: in the tail
-                instance |= {"study_id": study_id, "series_id": series_id}
-                # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
-                # under the change-feed lock held to the commit, so sequences are visible in commit order.
-                dialect.lock_change_feed(c)
-                watermark, instance_id = _commit_tail(c, writes, change, instance)
-            # The extended query tags' values need the instance row's id, which the commit tail makes.
-            if found := query_tags.tags_to_index(c):
-                ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
-                row = query_tags.InstanceRow(*ids, item.sop_uid, "")
-                query_tags.index_instance(c, row, item.metadata, found, now)
+            pid = _partition(c, db, partition, now)
+            found = query_tags.tags_to_index(c)
+            return _add(c, writes, pid, partition, item, blob_key, size, now, found)
     except IntegrityError:
         if _holds(db, partition, item.sop_uid):  # a concurrent store of it won the race
             raise DuplicateInstance(item.sop_uid) from None
         raise
+
+
+def add_group(db: Database, partition: str, entries: list[Entry], now: str) -> list[bool]:
+    """SQLite: index several stored instances in one transaction, so they share one commit (most of a small
+    instance's index write). Returns, per entry, whether it was added (False: the partition already holds
+    it, found before any of its rows is written). Any other failure adds none of them."""
+    writes = _writes(db.dialect_name)
+    added = []
+    with db.write() as c:
+        # Taken now, the write lock keeps every other writer out until the commit: no concurrent store can
+        # add one of these instances between its duplicate check and its rows.
+        c.exec_driver_sql("BEGIN IMMEDIATE")
+        pid = _partition(c, db, partition, now)
+        found = query_tags.tags_to_index(c)
+        for item, key, size in entries:
+            try:
+                _add(c, writes, pid, partition, item, key, size, now, found)
+                added.append(True)
+            except DuplicateInstance:
+                added.append(False)
+    return added
+
+
+Entry = tuple[Instance, str, int]  # an instance, its blob key and its size in bytes
+
+
+def _partition(c: Connection, db: Database, partition: str, now: str) -> int:
+    """The partition's row id, the row added when this is its first store."""
+    pid = db.partition_id(c, partition)
+    if pid is None:
+        c.execute(db.insert_missing(t.partition), {"name": partition, "created": now})
+        # not cached: other threads must not use the id before this transaction commits
+        pid = c.execute(statements.PARTITION_ID, {"b_name": partition}).scalar_one()
+    return int(pid)
+
+
+def _add(
+    c: Connection,
+    writes: _Writes,
+    pid: int,
+    partition: str,
+    item: Instance,
+    key: str,
+    size: int,
+    now: str,
+    found: list[StoredTag],
+) -> int:
+    if c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
+        raise DuplicateInstance(item.sop_uid)
+    change = {
+        "partition_id": pid,
+        "study_uid": item.study_uid,
+        "series_uid": item.series_uid,
+        "sop_uid": item.sop_uid,
+        "action": "create",
+        "timestamp": now,
+    }
+    instance = {
+        "partition_id": pid,
+        "sop_uid": item.sop_uid,
+        "sop_class_uid": item.sop_class_uid,
+        "transfer_syntax": item.transfer_syntax,
+        "frames": item.frames,
+        "blob_key": key,
+        "size": size,
+        "metadata": orjson.dumps(item.metadata).decode(),
+        "frame_index": item.frame_index,
+        "bulk_data": item.bulk_data,
+    }
+    if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
+        watermark = int(c.execute(statements.NUMBERED_CHANGE, change).scalar_one())
+        study_id, series_id = _upsert_levels(c, writes, pid, item, watermark)
+        instance |= {"study_id": study_id, "series_id": series_id, "watermark": watermark}
+        instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance))
+    else:
+        # Study and series rows first: their row locks are taken before the change-feed lock, in
+        # the same order as a delete takes them, so the two never wait for each other in a cycle.
+        study_id, series_id = _upsert_levels(c, writes, pid, item, 0)  # watermark: in the tail
+        instance |= {"study_id": study_id, "series_id": series_id}
+        # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
+        # under the change-feed lock held to the commit, so sequences are visible in commit order.
+        dialect.lock_change_feed(c)
+        watermark, instance_id = _commit_tail(c, writes, change, instance)
+    # The extended query tags' values need the instance row's id, which the commit tail makes.
+    if found:
+        ids = (instance_id, study_id, series_id, partition, item.study_uid, item.series_uid)
+        row = query_tags.InstanceRow(*ids, item.sop_uid, "")
+        query_tags.index_instance(c, row, item.metadata, found, now)
     return watermark
 
 

@@ -3,7 +3,8 @@ failed, multi-valued indexed attributes) and its response data set; the HTTP glu
 and the `Warning` header from it.
 
 Order per instance: read and check it, move its file into the blob store, then index it in one
-transaction. A crash before the commit leaves at most an unreferenced file, which no client can see.
+transaction (on SQLite shared by up to GROUP instances of the request). A crash before the commit leaves
+at most unreferenced files, which no client can see.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dicom_service.kernel.instance import Instance, Rejected
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.storage.faults import commit_uncertain
 from dicom_service.storage.service import DicomService, utc_now
-from dicom_service.store.repository import DuplicateInstance, add
+from dicom_service.store.repository import DuplicateInstance, add, add_group
 
 log = logging.getLogger("dicom_service.store")
 
@@ -41,21 +42,27 @@ class Outcome:
         return sorted({tag for item in self.stored for tag in item.multi_valued})
 
 
+GROUP = 50  # instances of one request indexed in one SQLite transaction: one commit for them, not one each
+
+
 def store_files(
     service: DicomService, partition: str, files: list[Path], behaviour: Behaviour, study_uid: str | None
 ) -> Outcome:
     """Store each file whole or not at all, read and indexed one after the other in the order received.
 
     Where a write is a network round trip (`blobs.concurrent_writes` > 1), the uploads of a request's
-    files overlap, up to that many at once, while the next files are read and checked."""
+    files overlap, up to that many at once, while the next files are read and checked. On SQLite, up to
+    GROUP instances written to the blob store are indexed in one transaction."""
     outcome = Outcome()
     width = service.blobs.concurrent_writes if len(files) > 1 else 1
-    if width <= 1:
-        for path in files:
-            _record(outcome, partial(_store_one, service, partition, path, behaviour, study_uid))
-        return outcome
-    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="stow-upload") as pool:
-        uploads: deque[Upload] = deque()
+    group = GROUP if service.index.dialect_name == "sqlite" and len(files) > 1 else 1
+    uploads: deque[Upload] = deque()
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if width > 1:
+            pool = stack.enter_context(
+                ThreadPoolExecutor(max_workers=width, thread_name_prefix="stow-upload")
+            )
         try:
             for path in files:
                 try:
@@ -65,9 +72,10 @@ def store_files(
                     outcome.failed.append(rejected)
                     continue
                 key = service.blobs.new_key()
-                uploads.append(Upload(item, key, pool.submit(service.blobs.put_file, key, path)))
-                while len(uploads) >= width:  # bounded: the oldest is indexed before another starts
-                    _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+                uploads.append(Upload(item, key, _write(service, pool, key, path)))
+                # bounded: at most `width` uploads in flight and `group` instances held before indexing
+                while len(uploads) >= max(width, group):
+                    _index(outcome, service, partition, [uploads.popleft() for _ in range(group)])
             _flush(outcome, service, partition, uploads)
         except BaseException:
             for upload in uploads:  # written, never indexed: no client can see them; remove them
@@ -83,6 +91,19 @@ class Upload:
     item: Instance
     key: str
     size: Future[int]
+
+
+def _write(service: DicomService, pool: ThreadPoolExecutor | None, key: str, path: Path) -> Future[int]:
+    """The file written to the blob store under `key`: on the pool when there is one, else here and now
+    (a failure is then kept in the future, as a concurrent write's would be)."""
+    if pool is not None:
+        return pool.submit(service.blobs.put_file, key, path)
+    size: Future[int] = Future()
+    try:
+        size.set_result(service.blobs.put_file(key, path))
+    except Exception as exc:
+        size.set_exception(exc)
+    return size
 
 
 def _record(outcome: Outcome, store: Callable[[], Instance]) -> None:
@@ -102,14 +123,15 @@ def _record(outcome: Outcome, store: Callable[[], Instance]) -> None:
 
 def _flush(outcome: Outcome, service: DicomService, partition: str, uploads: deque[Upload]) -> None:
     while uploads:
-        _record(outcome, partial(_finish, service, partition, uploads.popleft()))
+        _index(outcome, service, partition, [uploads.popleft() for _ in range(min(GROUP, len(uploads)))])
 
 
 def _check(path: Path, behaviour: Behaviour, study_uid: str | None) -> Instance:
     """The instance read and checked, its preamble zeroed: ready to be written to the blob store."""
-    limit = limits.current().sequence_depth
+    current = limits.current()
+    limit = current.sequence_depth
     try:
-        item = reading.read(str(path), behaviour)
+        item = reading.read(str(path), behaviour, current.bulkdata_threshold)
     except RecursionError:
         raise Rejected(reading.PROCESSING_FAILURE, _too_deep(f"over {limit}", limit)) from None
     depth = sequence_depth(item.metadata)
@@ -149,43 +171,77 @@ def sequence_depth(dataset: JsonDataset) -> int:
     return deepest
 
 
-def _store_one(
-    service: DicomService, partition: str, path: Path, behaviour: Behaviour, study_uid: str | None
-) -> Instance:
-    item = _check(path, behaviour, study_uid)
-    key = service.blobs.new_key()
-    size: Future[int] = Future()  # written here; _finish treats its failure as a concurrent write's
+def _index(outcome: Outcome, service: DicomService, partition: str, uploads: list[Upload]) -> None:
+    """Index the uploaded instances and record each one's outcome, in the order received."""
+    if len(uploads) == 1 or service.index.dialect_name != "sqlite":
+        for upload in uploads:
+            _record(outcome, partial(_finish, service, partition, upload))
+        return
+    results: list[Instance | Rejected] = []
+    written: list[tuple[int, Upload, int]] = []  # (place in results, upload, size)
+    for upload in uploads:
+        try:
+            size = _size(service, upload)
+        except Rejected as rejected:
+            results.append(rejected)
+            continue
+        written.append((len(results), upload, size))
+        results.append(upload.item)
     try:
-        size.set_result(service.blobs.put_file(key, path))
+        added = add_group(service.index, partition, [(u.item, u.key, n) for _, u, n in written], utc_now())
     except Exception as exc:
-        size.set_exception(exc)
-    return _finish(service, partition, Upload(item, key, size))
+        for _, upload, _ in written:
+            if not commit_uncertain(exc):  # else the index may reference them: left to the orphan sweep
+                service.blobs.delete(upload.key)
+        if not outcome.stored:
+            raise  # nothing is stored yet: the request's own answer (500, or 503 for an engine away) is true
+        log.error("storing instances failed after %d were stored", len(outcome.stored), exc_info=exc)
+        failure = f"The instance could not be stored ({type(exc).__name__})."
+        for place, _, _ in written:
+            results[place] = Rejected(reading.PROCESSING_FAILURE, failure)
+    else:
+        for (place, upload, _), fresh in zip(written, added, strict=True):
+            if not fresh:
+                service.blobs.delete(upload.key)
+                results[place] = _duplicate(upload.item)
+    for result in results:
+        if isinstance(result, Rejected):
+            outcome.failed.append(result)
+        else:
+            outcome.stored.append(result)
 
 
-def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
-    """Index the uploaded instance: the blob is written before the index commit, and removed when the
-    commit does not happen. A failed upload fails its instance only (272), its blob removed if any."""
-    item, key = upload.item, upload.key
+def _size(service: DicomService, upload: Upload) -> int:
+    """The size of the uploaded file; a failed upload fails its instance only (272), its blob removed."""
     try:
-        size = upload.size.result()
+        return upload.size.result()
     except Exception as exc:
         _discard(service, upload)
+        item = upload.item
         raise Rejected(
             reading.PROCESSING_FAILURE,
             f"The instance {item.sop_uid} could not be written to the blob store ({type(exc).__name__}).",
             item.sop_class_uid,
             item.sop_uid,
         ) from None
+
+
+def _duplicate(item: Instance) -> Rejected:
+    return Rejected(
+        reading.DUPLICATE, f"The instance {item.sop_uid} is already stored.", item.sop_class_uid, item.sop_uid
+    )
+
+
+def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
+    """Index the uploaded instance: the blob is written before the index commit, and removed when the
+    commit does not happen."""
+    item, key = upload.item, upload.key
+    size = _size(service, upload)
     try:
         add(service.index, partition, item, key, size, utc_now())
     except DuplicateInstance:
         service.blobs.delete(key)
-        raise Rejected(
-            reading.DUPLICATE,
-            f"The instance {item.sop_uid} is already stored.",
-            item.sop_class_uid,
-            item.sop_uid,
-        ) from None
+        raise _duplicate(item) from None
     except BaseException as exc:
         if not commit_uncertain(exc):  # else the index may reference it: left to the orphan sweep
             service.blobs.delete(key)

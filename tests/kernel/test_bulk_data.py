@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pydicom
 import pytest
+from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
-from dicom_service.kernel import frame_index
-from dicom_service.kernel.bulk_data import locate, merge
-from dicom_service.kernel.part10 import UNDEFINED, BytesSource, Walker
+from dicom_service.kernel import frame_index, part10_json
+from dicom_service.kernel.bulk_data import locate, merge, record, recorded
+from dicom_service.kernel.part10 import UNDEFINED, BytesSource, Part10Error, Walker
 from tests.service import data
 
 PADDING = b"\0" * 2000
@@ -73,3 +75,22 @@ def test_merged_into_the_stored_json_in_tag_order() -> None:
 
 def test_a_file_the_walker_cannot_read_has_none() -> None:
     assert locate(BytesSource(b"not a DICOM file" * 20), 1024) == []
+
+
+FILES = sorted(Path(get_testdata_file("CT_small.dcm")).parent.glob("*.dcm"))
+
+
+@pytest.mark.parametrize("threshold", [0, 64, 1024])
+@pytest.mark.parametrize(
+    "raw",
+    [_file("CT_small.dcm"), _file("CT_small.dcm", implicit=True), _file("examples_ybr_color.dcm")]
+    + [path.read_bytes() for path in FILES],
+    ids=["built explicit", "built implicit", "built encapsulated", *(path.name for path in FILES)],
+)
+def test_the_positions_recorded_at_store_time_are_those_a_walk_finds(raw: bytes, threshold: int) -> None:
+    try:
+        read = part10_json.read(BytesSource(raw))
+    except Part10Error:
+        return  # left to pydicom at store time: nothing is recorded, the file is walked when asked
+    assert recorded(record(read, threshold), threshold) == locate(BytesSource(raw), threshold)
+    assert recorded(record(read, threshold), threshold + 1) is None  # another threshold: walked again

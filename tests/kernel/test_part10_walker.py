@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from pathlib import Path
 
@@ -237,3 +238,86 @@ def test_sequences_nested_too_deep_are_refused(tmp_path: Path) -> None:
     ds.save_as(path, enforce_file_format=True)
     with pytest.raises(part10.TooDeep):
         part10_json.read(part10.FileSource(path))
+
+
+def _explicit(tag: int, vr: bytes, value: bytes, length: int | None = None) -> bytes:
+    size = len(value) if length is None else length
+    head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr
+    if vr in (b"OB", b"OW", b"SQ", b"UN", b"UT"):
+        return head + struct.pack("<HL", 0, size) + value
+    return head + struct.pack("<H", size) + value
+
+
+def _item(content: bytes, defined: bool) -> bytes:
+    if defined:
+        return struct.pack("<HHL", 0xFFFE, 0xE000, len(content)) + content
+    return (
+        struct.pack("<HHL", 0xFFFE, 0xE000, part10.UNDEFINED)
+        + content
+        + struct.pack("<HHL", 0xFFFE, 0xE00D, 0)
+    )
+
+
+def _sequence(tag: int, items: bytes, defined: bool) -> bytes:
+    if defined:
+        return _explicit(tag, b"SQ", items)
+    return _explicit(tag, b"SQ", items + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0), part10.UNDEFINED)
+
+
+def test_the_top_level_iterator_passes_over_nested_sequences(tmp_path: Path) -> None:
+    # Nested items hold a decoy Rows and a decoy Pixel Data; the sequences mix undefined and defined
+    # lengths; a Pixel Data follows a sequence, trailing padding follows it.
+    decoys = _explicit(0x00280010, b"US", struct.pack("<H", 99)) + _explicit(0x7FE00010, b"OW", bytes(4))
+    inner = _sequence(0x00400555, _item(decoys, defined=True), defined=True)
+    outer = _item(_explicit(0x00081150, b"UI", b"1.2\0") + inner, defined=False)
+    data_set = b"".join(
+        [
+            _explicit(0x00080016, b"UI", b"1.2\0"),
+            _sequence(0x00081110, outer, defined=False),
+            _explicit(0x00280010, b"US", struct.pack("<H", 2)),  # 2 × 4 pixels of 16 bits: 16 bytes
+            _explicit(0x00280011, b"US", struct.pack("<H", 4)),
+            _explicit(0x00280100, b"US", struct.pack("<H", 16)),
+            _sequence(0x00400275, _item(decoys, defined=False) + _item(decoys, defined=True), defined=True),
+            _explicit(0x7FE00010, b"OW", bytes(16)),
+            _explicit(0xFFFCFFFC, b"OB", bytes(6)),
+        ]
+    )
+    meta = _explicit(0x00020010, b"UI", part10.EXPLICIT_LE.encode() + b"\0")
+    walker = part10.Walker(part10.BytesSource(bytes(128) + b"DICM" + meta + data_set))
+
+    tags = [element.tag for element in walker.top_level()]
+    assert tags == [
+        0x00080016,
+        0x00081110,
+        0x00280010,
+        0x00280011,
+        0x00280100,
+        0x00400275,
+        0x7FE00010,
+        0xFFFCFFFC,
+    ]
+    assert [element.tag for element in walker.top_level(stop_at_pixels=True)] == tags[:-1]
+    pixels = walker.pixel_data()
+    assert pixels is not None and pixels.length == 16
+    assert walker.bytes_at(pixels.value - 12, 4) == b"\xe0\x7f\x10\x00"  # the top-level one, not a decoy
+    assert [element.tag for element in walker.top_level(pixels.value + pixels.length)] == [0xFFFCFFFC]
+    sequence = next(e for e in walker.top_level() if e.tag == 0x00081110)
+    nested = [element.tag for element in walker.sequence_contents(sequence)]
+    assert nested == [
+        *(part10.ITEM, 0x00081150, 0x00400555),
+        *(part10.ITEM, 0x00280010, 0x7FE00010, part10.ITEM_END, part10.SEQUENCE_END),
+        *(part10.ITEM_END, part10.SEQUENCE_END),
+    ]
+    found = frame_index.locate(walker)
+    assert found is not None and (found.pixels_offset, found.pixels_length) == (pixels.value, 16)
+    assert found.frame_bits == 2 * 4 * 16  # the top-level Rows, not the nested decoy
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_the_top_level_elements_are_pydicoms(path: Path) -> None:
+    data = path.read_bytes()
+    try:
+        tags = [element.tag for element in part10.Walker(part10.BytesSource(data)).top_level()]
+    except part10.Part10Error:
+        return  # left to pydicom (or truncated): the other tests hold that
+    assert tags == [int(element.tag) for element in _pydicom(data)]

@@ -6,11 +6,14 @@ storages."""
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
+from typing import Any
 
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
+from dicom_service.retrieve import bulk_data as retrieve_bulk_data
 from dicom_service.web import multipart
 from tests.service import data
 from tests.service.live import LiveService, Validated
@@ -123,3 +126,33 @@ def test_the_deprecated_version_keeps_its_metadata_without_binary_attributes(
     url = f"{_instance(service, stored['ct'], 'v1.0-prerelease')}/metadata"
     (dataset,) = service.session().get(url, headers=JSON).json()
     assert "7FE00010" not in dataset and "60003000" not in dataset
+
+
+def test_metadata_reads_no_stored_file(
+    service: LiveService, stored: dict[str, Dataset], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where each binary value lies was recorded when the instance was stored: the first metadata request
+    # per instance reads no header from the blob store (a round trip per instance on Azure otherwise).
+    dicom = service.client.app.state.dicom  # type: ignore[attr-defined]
+    reads: list[str] = []
+
+    class CountedReads:
+        def __getattr__(self, name: str) -> Any:
+            found = getattr(blobs, name)
+            if name not in ("read", "read_range", "stream"):
+                return found
+
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                reads.append(name)
+                return found(*args, **kwargs)
+
+            return counted
+
+    blobs = dicom.blobs
+    monkeypatch.setattr(dicom, "blobs", CountedReads())
+    monkeypatch.setattr(retrieve_bulk_data, "_cache", OrderedDict())  # as after a restart
+    for ds in stored.values():
+        answer = service.session().get(f"{_instance(service, ds)}/metadata", headers=JSON)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()[0]["7FE00010"]["BulkDataURI"].endswith("/bulkdata/7FE00010")
+    assert reads == []

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
 T = TypeVar("T")
 ROWS = COLUMNS = 512
@@ -36,13 +36,18 @@ def _frame(index: int) -> bytes:
     return np.tile(row, ROWS).astype("<u2").tobytes()
 
 
-def write(path: Path, frames: int, encapsulated: bool = False, study: str | None = None) -> Large:
+def write(
+    path: Path, frames: int, encapsulated: bool = False, study: str | None = None, implicit: bool = False
+) -> Large:
     """A multi-frame 512×512 16-bit instance of `frames` frames (512 KiB each, native) written frame by
     frame; `encapsulated` stores each frame as one fragment of a JPEG 2000 lossless syntax, without a Basic
-    Offset Table (the frames are not real code streams: enough to find, not to decode)."""
+    Offset Table (the frames are not real code streams: enough to find, not to decode); `implicit` writes
+    it in Implicit VR Little Endian."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless if encapsulated else ExplicitVRLittleEndian
+    ds.file_meta.TransferSyntaxUID = (
+        JPEG2000Lossless if encapsulated else ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    )
     ds.file_meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.7.3")  # Multi-frame Grayscale Word SC
     ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -61,6 +66,10 @@ def write(path: Path, frames: int, encapsulated: bool = False, study: str | None
             for index in range(frames):
                 file.write(struct.pack("<HHL", 0xFFFE, 0xE000, FRAME_BYTES) + _frame(index))
             file.write(struct.pack("<HHL", 0xFFFE, 0xE0DD, 0))
+        elif implicit:
+            file.write(struct.pack("<HHL", 0x7FE0, 0x0010, FRAME_BYTES * frames))
+            for index in range(frames):
+                file.write(_frame(index))
         else:
             file.write(struct.pack("<HH2sHL", 0x7FE0, 0x0010, b"OW", 0, FRAME_BYTES * frames))
             for index in range(frames):

@@ -26,6 +26,7 @@ MiB = 1 << 20
 #: 0.3 to 18 MiB added by each request here), so an instance held whole fails.
 BOUND = 32 * MiB
 RAW = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
+EXPLICIT_LE = "1.2.840.10008.1.2.1"
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,18 @@ def stored(service: LiveService, big: large.Large) -> large.Large:
     assert answer.status_code == 200, answer.text
     assert peak.added < BOUND, peak
     return big
+
+
+@pytest.fixture(scope="module")
+def implicit(service: LiveService, tmp_path_factory: pytest.TempPathFactory) -> large.Large:
+    """A large Implicit VR Little Endian instance (half the frames), stored once per storage configuration."""
+    assert service.process is not None
+    item = large.write(Path(tmp_path_factory.mktemp("implicit")) / "implicit.dcm", FRAMES // 2, implicit=True)
+    with item.path.open("rb") as body:
+        headers = {"Content-Type": "application/dicom", "Accept": "application/dicom+json"}
+        answer = requests.post(f"{service.root}/v2/studies", data=body, headers=headers, timeout=300)
+    assert answer.status_code == 200, answer.text
+    return item
 
 
 def _url(service: LiveService, item: large.Large) -> str:
@@ -128,6 +141,43 @@ def test_the_study_is_streamed_in_bounded_memory(service: LiveService, stored: l
     assert status == 200
     assert digest == hashlib.sha256(stored.path.read_bytes()).hexdigest()  # as stored, preamble zero
     assert peak.added < BOUND, peak
+
+
+def test_an_instance_is_transcoded_frame_by_frame_in_bounded_memory(
+    service: LiveService, implicit: large.Large
+) -> None:
+    assert service.process is not None
+    pixel_data = b"\xe0\x7f\x10\x00OW\x00\x00" + (large.FRAME_BYTES * implicit.frames).to_bytes(4, "little")
+
+    def retrieve() -> tuple[int, bytes, str]:
+        """The status, the part's header (up to its Pixel Data) and the SHA-256 of its pixel data, read
+        chunk by chunk."""
+        accept = f'multipart/related; type="application/dicom"; transfer-syntax={EXPLICIT_LE}'
+        answer = requests.get(_url(service, implicit), headers={"Accept": accept}, stream=True, timeout=300)
+        assert answer.status_code == 200, answer.text[:300]
+        boundary = answer.headers["Content-Type"].split("boundary=")[1].strip('"').encode()
+        trailer = b"\r\n--" + boundary + b"--\r\n"
+        digest, header, held = hashlib.sha256(), b"", b""
+        for chunk in answer.iter_content(MiB):
+            held += chunk
+            if not header:
+                if pixel_data not in held:
+                    continue
+                header, held = held.split(pixel_data, 1)
+            digest.update(held[: -len(trailer)])
+            held = held[-len(trailer) :]
+        assert held == trailer
+        return answer.status_code, header.split(b"\r\n\r\n", 1)[1], digest.hexdigest()
+
+    (status, header, digest), peak = large.peak_during(service.process.pid, retrieve)
+    assert status == 200
+    head = pydicom.dcmread(io.BytesIO(header))
+    assert (head.file_meta.TransferSyntaxUID, head.SOPInstanceUID) == (EXPLICIT_LE, implicit.sop)
+    frames = hashlib.sha256()
+    for number in range(1, implicit.frames + 1):
+        frames.update(implicit.frame(number))
+    assert digest == frames.hexdigest()  # every frame, in order, as stored
+    assert peak.added < BOUND, peak  # the instance is 100 MiB
 
 
 def test_bulk_update_and_export_stream_the_instance(

@@ -19,6 +19,7 @@ from dicom_service.storage.migrations import (
     v4_operation_lease,
     v5_blob_key_indexes,
     v6_frame_index,
+    v7_bulk_data,
 )
 
 STEPS: list[Callable[[Connection, str], None]] = [
@@ -28,6 +29,7 @@ STEPS: list[Callable[[Connection, str], None]] = [
     v4_operation_lease.apply,
     v5_blob_key_indexes.apply,
     v6_frame_index.apply,
+    v7_bulk_data.apply,
 ]
 
 schema_version = Table("schema_version", MetaData(), Column("version", Integer, nullable=False))
