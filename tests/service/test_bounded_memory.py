@@ -177,7 +177,7 @@ def test_an_instance_is_transcoded_frame_by_frame_in_bounded_memory(
     for number in range(1, implicit.frames + 1):
         frames.update(implicit.frame(number))
     assert digest == frames.hexdigest()  # every frame, in order, as stored
-    assert peak.added < BOUND, peak  # the instance is 100 MiB
+    assert peak.added < BOUND, peak  # the instance is 50 MiB
 
 
 def test_bulk_update_and_export_stream_the_instance(
