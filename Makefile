@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 # pytest-xdist workers for `make test`: more than the 2 cores, as many tests wait on processes they start
-TEST_WORKERS ?= 4
+# (measured on 2 cores, warm clone: 4 workers 281 s, 6 workers 239 s, 8 workers 421 s)
+TEST_WORKERS ?= 6
 PYTEST_ARGS ?=
 # schemathesis generates its cases outside pytest-xdist's scheduling: the fuzz tests run in a process of their own
 FUZZ_TESTS := tests/test_fuzz.py
