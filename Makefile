@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 # pytest-xdist workers for `make test`: more than the 2 cores, as many tests wait on processes they start
-# (measured on 2 cores, warm clone: 4 workers 281 s, 6 workers 239 s, 8 workers 421 s)
-TEST_WORKERS ?= 6
+# (measured on 2 cores: `.ci/run` on fresh clones, one after the other, took 370 s with 4 workers, 392 s with 6)
+TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 # schemathesis generates its cases outside pytest-xdist's scheduling: the fuzz tests run in a process of their own
 FUZZ_TESTS := tests/test_fuzz.py
@@ -39,13 +39,15 @@ export PYTHONPYCACHEPREFIX := $(abspath build/pycache)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-# uv installs the pinned tree in parallel (measured: 97 s with pip, 22 s with uv, from PyPI on a fresh clone).
+# uv installs the pinned tree in parallel (measured: 97 s with pip, 22 s with uv, from PyPI on a fresh clone),
+# compiled into build/pycache here, so the test workers that start together do not each compile it.
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required ($(PYTHON))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(PY) -m uv pip install --quiet --python $(PY) -r requirements.lock
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(PY) -m uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	$(PY) -m compileall -q -j 0 dicom_service generator bench
 	@touch $@
 
 venv: $(STAMP) ## create .venv with the pinned dependencies
