@@ -79,11 +79,13 @@ check: lint-specs check-generated lint imports ## the fast tier: spec lint, stal
 	$(PY) -m pytest -m "not e2e" -n 2 --dist loadfile
 
 # The suite's workers, the fuzz tests and ruff + mypy run side by side (the suite often waits on the processes
-# it starts); the fuzz and lint output is printed once the suite ends, and any failure fails the target.
+# it starts); the fuzz and lint output is printed once the suite ends, and any failure fails the target. Background
+# jobs ignore Ctrl-C in a script: the trap stops them with the suite.
 test: lint-specs check-generated imports $(AZURITE) $(OIDC_PROVIDER) $(OHIF) ## everything CI runs: spec lint, stale-output check, lint, the test suite, the fuzz tests
 	@mkdir -p build/test; echo "make test: the suite starts $$(date -u +%T)"
 	@$(MAKE) --no-print-directory lint > build/test/lint.log 2>&1 & lint=$$!; \
-	$(TEST_ENV) $(PY) -m pytest -q $(FUZZ_TESTS) > build/test/fuzz.log 2>&1 & fuzz=$$!; \
+	$(TEST_ENV) $(PY) -m pytest $(FUZZ_TESTS) > build/test/fuzz.log 2>&1 & fuzz=$$!; \
+	trap 'kill $$lint $$fuzz 2>/dev/null; exit 130' INT TERM; \
 	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --ignore=$(FUZZ_TESTS) --durations=40 $(PYTEST_ARGS); suite=$$?; \
 	wait $$lint; linted=$$?; wait $$fuzz; fuzzed=$$?; \
 	echo "--- make lint (ruff + mypy): exit $$linted"; cat build/test/lint.log; \
