@@ -144,4 +144,15 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 app = create_app()
-mock = create_app(mock=True)
+
+
+@functools.cache
+def _mock() -> Starlette:
+    return create_app(mock=True)
+
+
+def __getattr__(name: str) -> Starlette:
+    """`mock` is built on first use (`make mock`): a service process does not pay for it at start."""
+    if name == "mock":
+        return _mock()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

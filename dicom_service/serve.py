@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 
-from dicom_service.ops import serving
 from dicom_service.ops import settings as ops_settings
 from dicom_service.settings import (
     LOOPBACK_HOSTS,
@@ -20,7 +19,6 @@ from dicom_service.settings import (
     auth_from_environment,
     from_environment,
 )
-from dicom_service.storage.service import DicomService
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,10 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = from_environment()
         ops = ops_settings.from_environment()
         os.umask(PRIVATE_FILES)  # before the index is created or migrated
+        # Imported once the settings are known to be usable: a wrong setting is reported without loading
+        # the storage engines.
+        from dicom_service.storage.service import DicomService
+
         DicomService.from_settings(settings).close()  # every setting checked, schema migrated, once
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from dicom_service.ops import serving
+
     return serving.run("dicom_service.app:app", settings, ops, args.host, args.port, args.log_level)
 
 

@@ -7,7 +7,9 @@ are errors, and alias expansion is bounded so a "billion laughs" document is ref
 
 from __future__ import annotations
 
+import functools
 import json
+import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +85,14 @@ def load_yaml(text: str) -> YamlDocument:
         document = _load_json(text)
         if document is not None:
             return document
+    data, root = _load_yaml_once(text)
+    return YamlDocument(pickle.loads(data), root)  # a fresh copy: callers may change what they read
+
+
+# A review reads each spec at two commits and a generation reads each shared file once per version, mostly
+# the same text: parse each text once per process (the node tree is only read, to find lines).
+@functools.lru_cache(maxsize=32)
+def _load_yaml_once(text: str) -> tuple[bytes, Node | None]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -95,9 +105,9 @@ def load_yaml(text: str) -> YamlDocument:
     finally:
         loader.dispose()
     if node is None:
-        return YamlDocument(None, None)
+        return pickle.dumps(None), None
     data = _Builder(loader, _count_distinct(node)).build(node)
-    return YamlDocument(data, node)
+    return pickle.dumps(data, pickle.HIGHEST_PROTOCOL), node
 
 
 def _load_json(text: str) -> YamlDocument | None:

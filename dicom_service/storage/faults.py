@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 
-import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -38,7 +38,7 @@ def _engine(exc: BaseException) -> str | None:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return INDEX
-        if isinstance(exc.orig, psycopg.OperationalError):  # away, restarting, overloaded, past a timeout
+        if _postgresql_operational(exc.orig):  # away, restarting, overloaded, past a timeout
             return INDEX
         if isinstance(exc.orig, sqlite3.Error) and any(s in str(exc.orig).lower() for s in SQLITE_STATES):
             return DISK if "disk is full" in str(exc.orig).lower() else INDEX
@@ -57,9 +57,12 @@ def commit_uncertain(exc: BaseException) -> bool:
     """Whether a write transaction that raised `exc` may have committed all the same: its connection
     failed, perhaps after the server had committed. The caller keeps what the transaction would reference
     (an instance's blob), which the orphan sweep removes later if no row does."""
-    return isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError)
-    )
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or _postgresql_operational(exc.orig))
+
+
+def _postgresql_operational(error: BaseException | None) -> bool:
+    psycopg = sys.modules.get("psycopg")  # loaded by the engine only when the index is PostgreSQL
+    return psycopg is not None and isinstance(error, psycopg.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
