@@ -76,38 +76,49 @@ def site_url(built_project: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_home_and_every_api_reference_render_offline(site_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture(scope="module")
+def browser(site_url: str) -> Iterator[Any]:
+    """One browser for the module (each test opens its own context): a launch costs seconds of CPU."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_home_and_every_api_reference_render_offline(site_url: str, browser: Any) -> None:
+    from playwright.sync_api import expect
 
     model = real_model()
     versions = model.registry.versions
     requests: list[str] = []
     seen: dict[str, int] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            context.on("request", lambda request: requests.append(request.url))
-            page = context.new_page()
+    context = browser.new_context()
+    try:
+        context.on("request", lambda request: requests.append(request.url))
+        page = context.new_page()
 
-            page.goto(f"{site_url}/index.html")
-            expect(page).to_have_title("DICOMweb API")
-            expect(page.locator("h1").first).to_contain_text("DICOMweb API")
-            expect(page.locator(".md-banner")).to_contain_text("deprecated")  # the nearest sunset
+        page.goto(f"{site_url}/index.html")
+        expect(page).to_have_title("DICOMweb API")
+        expect(page.locator("h1").first).to_contain_text("DICOMweb API")
+        expect(page.locator(".md-banner")).to_contain_text("deprecated")  # the nearest sunset
 
-            for version in versions:
-                page.goto(f"{site_url}/api/{version.slug}.html")
-                expect(page.locator("h1").first).to_contain_text(version.name)
-                ui = page.frame_locator("iframe.swagger-ui-iframe")
-                operations = ui.locator(".opblock")
-                expect(operations.first).to_be_visible(timeout=20_000)
-                expect(ui.locator(".info .title")).to_contain_text(version.name)
-                seen[version.slug] = operations.count()
-                ui.locator(".opblock-summary-control").first.click()
-                expect(ui.locator(".opblock-body").first).to_be_visible(timeout=10_000)
-                assert ui.locator(".try-out__btn").count() == 0  # never sends requests to the docs host
-        finally:
-            browser.close()
+        for version in versions:
+            page.goto(f"{site_url}/api/{version.slug}.html")
+            expect(page.locator("h1").first).to_contain_text(version.name)
+            ui = page.frame_locator("iframe.swagger-ui-iframe")
+            operations = ui.locator(".opblock")
+            expect(operations.first).to_be_visible(timeout=20_000)
+            expect(ui.locator(".info .title")).to_contain_text(version.name)
+            seen[version.slug] = operations.count()
+            ui.locator(".opblock-summary-control").first.click()
+            expect(ui.locator(".opblock-body").first).to_be_visible(timeout=10_000)
+            assert ui.locator(".try-out__btn").count() == 0  # never sends requests to the docs host
+    finally:
+        context.close()
 
     spec_operations = {v.slug: len(model.spec(v.name).operations) for v in versions}
     assert seen == spec_operations  # every operation of each version is in its reference
@@ -121,48 +132,41 @@ OVERFLOWING_TABLES = """() => [...document.querySelectorAll('article .md-typeset
 
 
 def test_conformance_tables_fit_at_1440_px_and_the_migration_guide_flags_behaviour_changes(
-    site_url: str,
+    site_url: str, browser: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     model = real_model()
     declared = {
         c.id for older, newer in itertools.pairwise(model.specs.values()) for c in newer.behaviour_changes
     }
     overflowing: dict[tuple[int, str], int] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            for version in model.registry.versions:  # every statement at 1440 px, the current one at 390 px
-                page.goto(f"{site_url}/conformance/{version.slug}.html", wait_until="domcontentloaded")
-                assert (
-                    page.locator("h1")
-                    .first.inner_text()
-                    .startswith(f"{version.segment} conformance statement")
-                )
-                overflowing[(1440, version.slug)] = page.evaluate(OVERFLOWING_TABLES)
-            page.set_viewport_size({"width": 390, "height": 900})
-            overflowing[(390, "v2")] = page.evaluate(OVERFLOWING_TABLES)  # the last page loaded: v2
-            page.close()
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{site_url}/migration.html")
-            rows = page.locator("article table tr").all_inner_texts()
-            flagged = {
-                name
-                for name in declared
-                for row in rows
-                if name in row and row.split("\t")[0].startswith("Breaking")
-            }
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        for version in model.registry.versions:  # every statement at 1440 px, the current one at 390 px
+            page.goto(f"{site_url}/conformance/{version.slug}.html", wait_until="domcontentloaded")
+            assert (
+                page.locator("h1").first.inner_text().startswith(f"{version.segment} conformance statement")
+            )
+            overflowing[(1440, version.slug)] = page.evaluate(OVERFLOWING_TABLES)
+        page.set_viewport_size({"width": 390, "height": 900})
+        overflowing[(390, "v2")] = page.evaluate(OVERFLOWING_TABLES)  # the last page loaded: v2
+    finally:
+        page.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{site_url}/migration.html")
+        rows = page.locator("article table tr").all_inner_texts()
+    finally:
+        page.close()
+    flagged = {
+        name for name in declared for row in rows if name in row and row.split("\t")[0].startswith("Breaking")
+    }
     assert {k: n for k, n in overflowing.items() if k[0] == 1440 and n} == {}  # nothing scrolls sideways
     assert all(n <= 3 for n in overflowing.values()), overflowing  # at 390 px at most a few tables scroll
     assert declared and flagged == declared  # every declared behaviour change is a breaking row
 
 
-def test_search_finds_migration_words_with_the_current_version_first(site_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_search_finds_migration_words_with_the_current_version_first(site_url: str, browser: Any) -> None:
+    from playwright.sync_api import expect
 
     def results(page: Any, words: str) -> list[str]:
         page.goto(f"{site_url}/index.html")
@@ -173,13 +177,11 @@ def test_search_finds_migration_words_with_the_current_version_first(site_url: s
         expect(links.first).to_be_visible(timeout=10_000)
         return [str(href) for href in links.evaluate_all("(as) => as.map(a => a.getAttribute('href'))")]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            found = {words: results(page, words) for words in ("migrate", "sunset", "breaking", "45070")}
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        found = {words: results(page, words) for words in ("migrate", "sunset", "breaking", "45070")}
+    finally:
+        page.close()
     assert any("migration.html" in href for href in found["migrate"]), found["migrate"]
     assert found["sunset"] and found["breaking"]
     current = current_version(real_model())
