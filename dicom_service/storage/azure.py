@@ -22,12 +22,16 @@ from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFo
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import ContainerClient, ExponentialRetry
 
-from dicom_service.storage.blobs import BLOB_NAME, CHUNK, random_key
+from dicom_service.storage.blobs import BLOB_NAME, random_key
 
 CONNECT_SECONDS, READ_SECONDS = 10, 60
 # The SDK reads a file it sends in one PUT into memory whole (64 MiB by default); larger files go in 4 MiB
 # blocks read one at a time. A store uploads up to 4 files at once: at most 16 MiB of them in memory.
 SINGLE_PUT = 4 << 20
+# A download streams in chunks of this size, one request each (a blob up to this size in one request).
+# Against 1 MiB chunks, Azurite spent 0.98 instead of 2.31 s of CPU serving a 100 MiB blob, and each request
+# is a round trip on the network; a stream still holds one chunk at a time.
+DOWNLOAD_CHUNK = 4 << 20
 
 
 class AzureUnavailable(Exception):
@@ -83,8 +87,8 @@ def open_container(connection_string: str, name: str) -> ContainerClient:
     client = container(
         connection_string,
         name,
-        max_chunk_get_size=CHUNK,
-        max_single_get_size=CHUNK,
+        max_chunk_get_size=DOWNLOAD_CHUNK,
+        max_single_get_size=DOWNLOAD_CHUNK,
         max_single_put_size=SINGLE_PUT,
     )
     try:
