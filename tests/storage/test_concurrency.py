@@ -110,6 +110,48 @@ def test_instances_of_one_new_study_stored_at_once_into_a_new_partition_are_all_
     assert names.count(partition) == 1
 
 
+def test_one_instance_stores_at_once_each_get_their_own_outcome_and_are_found_once_answered(
+    services: list[LiveService],
+) -> None:
+    """Stores of one instance each, at once: one a duplicate of another, one with a bad attribute. Each
+    answer speaks of its own instance only, and an instance answered stored is found by the very next
+    search, on any process."""
+    instances = data.study(CLIENTS - 1, PatientID="OWN-OUTCOME")
+    bad = data.instance(PatientID="OWN-OUTCOME", StudyInstanceUID="1.2.abc")
+    bodies = [data.part10(ds) for ds in instances] + [data.part10(bad)]
+    bodies[1] = bodies[0]  # the same instance twice: one is stored, the other is its duplicate
+    sops = [ds.SOPInstanceUID for ds in instances] + [bad.SOPInstanceUID]
+    sops[1] = sops[0]
+
+    def store(i: int) -> tuple[int, list[int], list[str], int]:
+        root = services[i % len(services)].root
+        answer = requests.post(f"{root}/v2/studies", data=bodies[i], headers=STORE)
+        named = [
+            item["00081155"]["Value"][0]
+            for key in ("00081198", "00081199")
+            for item in answer.json().get(key, {}).get("Value", [])
+        ]
+        found = requests.get(  # right after the answer, on the other process when there are two
+            f"{services[(i + 1) % len(services)].root}/v2/instances",
+            params={"SOPInstanceUID": sops[i]},
+            headers=ACCEPT,
+        )
+        return answer.status_code, _failure_reasons(answer), named, found.status_code
+
+    outcomes = _at_once(CLIENTS, store)
+    assert [named for _, _, named, _ in outcomes] == [[sop] for sop in sops], _logs(services)
+    pair = sorted(outcomes[:2])
+    assert pair[0][:2] == (200, []) and pair[1][:2] == (409, [45070])
+    assert all(status == 200 and reasons == [] for status, reasons, _, _ in outcomes[2:-1])
+    status, reasons, _, found = outcomes[-1]
+    assert status == 409 and reasons and reasons != [45070] and found == 204
+    assert all(found == 200 for answered, _, _, found in outcomes[:-1] if answered == 200)
+    search = requests.get(
+        f"{services[0].root}/v2/instances", params={"PatientID": "OWN-OUTCOME"}, headers=ACCEPT
+    )
+    assert sorted(row["00080018"]["Value"][0] for row in search.json()) == sorted(set(sops[:-1]))
+
+
 def test_a_study_deleted_by_many_clients_at_once_is_deleted_once(services: list[LiveService]) -> None:
     instances = data.study(3, PatientID="DELETED-ONCE")
     body, content_type = data.multipart([data.part10(ds) for ds in instances])
