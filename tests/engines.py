@@ -145,6 +145,9 @@ class Azurite:
         """Start the emulator (again) on its port, with its data; returns once it answers."""
         command = [str(AZURITE), "--silent", "--location", str(self.folder / "az")]
         command += ["--blobHost", "127.0.0.1", "--blobPort", str(self.port), "--skipApiVersionCheck"]
+        # Without it Azurite tries to send telemetry off the machine, looking up names every few seconds:
+        # about 7% of a core per idle emulator, measured (0.97 s of CPU in 15 idle seconds; 0.00 with it).
+        command += ["--disableTelemetry"]
         with (self.folder / "azurite.log").open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
