@@ -7,7 +7,9 @@ parametrized with, or its module when the whole module is end to end.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,12 +116,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LongestFi
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The doc site as `make generate && make docs` builds it (root/build/site): one MkDocs build per run."""
+    """The doc site as `make generate && make docs` builds it (root/build/site): one MkDocs build per run,
+    shared by the workers (the first to ask builds it, under a lock; the others read it)."""
     from tests.docs.pages import build_site
 
-    root = tmp_path_factory.mktemp("built")
-    result = build_site(root)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNING" not in output, output
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's, not the worker's
+    root = shared / "built-site"
+    with (shared / "built-site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "build" / "site").is_dir():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
+            root.mkdir()
+            result = build_site(root)
+            output = result.stdout + result.stderr
+            if result.returncode != 0 or "WARNING" in output:
+                shutil.rmtree(root / "build", ignore_errors=True)
+            assert result.returncode == 0, output
+            assert "WARNING" not in output, output
     return root
