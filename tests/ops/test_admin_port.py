@@ -113,11 +113,13 @@ def test_readiness_is_503_while_the_blob_store_is_gone(served: Served) -> None:
     blobs = served.data_dir / "blobs"
     moved = served.data_dir / "blobs-away"
     blobs.rename(moved)
+    blobs.touch()  # a file in its place: a worker the supervisor restarts meanwhile cannot make it again
     try:
         ready = ready_until(served, 503)  # once the cached result has expired
         assert ready.status_code == 503 and ready.headers["Retry-After"].isdigit()
         assert ready.json()["index"] == "ok" and "not a folder" in ready.json()["blobs"]
     finally:
+        blobs.unlink()
         moved.rename(blobs)
     assert ready_until(served, 200).status_code == 200
 
