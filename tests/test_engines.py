@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.engines import Engines
+from tests.engines import REQUIRED, Azurite, missing_engines
 
 pytestmark = pytest.mark.slow
 
@@ -18,11 +18,21 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_an_idle_azurite_uses_no_cpu(engines: Engines) -> None:
+def test_an_idle_azurite_uses_no_cpu() -> None:
     # With its telemetry on, Azurite looks up an address off the machine every few seconds: about 0.3 s of
-    # CPU in these 5 s (0.97 s in 15 s, measured).
-    process = engines.azurite.process
-    assert process is not None
-    before = _cpu_seconds(process.pid)
-    time.sleep(5)
-    assert _cpu_seconds(process.pid) - before < 0.1
+    # CPU in these 5 s (0.97 s in 15 s, measured). An emulator of its own: one the tests have used may still
+    # be tidying up what they stored.
+    missing = missing_engines()
+    if missing is not None:
+        if REQUIRED:
+            pytest.fail(f"DICOMWEB_REQUIRE_ENGINES=1 but {missing}")
+        pytest.skip(missing)
+    azurite = Azurite().start()
+    try:
+        assert azurite.process is not None
+        time.sleep(2)  # past its start
+        before = _cpu_seconds(azurite.process.pid)
+        time.sleep(5)
+        assert _cpu_seconds(azurite.process.pid) - before < 0.1
+    finally:
+        azurite.stop()
