@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pytest
 import requests
 from azure.storage.blob import ContainerClient
 
@@ -61,6 +62,15 @@ def missing_engines() -> str | None:
     if not AZURITE.exists():
         return f"Azurite is not installed ({AZURITE.relative_to(ROOT)}: run `make test` once)"
     return None
+
+
+def require_engines() -> None:
+    """Skip the test when the engines cannot run here; fail it instead under DICOMWEB_REQUIRE_ENGINES=1."""
+    missing = missing_engines()
+    if missing is not None:
+        if REQUIRED:
+            pytest.fail(f"DICOMWEB_REQUIRE_ENGINES=1 but {missing}")
+        pytest.skip(missing)
 
 
 @dataclass

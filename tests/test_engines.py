@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.engines import REQUIRED, Azurite, missing_engines
+from tests.engines import Azurite, require_engines
 
 pytestmark = pytest.mark.slow
 
@@ -22,11 +22,7 @@ def test_an_idle_azurite_uses_no_cpu() -> None:
     # With its telemetry on, Azurite looks up an address off the machine every few seconds: about 0.3 s of
     # CPU in these 5 s (0.97 s in 15 s, measured). An emulator of its own: one the tests have used may still
     # be tidying up what they stored.
-    missing = missing_engines()
-    if missing is not None:
-        if REQUIRED:
-            pytest.fail(f"DICOMWEB_REQUIRE_ENGINES=1 but {missing}")
-        pytest.skip(missing)
+    require_engines()
     azurite = Azurite().start()
     try:
         assert azurite.process is not None

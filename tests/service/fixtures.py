@@ -11,7 +11,7 @@ import pytest
 
 from dicom_service.settings import from_environment
 from dicom_service.storage.service import DicomService
-from tests.engines import REQUIRED, Engines, missing_engines, start_engines
+from tests.engines import Engines, require_engines, start_engines
 from tests.service.inprocess import InProcessService, running_in_process
 from tests.service.live import LiveService, Validated, running
 
@@ -21,11 +21,7 @@ STORAGE = ["sqlite-folder", "postgresql-azure"]
 @pytest.fixture(scope="session")
 def engines() -> Iterator[Engines]:
     """PostgreSQL and Azurite, started once for the whole run."""
-    missing = missing_engines()
-    if missing is not None:
-        if REQUIRED:
-            pytest.fail(f"DICOMWEB_REQUIRE_ENGINES=1 but {missing}")
-        pytest.skip(missing)
+    require_engines()
     started = start_engines()
     try:
         yield started
