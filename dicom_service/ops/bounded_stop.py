@@ -33,6 +33,8 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.server import Server
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
+from dicom_service.ops.handoff import HandedProcess, Handoff
+
 logger = logging.getLogger("dicom_service.serving")
 APPLICATION_STOP_SECONDS = 10  # hand the running operation back, stop housekeeping, close the pools
 PING_SECONDS = 5.0  # a worker's health-check thread answers in milliseconds unless the process is hung
@@ -84,9 +86,12 @@ class _StopFlag:
 
 
 class BoundedMultiprocess(Multiprocess):
-    def __init__(self, *args: object, state: StopState, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, state: StopState, handoff: Handoff | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.state = state
+        self.handoff = handoff  # connections handed to the workers in turn (ops.handoff)
         self.should_exit = _StopFlag()  # type: ignore[assignment]
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
@@ -120,7 +125,10 @@ class BoundedMultiprocess(Multiprocess):
                 if started:
                     self.served = True
                     self.failed_starts.pop(index, None)
+                    if self.handoff is not None:
+                        self.handoff.serving(process.pid or 0)
                 continue
+            self._retire(process)
             process.kill()  # hung or gone
             process.process.join(PING_SECONDS)
             if self.should_exit.is_set():
@@ -162,19 +170,38 @@ class BoundedMultiprocess(Multiprocess):
             return None
         return False if time.monotonic() - since < START_SECONDS else None
 
+    def _spawn(self) -> Process:
+        """A new worker, started: on the shared listener, or on a socket pair of the handoff's."""
+        if self.handoff is None:
+            process = Process(self.config, self.sockets)
+            process.start()
+            return process
+        ours, theirs = self.handoff.pair()
+        process = HandedProcess(self.config, [theirs])
+        process.start()
+        theirs.close()  # the worker has its own copy
+        self.handoff.opened(process.pid or 0, ours)
+        return process
+
+    def init_processes(self) -> None:
+        self.processes = [self._spawn() for _ in range(self.processes_num)]
+
+    def _retire(self, process: Process) -> None:
+        if self.handoff is not None:
+            self.handoff.retired(process.pid or 0)
+
     def _replace(self, index: int) -> None:
-        replacement = Process(self.config, self.sockets)
-        replacement.start()
-        self.processes[index] = replacement
+        self._retire(self.processes[index])
+        self.processes[index] = self._spawn()
 
     def restart_all(self) -> None:
         """A rolling restart (SIGHUP): uvicorn's, with the old worker's stop bounded like any other."""
         for index, old in enumerate(self.processes):
             if self.should_exit.is_set():
                 return
-            new = Process(self.config, self.sockets)
-            new.start()
+            new = self._spawn()
             if not new.wait_until_ready(START_SECONDS, self.should_exit):
+                self._retire(new)
                 new.kill()
                 new.process.join()
                 if self.should_exit.is_set():
@@ -187,6 +214,9 @@ class BoundedMultiprocess(Multiprocess):
                         old.pid,
                     )
                 return
+            if self.handoff is not None:
+                self.handoff.serving(new.pid or 0)
+            self._retire(old)
             old.terminate()
             self.processes[index] = new
             self.retry_at.pop(index, None)
@@ -204,6 +234,8 @@ class BoundedMultiprocess(Multiprocess):
             self.handle_signals()
             self.keep_subprocess_alive()
         self.state.begin()
+        if self.handoff is not None:
+            self.handoff.stop()
         logger.info("Stopping: %d worker(s), within %g s", len(self.processes), self.state.left())
         self.exit_code = self.stop_within_bound()
         logger.info("Stopping parent process [%d]", os.getpid())

@@ -29,6 +29,7 @@ from dicom_service.ops.bounded_stop import (
     BoundedServer,
     StopState,
 )
+from dicom_service.ops.handoff import Handoff
 from dicom_service.ops.logs import log_config
 from dicom_service.ops.settings import OpsSettings
 from dicom_service.settings import Settings
@@ -73,7 +74,10 @@ def run(app: str, settings: Settings, ops: OpsSettings, host: str, port: int, lo
     code = 0
     try:
         if config.workers > 1:  # as uvicorn.run, with the bounded supervisor
-            supervisor = BoundedMultiprocess(config, sockets=[config.bind_socket()], state=state)
+            listener = config.bind_socket()
+            supervisor = BoundedMultiprocess(
+                config, sockets=[listener], state=state, handoff=Handoff(listener, config.backlog)
+            )
             supervisor.run()
             code = supervisor.exit_code
         else:

@@ -40,6 +40,15 @@ def refused(cap: int) -> bytes:
     )
 
 
+def refused_by_supervisor() -> bytes:
+    """No worker could take the connection (all stopping, or hung): the client retries shortly."""
+    return _answer(
+        "503 Service Unavailable",
+        "No service process can take the connection now; try again shortly.",
+        f"retry-after: {RETRY_AFTER_SECONDS}\r\n",
+    )
+
+
 def late(seconds: int) -> bytes:
     return _answer(
         "408 Request Timeout",

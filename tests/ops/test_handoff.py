@@ -1,0 +1,140 @@
+"""`make serve` with several workers: kept-alive connections spread evenly over the worker processes, a
+replaced worker takes its turn, and the supervisor keeps none of them."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.load.served import Served
+
+pytestmark = pytest.mark.e2e  # starts the service as its own process
+
+CLIENTS = 4
+WORKERS = 2
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    service = Served(tmp_path / "data", {"WORKERS": str(WORKERS)}).start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes of the supervisor `pid` (multiprocessing's resource tracker left out)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"resource_tracker" not in command:
+                found.append(int(child))
+    return found
+
+
+def server_sockets(port: int, client_ports: set[int]) -> set[int]:
+    """The inodes of the service's ends of the connections from `client_ports`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if int(local.rsplit(":", 1)[1], 16) == port and int(remote.rsplit(":", 1)[1], 16) in client_ports:
+                inodes.add(int(inode))
+    return inodes
+
+
+def holders(pids: list[int], inodes: set[int]) -> Counter[int]:
+    """How many of the sockets `inodes` each process holds open."""
+    held: Counter[int] = Counter()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+                held[pid] += 1
+    return held
+
+
+def connect_all(served: Served) -> list[http.client.HTTPConnection]:
+    """CLIENTS kept-alive connections, each having had one answer."""
+    connections = []
+    for _ in range(CLIENTS):
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        connection.request("GET", "/v2/studies", headers={"Accept": "application/dicom+json"})
+        answer = connection.getresponse()
+        answer.read()
+        assert answer.status in (200, 204)
+        connections.append(connection)
+    return connections
+
+
+def spread(served: Served, connections: list[http.client.HTTPConnection]) -> Counter[int]:
+    assert served.process is not None
+    ports = {connection.sock.getsockname()[1] for connection in connections}
+    inodes = server_sockets(served.port, ports)
+    assert len(inodes) == CLIENTS
+    return holders([served.process.pid, *workers_of(served.process.pid)], inodes)
+
+
+def spread_once_replaced(served: Served, old: set[int]) -> tuple[list[int], Counter[int]]:
+    """(the workers, how many of CLIENTS new connections each holds) once every worker in `old` is
+    replaced and the connections spread over the new ones: a replacement takes its turn once it has
+    started, which takes a few seconds."""
+    assert served.process is not None
+    deadline = time.monotonic() + 60
+    while True:
+        current = workers_of(served.process.pid)
+        if len(current) == WORKERS and not old & set(current):
+            connections = connect_all(served)  # each answered, whichever worker took it
+            try:
+                held = spread(served, connections)
+            finally:
+                for connection in connections:
+                    connection.close()
+            if sorted(held[pid] for pid in current) == [CLIENTS // WORKERS] * WORKERS:
+                return current, held
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the connections did not spread over the new workers within 60 s: {current}"
+            )
+        time.sleep(0.2)
+
+
+def test_kept_alive_connections_are_spread_evenly_over_the_workers(served: Served) -> None:
+    connections = connect_all(served)
+    try:
+        held = spread(served, connections)
+        assert served.process is not None
+        assert held[served.process.pid] == 0  # the supervisor handed them on and kept no copy
+        assert sorted(held.values()) == [CLIENTS // WORKERS] * WORKERS
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_a_worker_that_died_is_replaced_and_takes_its_turn(served: Served) -> None:
+    assert served.process is not None
+    victim = workers_of(served.process.pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    workers, held = spread_once_replaced(served, {victim})
+    assert victim not in workers and set(held) == set(workers)
+
+
+def test_a_rolling_restart_hands_connections_to_the_new_workers_only(served: Served) -> None:
+    assert served.process is not None
+    old = set(workers_of(served.process.pid))
+    served.process.send_signal(signal.SIGHUP)
+    workers, held = spread_once_replaced(served, old)
+    assert set(held) == set(workers)
