@@ -124,7 +124,8 @@ class _PartWriter:
         if self.written > self.limits.instance_bytes:
             limit = self.limits.instance_bytes
             raise body.too_large(f"Part {len(self.files)}", f"over {limit:,} bytes", "instance_bytes")
-        self.file.write(chunk[start:end])
+        # the parser hands whole batches with offsets: a view, not a copy of each part's bytes
+        self.file.write(chunk if start == 0 and end == len(chunk) else memoryview(chunk)[start:end])
 
     def part_end(self) -> None:
         self.close()
@@ -154,13 +155,13 @@ async def _parts(request: Request, writer: _PartWriter, boundary: str, then: Cal
                 batch, size = [], 0
     except MultipartParseError as exc:
         raise BodyRefused(400, f"The multipart/related body cannot be read: {exc}") from None
-    last = b"".join(batch)
-    _count_parts(last, delimiter, delimiters, writer.limits.parts)
+    for chunk in batch:  # the last batch: counted and parsed chunk by chunk, not joined (a copy)
+        delimiters = _count_parts(chunk, delimiter, delimiters, writer.limits.parts)
 
     def finish() -> T:
         try:
-            if last:
-                parser.write(last)
+            for chunk in batch:
+                parser.write(chunk)
             parser.finalize()
         except MultipartParseError as exc:
             raise BodyRefused(400, f"The multipart/related body cannot be read: {exc}") from None
