@@ -45,6 +45,7 @@ NUMBERED_CHANGE = (  # SQLite: under its one writer, so the number drawn is the 
     .returning(t.change_feed.c.sequence)
 )
 INSERT_INSTANCE = insert(t.instance)
+NEW_INSTANCE = insert(t.instance).returning(t.instance.c.id)  # SQLite: its id, run without SQLAlchemy
 STUDY_WATERMARK = update(t.study).where(t.study.c.id == bindparam("b_id"))
 SERIES_WATERMARK = update(t.series).where(t.series.c.id == bindparam("b_id"))
 

@@ -7,6 +7,7 @@ commits; SQLite has one writer at a time, so its store writes the entry first an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -19,7 +20,7 @@ from dicom_service.kernel.instance import Instance
 from dicom_service.kernel.tags import Level
 from dicom_service.query_tags import repository as query_tags
 from dicom_service.query_tags.rules import StoredTag
-from dicom_service.storage import dialect, statements
+from dicom_service.storage import dialect, prepared, statements
 from dicom_service.storage import schema as t
 from dicom_service.storage.database import Database
 
@@ -37,6 +38,7 @@ class _Writes:
     levels_upsert: Any  # PostgreSQL: study and series in one round trip; else None
     tail: Any  # PostgreSQL: the commit tail in one round trip; else None
     numbered: bool  # SQLite: the change-feed entry first, its number the watermark of every row written
+    rows: Callable[[Connection, Any, dict[str, Any]], Sequence[Any]]  # a statement's rows, run on `c`
 
 
 @cache
@@ -48,7 +50,12 @@ def _writes(name: str) -> _Writes:
         statements.levels_upsert(t.STUDY_COLUMNS, t.SERIES_COLUMNS) if combined else None,
         statements.commit_tail() if combined else None,
         name == "sqlite",
+        prepared.rows if name == "sqlite" else _rows,  # SQLite: without SQLAlchemy's work per statement
     )
+
+
+def _rows(c: Connection, statement: Any, params: dict[str, Any]) -> Sequence[Any]:
+    return c.execute(statement, params).all()
 
 
 def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
@@ -110,7 +117,7 @@ def _add(
     now: str,
     found: list[StoredTag],
 ) -> int:
-    if c.execute(statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}).first() is not None:
+    if writes.rows(c, statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}):
         raise DuplicateInstance(item.sop_uid)
     change = {
         "partition_id": pid,
@@ -133,10 +140,10 @@ def _add(
         "bulk_data": item.bulk_data,
     }
     if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
-        watermark = int(c.execute(statements.NUMBERED_CHANGE, change).scalar_one())
+        watermark = int(writes.rows(c, statements.NUMBERED_CHANGE, change)[0][0])
         study_id, series_id = _upsert_levels(c, writes, pid, item, watermark)
         instance |= {"study_id": study_id, "series_id": series_id, "watermark": watermark}
-        instance_id = _new_id(c.execute(statements.INSERT_INSTANCE, instance))
+        instance_id = int(writes.rows(c, statements.NEW_INSTANCE, instance)[0][0])
     else:
         # Study and series rows first: their row locks are taken before the change-feed lock, in
         # the same order as a delete takes them, so the two never wait for each other in a cycle.
@@ -173,8 +180,8 @@ def _upsert_levels(
         params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
         study_id, series_id = c.execute(writes.levels_upsert, params).one()
         return int(study_id), int(series_id)
-    study_id = int(c.execute(writes.upsert_study, study).scalar_one())
-    series_id = int(c.execute(writes.upsert_series, series | {"study_id": study_id}).scalar_one())
+    study_id = int(writes.rows(c, writes.upsert_study, study)[0][0])
+    series_id = int(writes.rows(c, writes.upsert_series, series | {"study_id": study_id})[0][0])
     return study_id, series_id
 
 
