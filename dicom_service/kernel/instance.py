@@ -30,7 +30,7 @@ DUPLICATE = 45070
 WARNING_VALIDATION = 1
 
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
-IN_MEMORY = 16 << 20  # files up to this size are parsed from memory
+IN_MEMORY = 16 << 20  # files up to this size that pydicom reads are parsed from memory
 
 
 class Rejected(Exception):
@@ -69,12 +69,7 @@ def read(path: str, behaviour: Behaviour, bulkdata_threshold: int | None = None)
     read: the DICOM JSON comes from the element walker (pydicom for unusual files, its bulk values
     deferred), and where each frame lies is recorded in `frame_index`; with `bulkdata_threshold`, where
     each bulk-data attribute lies in `bulk_data` (none for the files left to pydicom)."""
-    size = os.path.getsize(path)
-    data = b""
-    if size <= IN_MEMORY:  # one read instead of many small ones
-        with open(path, "rb") as file:
-            data = file.read()
-    with part10.BytesSource(data) if data else part10.FileSource(path) as source:
+    with part10.HeadSource(path) as source:
         try:
             fast = part10_json.read(source)
         except part10.Truncated as exc:
@@ -89,6 +84,11 @@ def read(path: str, behaviour: Behaviour, bulkdata_threshold: int | None = None)
             if bulkdata_threshold is not None:
                 item.bulk_data = bulk_data.record(fast, bulkdata_threshold)
             return item
+        size = source.size
+        data = b""
+        if size <= IN_MEMORY:  # pydicom parses a small file from memory
+            with open(path, "rb") as file:
+                data = file.read()
         item = _read_with_pydicom(path, data, size, behaviour)
         item.frame_index = _encoded(lambda: frame_index.locate(part10.Walker(source)))
         return item

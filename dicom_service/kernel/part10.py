@@ -129,6 +129,20 @@ class FileSource:
         self.close()
 
 
+class HeadSource(FileSource):
+    """A file whose first `head` bytes are read at once (one call for the elements before the bulk data, which
+    is rarely read, and then by position): a received instance is checked without reading its pixels."""
+
+    def __init__(self, path: str | os.PathLike[str], head: int = 64 << 10) -> None:
+        super().__init__(path)
+        self.head = os.pread(self.fd, head, 0)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset + length <= len(self.head):
+            return self.head[offset : offset + length]
+        return os.pread(self.fd, length, offset)
+
+
 class Element(NamedTuple):
     """One element, item or delimiter: `vr` as written (None in implicit VR and for items and delimiters),
     `length` UNDEFINED or the value's length, `offset` where its header starts, `value` where its value
