@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
     """(essence, parameters) of a media type; parameter names lower-cased, quotes removed."""
+    essence, params = _parsed(value)
+    return essence, dict(params)
+
+
+@lru_cache(maxsize=512)  # the same few Accept and Content-Type values, request after request
+def _parsed(value: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     essence, _, rest = value.partition(";")
     params: dict[str, str] = {}
     for part in _split_unquoted(rest, ";"):
@@ -18,11 +25,13 @@ def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
         if len(raw) >= 2 and raw[0] == raw[-1] == '"':
             raw = raw[1:-1].replace('\\"', '"')
         params[name.strip().lower()] = raw
-    return essence.strip().lower(), params
+    return essence.strip().lower(), tuple(params.items())
 
 
 def _split_unquoted(text: str, separator: str) -> list[str]:
     """Split on `separator` outside double quotes; drop empty items."""
+    if '"' not in text:  # most values: no quote to step over, character by character
+        return [item.strip() for item in text.split(separator) if item.strip()]
     items: list[str] = []
     current: list[str] = []
     quoted = False
