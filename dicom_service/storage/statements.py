@@ -73,8 +73,12 @@ def instances(
             i.c.frame_index if frame_index else null().label("frame_index"),
             i.c.bulk_data if bulk_data else null().label("bulk_data"),
         )
+        # Which row the partition is joined to chooses the plan (whatever the statistics say): one instance
+        # is found by its unique (partition, SOP UID); a study or series by the study's (partition, UID),
+        # then its instances by ix_instance_study. With the partition joined to the instance, a study's
+        # retrieve walked every instance of the partition: 4 ms more for 100 instances beside 1,600 others.
         .select_from(i.join(se, i.c.series_id == se.c.id).join(st, i.c.study_id == st.c.id))
-        .join(p, i.c.partition_id == p.c.id)
+        .join(p, (i.c.partition_id if by_sop else st.c.partition_id) == p.c.id)
         .where(p.c.name == bindparam("b_partition"), st.c.study_uid == bindparam("b_study"))
         .order_by(i.c.watermark)
     )
