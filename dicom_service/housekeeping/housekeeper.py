@@ -1,5 +1,5 @@
 """Housekeeping beside the operation worker, in a thread of its own: the index's planner statistics
-(`storage/statistics.py`), checked at start and every ten seconds, and the orphan-blob sweep
+(`storage/statistics.py`), checked at start and every two seconds, and the orphan-blob sweep
 (`housekeeping/orphans.py`), now and then.
 
 Every process sweeps, so no process has to be special; the first sweep waits a minute or two (randomly, so
