@@ -86,6 +86,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
     from dicom_service.auth.audit import log_to_stderr
+    from dicom_service.ops.allocator import keep_freed_buffers
     from dicom_service.auth.guard import Guard
     from dicom_service.export import destination
     from dicom_service.housekeeping.housekeeper import Housekeeper
@@ -96,6 +97,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     from dicom_service.storage.service import DicomService
 
     os.umask(PRIVATE_FILES)
+    keep_freed_buffers()  # instance bytes go through the same few buffer sizes: no page faults per request
     auth = auth_from_environment(environment)
     app.state.guard = Guard.from_settings(auth, app.state.data_actions)
     app.state.allowed_hosts = auth.allowed_hosts
