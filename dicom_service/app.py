@@ -86,11 +86,11 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     """The service's data, where the settings say (dicom_service/settings.py), its operation
     worker and its housekeeping."""
     from dicom_service.auth.audit import log_to_stderr
-    from dicom_service.ops.allocator import keep_freed_buffers
     from dicom_service.auth.guard import Guard
     from dicom_service.export import destination
     from dicom_service.housekeeping.housekeeper import Housekeeper
     from dicom_service.operations.jobs import start_worker
+    from dicom_service.ops.allocator import keep_freed_buffers
     from dicom_service.ops.blobs import ObservedBlobStore
     from dicom_service.ops.metrics import watch_pool
     from dicom_service.settings import PRIVATE_FILES, auth_from_environment, from_environment
