@@ -125,8 +125,7 @@ class BoundedMultiprocess(Multiprocess):
                 if started:
                     self.served = True
                     self.failed_starts.pop(index, None)
-                    if self.handoff is not None:
-                        self.handoff.serving(process.pid or 0)
+                    self._serving(process)
                 continue
             self._retire(process)
             process.kill()  # hung or gone
@@ -186,6 +185,10 @@ class BoundedMultiprocess(Multiprocess):
     def init_processes(self) -> None:
         self.processes = [self._spawn() for _ in range(self.processes_num)]
 
+    def _serving(self, process: Process) -> None:
+        if self.handoff is not None:
+            self.handoff.serving(process.pid or 0)
+
     def _retire(self, process: Process) -> None:
         if self.handoff is not None:
             self.handoff.retired(process.pid or 0)
@@ -214,8 +217,7 @@ class BoundedMultiprocess(Multiprocess):
                         old.pid,
                     )
                 return
-            if self.handoff is not None:
-                self.handoff.serving(new.pid or 0)
+            self._serving(new)
             self._retire(old)
             old.terminate()
             self.processes[index] = new

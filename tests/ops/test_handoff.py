@@ -1,11 +1,13 @@
 """`make serve` with several workers: kept-alive connections spread evenly over the worker processes, a
-replaced worker takes its turn, and the supervisor keeps none of them."""
+replaced worker takes its turn, the supervisor keeps none of them, and a connection no worker can take is
+answered 503 with Retry-After."""
 
 from __future__ import annotations
 
 import http.client
 import os
 import signal
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -13,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import workers_of
+from dicom_service.ops.handoff import Handoff
 from tests.load.served import Served
-
-pytestmark = pytest.mark.e2e  # starts the service as its own process
 
 CLIENTS = 4
 WORKERS = 2
@@ -28,17 +30,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield service
     finally:
         service.stop()
-
-
-def workers_of(pid: int) -> list[int]:
-    """The worker processes of the supervisor `pid` (multiprocessing's resource tracker left out)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        for child in task.read_text().split():
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"resource_tracker" not in command:
-                found.append(int(child))
-    return found
 
 
 def server_sockets(port: int, client_ports: set[int]) -> set[int]:
@@ -112,6 +103,7 @@ def spread_once_replaced(served: Served, old: set[int]) -> tuple[list[int], Coun
         time.sleep(0.2)
 
 
+@pytest.mark.e2e  # starts the service as its own process
 def test_kept_alive_connections_are_spread_evenly_over_the_workers(served: Served) -> None:
     assert served.process is not None
     spread_once_replaced(served, set())  # both workers have started (the service answers once one has)
@@ -126,6 +118,7 @@ def test_kept_alive_connections_are_spread_evenly_over_the_workers(served: Serve
                 connection.close()
 
 
+@pytest.mark.e2e  # starts the service as its own process
 def test_a_worker_that_died_is_replaced_and_takes_its_turn(served: Served) -> None:
     assert served.process is not None
     victim = workers_of(served.process.pid)[0]
@@ -134,9 +127,31 @@ def test_a_worker_that_died_is_replaced_and_takes_its_turn(served: Served) -> No
     assert victim not in workers and set(held) == set(workers)
 
 
+@pytest.mark.e2e  # starts the service as its own process
 def test_a_rolling_restart_hands_connections_to_the_new_workers_only(served: Served) -> None:
     assert served.process is not None
     old = set(workers_of(served.process.pid))
     served.process.send_signal(signal.SIGHUP)
     workers, held = spread_once_replaced(served, old)
     assert set(held) == set(workers)
+
+
+def test_a_connection_no_worker_can_take_is_answered_503() -> None:
+    listener = socket.socket()
+    handoff = Handoff(listener, backlog=8)
+    ours, theirs = handoff.pair()
+    handoff.opened(4242, ours)
+    handoff.ready.append(4242)  # started, then gone: its end of the pair is closed
+    theirs.close()
+    client, served_end = socket.socketpair()
+    try:
+        with served_end:
+            handoff._hand(served_end)
+        answer = client.recv(4096).decode()
+    finally:
+        client.close()
+        handoff.stop()
+        listener.close()
+    assert answer.startswith("HTTP/1.1 503 Service Unavailable\r\n")
+    assert "\r\nretry-after: " in answer
+    assert "No service process can take the connection now" in answer
