@@ -142,6 +142,9 @@ def test_workers_that_hang_at_start_up_are_killed_at_the_bound(
         time.sleep(1)
         for pid in first:  # both die; their replacements start and wait on the database
             os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(running(pid) for pid in first) and time.monotonic() < deadline:
+            time.sleep(0.05)  # a SIGKILL takes effect a moment later: not a replacement yet
         replacements = wait_for_workers(parent, 2) - first
         assert len(replacements) == 2
         deadline = time.monotonic() + 60
