@@ -158,6 +158,16 @@ LIMITS: tuple[Limit, ...] = (
         "408; the request is dropped and its temporary files removed",
     ),
     Limit(
+        "send_timeout",
+        "DICOM_SEND_TIMEOUT_SECONDS",
+        60,
+        1,
+        86_400,
+        "seconds",
+        "the wait for a client to take more of an answer",
+        "the connection is closed and the answer ends short",
+    ),
+    Limit(
         "keep_alive_timeout",
         "DICOM_KEEP_ALIVE_SECONDS",
         10,
@@ -183,6 +193,7 @@ class Limits:
     cpu_queue: int
     connections: int
     body_timeout: int
+    send_timeout: int
     keep_alive_timeout: int
 
     @classmethod

@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dicom_service.ops import metrics
+from dicom_service.web import sendfile
 from dicom_service.web.failures import new_request_id
 from dicom_service.web.unavailable import stopping
 
@@ -84,6 +85,9 @@ class ObservedRequests:
             elif message["type"] == "http.response.body":
                 seen.bytes_out += len(message.get("body", b""))
                 seen.finished = not message.get("more_body", False)
+            elif message["type"] == sendfile.SEND:
+                seen.bytes_out += sendfile.length(message["segments"])
+                seen.finished = not message.get("more_body", False)
             await send(message)
 
         started = time.perf_counter()
@@ -94,6 +98,8 @@ class ObservedRequests:
             if not seen.disconnected:
                 raise
             # The client went away mid-body: nothing to answer, and not a server error (no traceback).
+        except sendfile.SendFailed:
+            seen.disconnected = True  # the answer was cut short, its connection closed (logged as aborted)
         except asyncio.CancelledError:
             if seen.status:
                 raise

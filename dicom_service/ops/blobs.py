@@ -49,6 +49,9 @@ class ObservedBlobStore:
                 return
             yield chunk
 
+    def local_path(self, key: str) -> str | None:
+        return self.inner.local_path(key)
+
     def delete(self, key: str) -> None:
         self._counted("delete", lambda: self.inner.delete(key))
 

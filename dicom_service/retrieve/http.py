@@ -22,9 +22,10 @@ from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.storage.blobs import BlobSource
 from dicom_service.web import cpu
-from dicom_service.web.answers import error, multipart_answer
+from dicom_service.web.answers import Body, error, multipart_answer
 from dicom_service.web.context import OperationContext
 from dicom_service.web.mediatypes import parse_media_type
+from dicom_service.web.sendfile import FileSegment
 
 ANY = "*"
 SERIES_NUMBER, INSTANCE_NUMBER = tag_of("SeriesNumber"), tag_of("InstanceNumber")
@@ -82,7 +83,6 @@ async def instances(
     refusal = _untranscodable(rows, target) or _undecodable(rows, target)
     if refusal is not None:
         return refusal
-    blobs = ctx.dicom.blobs
     if ctx.representation.representation.essence == "application/dicom":
         row = rows[0]
         try:
@@ -95,12 +95,12 @@ async def instances(
     # transcoded as it is sent, frame by frame where it can be (a failure then cuts the body short).
     small = sum(row.size for row in rows) <= IN_MEMORY
     ready = await cpu.run(_read, ctx, rows, target) if small else {}
-    parts: list[tuple[str, Iterator[bytes] | bytes]] = [
+    parts: list[tuple[str, Body]] = [
         (
             f"application/dicom; transfer-syntax={_actual(row, target)}",
             ready.get(row.watermark)
             or (
-                blobs.stream(row.blob_key)
+                _as_stored(ctx, row)
                 if target in (ANY, row.transfer_syntax)
                 else instance_stream.transcoded(stored_frames(ctx, row), target)
             ),
@@ -118,6 +118,12 @@ async def instances(
 # An answer of stored files up to this size is read before its first byte and sent in one piece (many
 # small instances: one handover); a larger one is streamed, so its first byte leaves after one file.
 IN_MEMORY = 1 << 20
+
+
+def _as_stored(ctx: OperationContext, row: StoredInstance) -> FileSegment | Iterator[bytes]:
+    """The stored file as it is: sent with sendfile when it is on this machine's disk."""
+    path = ctx.dicom.blobs.local_path(row.blob_key)
+    return FileSegment(path, row.size) if path else ctx.dicom.blobs.stream(row.blob_key)
 
 
 def _read(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:

@@ -133,6 +133,9 @@ class AzureBlobStore:
     def stream(self, key: str) -> Iterator[bytes]:
         yield from self.client.download_blob(self._name(key)).chunks()
 
+    def local_path(self, key: str) -> str | None:
+        return None
+
     def delete(self, key: str) -> None:
         with contextlib.suppress(ResourceNotFoundError):
             self.client.delete_blob(self._name(key), delete_snapshots="include")

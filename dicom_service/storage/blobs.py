@@ -41,6 +41,10 @@ class BlobStore(Protocol):
 
     def stream(self, key: str) -> Iterator[bytes]: ...
 
+    def local_path(self, key: str) -> str | None:
+        """The file's path where it is on this machine's disk (so it can be sent with sendfile), else None."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
     def keys_older_than(self, moment: dt.datetime) -> Iterator[str]:
@@ -85,6 +89,9 @@ class FolderBlobStore:
         with self._path(key).open("rb") as file:
             while chunk := file.read(CHUNK):
                 yield chunk
+
+    def local_path(self, key: str) -> str | None:
+        return str(self._path(key))
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

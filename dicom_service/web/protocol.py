@@ -5,6 +5,10 @@
 - A deadline for a request's line and headers (`DICOM_KEEP_ALIVE_SECONDS`): a connection that sends nothing,
   or its headers byte by byte, is answered 408 and closed. uvicorn only times connections idle after a
   response.
+- A deadline for a client to take more of an answer (`DICOM_SEND_TIMEOUT_SECONDS`): one that stops reading
+  is dropped, rather than holding its answer (and its files) open without end.
+
+It also serves the `web/sendfile` extension: stored files sent with sendfile, not through Python buffers.
 
 uvicorn's own `limit_concurrency` (set to the same cap) still answers 503 for requests in progress past it.
 """
@@ -13,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from dicom_service import limits
+from dicom_service.web import sendfile
 from dicom_service.web.unavailable import RETRY_AFTER_SECONDS
 
 log = logging.getLogger("dicom_service.connections")
@@ -64,6 +70,7 @@ class GuardedProtocol(HttpToolsProtocol):
         current = limits.current()
         self.max_connections = current.connections
         self.header_seconds = current.keep_alive_timeout
+        self.send_seconds = current.send_timeout
         self.header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -86,7 +93,11 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        self.scope["extensions"] = {**self.scope.get("extensions", {}), sendfile.EXTENSION: {}}
+        before = self.cycle
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle is not before:  # the new request's (its task not yet run)
+            self.cycle.send = _sending(self.cycle, self.send_seconds)  # type: ignore[method-assign,assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -106,3 +117,53 @@ class GuardedProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.write(late(self.header_seconds))
             self.transport.close()
+
+
+def _sending(cycle: RequestResponseCycle, seconds: int) -> Callable[[Any], Awaitable[None]]:
+    """The cycle's ASGI send with a deadline for a client that stops reading, and sendfile messages."""
+    plain = cycle.send
+
+    async def send(message: Any) -> None:
+        if cycle.flow.write_paused and not cycle.disconnected:
+            try:
+                await asyncio.wait_for(cycle.flow.drain(), seconds)
+            except TimeoutError:
+                _drop(cycle, sendfile.SendFailed(f"the client took no bytes for {seconds} s"))
+        if message["type"] != sendfile.SEND:
+            await plain(message)
+            return
+        if cycle.disconnected:
+            raise sendfile.SendFailed("the client closed the connection")
+        segments = message["segments"]
+        size = sendfile.length(segments)
+        if not cycle.response_started or cycle.chunked_encoding or size > cycle.expected_content_length:
+            raise RuntimeError(
+                "A sendfile message needs an answer started with a Content-Length covering it."
+            )
+        if cycle.scope["method"] != "HEAD" and size:
+            try:
+                await _flushed(cycle, seconds)
+                await sendfile.send(cycle.transport.get_extra_info("socket").fileno(), segments, seconds)
+            except sendfile.SendFailed as exc:
+                _drop(cycle, exc)
+            cycle.expected_content_length -= size
+        await plain({"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)})
+
+    return send
+
+
+async def _flushed(cycle: RequestResponseCycle, seconds: int) -> None:
+    """Waits until the bytes uvicorn wrote (the status line and headers) have left: ours go after them."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while cycle.transport.get_write_buffer_size():
+        if asyncio.get_running_loop().time() > deadline:
+            raise sendfile.SendFailed(f"the client took no bytes for {seconds} s")
+        await asyncio.sleep(0.001)
+
+
+def _drop(cycle: RequestResponseCycle, exc: sendfile.SendFailed) -> NoReturn:
+    """Ends an answer that cannot be finished: the connection is closed and the app told (it raises)."""
+    log.log(logging.INFO if exc.by_client else logging.WARNING, "answer cut short: %s", exc)
+    cycle.disconnected = True
+    cycle.transport.abort()
+    raise exc

@@ -1,16 +1,19 @@
 """A streamed multipart answer: whole, its first bytes sent early, the rest in a few handovers from the worker
-thread, large pieces sent as they are (not copied into a join)."""
+thread, large pieces sent as they are (not copied into a join). Stored files, where the server offers no
+sendfile, are read and sent the same way."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dicom_service.web import answers, multipart
-from dicom_service.web.answers import COALESCE, FIRST, multipart_answer
+from dicom_service.web.answers import COALESCE, FIRST, Body, StoredFilesResponse, multipart_answer
+from dicom_service.web.sendfile import FileSegment
 
 PART = 512 * 1024  # one CT slice
 
@@ -20,9 +23,7 @@ def _file(n: int) -> Iterator[bytes]:
     yield bytes([n % 256]) * PART
 
 
-def _sent(
-    parts: list[tuple[str, Iterator[bytes] | bytes]], lengths: list[int]
-) -> tuple[dict[str, str], list[bytes]]:
+def _sent(parts: list[tuple[str, Body]], lengths: list[int]) -> tuple[dict[str, str], list[bytes]]:
     response = multipart_answer(parts, 'multipart/related; type="application/dicom"', lengths=lengths)
     messages: list[dict[str, Any]] = []
 
@@ -52,7 +53,7 @@ def test_a_study_is_sent_whole_first_bytes_early_then_in_few_handovers(
 
     monkeypatch.setattr(answers, "iterate_in_threadpool", counted)
     count = 40
-    parts: list[tuple[str, Iterator[bytes] | bytes]] = [("application/dicom", _file(n)) for n in range(count)]
+    parts: list[tuple[str, Body]] = [("application/dicom", _file(n)) for n in range(count)]
     headers, chunks = _sent(parts, [PART] * count)
     body = b"".join(chunks)
     assert int(headers["content-length"]) == len(body)
@@ -62,3 +63,21 @@ def test_a_study_is_sent_whole_first_bytes_early_then_in_few_handovers(
     assert bytes([count - 1]) * PART in chunks  # a large piece is sent as it is, never copied into a join
     assert all(len(chunk) <= PART for chunk in chunks)
     assert len(handovers) <= 2 + count * PART // COALESCE  # not one handover per instance
+
+
+def test_stored_files_are_read_and_sent_whole_where_the_server_offers_no_sendfile(tmp_path: Path) -> None:
+    paths = []
+    for n in range(3):
+        paths.append(tmp_path / f"{n}.dcm")
+        paths[-1].write_bytes(bytes([n]) * (PART + n))
+    parts: list[tuple[str, Body]] = [
+        ("application/dicom", FileSegment(str(p), PART + n)) for n, p in enumerate(paths)
+    ]
+    parts.insert(1, ("application/dicom", b"in memory"))
+    answer = multipart_answer(parts, 'multipart/related; type="application/dicom"')
+    assert isinstance(answer, StoredFilesResponse)
+    headers, chunks = _sent(parts, [])
+    body = b"".join(chunks)
+    assert int(headers["content-length"]) == len(body)
+    received = [part.body for part in multipart.parse(headers["content-type"], body)]
+    assert received == [paths[0].read_bytes(), b"in memory", paths[1].read_bytes(), paths[2].read_bytes()]
