@@ -20,7 +20,7 @@ from dicom_service.retrieve import decoding, jpeg_instances
 from dicom_service.retrieve import render as rendering
 from dicom_service.retrieve.metadata import not_found, stored_instances
 from dicom_service.retrieve.repository import StoredInstance
-from dicom_service.storage.blobs import BlobSource
+from dicom_service.storage.blobs import BlobSource, BlobStore
 from dicom_service.web import cpu
 from dicom_service.web.answers import Body, error, multipart_answer
 from dicom_service.web.context import OperationContext
@@ -95,12 +95,13 @@ async def instances(
     # transcoded as it is sent, frame by frame where it can be (a failure then cuts the body short).
     small = sum(row.size for row in rows) <= IN_MEMORY
     ready = await cpu.run(_read, ctx, rows, target) if small else {}
+    blobs = ctx.dicom.blobs
     parts: list[tuple[str, Body]] = [
         (
             f"application/dicom; transfer-syntax={_actual(row, target)}",
             ready.get(row.watermark)
             or (
-                _as_stored(ctx, row)
+                _as_stored(blobs, row)
                 if target in (ANY, row.transfer_syntax)
                 else instance_stream.transcoded(stored_frames(ctx, row), target)
             ),
@@ -120,10 +121,10 @@ async def instances(
 IN_MEMORY = 1 << 20
 
 
-def _as_stored(ctx: OperationContext, row: StoredInstance) -> FileSegment | Iterator[bytes]:
+def _as_stored(blobs: BlobStore, row: StoredInstance) -> FileSegment | Iterator[bytes]:
     """The stored file as it is: sent with sendfile when it is on this machine's disk."""
-    path = ctx.dicom.blobs.local_path(row.blob_key)
-    return FileSegment(path, row.size) if path else ctx.dicom.blobs.stream(row.blob_key)
+    path = blobs.local_path(row.blob_key)
+    return FileSegment(path, row.size) if path else blobs.stream(row.blob_key)
 
 
 def _read(ctx: OperationContext, rows: list[StoredInstance], target: str) -> dict[int, bytes]:

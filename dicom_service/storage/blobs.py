@@ -91,7 +91,7 @@ class FolderBlobStore:
                 yield chunk
 
     def local_path(self, key: str) -> str | None:
-        return str(self._path(key))
+        return f"{self.root}/{key[:2]}/{key}.dcm"  # a study's answer asks for every file: no Path objects
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

@@ -14,14 +14,13 @@ import asyncio
 import errno
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXTENSION = "dicom.sendfile"
 SEND = "dicom.response.sendfile"
 
 
-@dataclass(frozen=True)
-class FileSegment:
+class FileSegment(NamedTuple):  # a tuple: made for every instance of a study before its first byte
     """A whole stored file of `size` bytes (its recorded size: a shorter file fails the answer)."""
 
     path: str
