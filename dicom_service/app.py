@@ -92,6 +92,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     from dicom_service.operations.jobs import start_worker
     from dicom_service.ops.allocator import keep_freed_buffers
     from dicom_service.ops.blobs import ObservedBlobStore
+    from dicom_service.ops.collector import freeze_startup_objects
     from dicom_service.ops.metrics import watch_pool
     from dicom_service.settings import PRIVATE_FILES, auth_from_environment, from_environment
     from dicom_service.storage.service import DicomService
@@ -112,6 +113,7 @@ async def _open_storage(app: Starlette, environment: Mapping[str, str] | None) -
     worker = start_worker(service)  # runs long-running operations, taking over those of stopped processes
     housekeeper = Housekeeper(service)  # removes orphan blobs now and then
     housekeeper.start()
+    freeze_startup_objects()  # the collector walks only what requests make from now on
     try:
         yield
     finally:

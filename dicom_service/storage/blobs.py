@@ -58,7 +58,11 @@ class FolderBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self._folders = {p.name for p in root.iterdir() if p.is_dir()}  # 256 at most: skip mkdir per file
+        # All 256 folders at once: a folder made by a store cost it 0.7 ms (the first ~1,500 stores).
+        present = {p.name for p in root.iterdir() if p.is_dir()}
+        for prefix in (f"{n:02x}" for n in range(256)):
+            if prefix not in present:
+                (root / prefix).mkdir(exist_ok=True)
 
     def new_key(self) -> str:
         return random_key()
@@ -68,11 +72,14 @@ class FolderBlobStore:
 
     def put_file(self, key: str, source: Path) -> int:
         target = self._path(key)
-        if key[:2] not in self._folders:
-            target.parent.mkdir(exist_ok=True)
-            self._folders.add(key[:2])
         size = source.stat().st_size
-        os.replace(source, target)  # the temporary folder is on the same file system: atomic
+        try:
+            os.replace(source, target)  # the temporary folder is on the same file system: atomic
+        except FileNotFoundError:
+            if not source.exists():
+                raise
+            target.parent.mkdir(exist_ok=True)  # its folder removed since start-up
+            os.replace(source, target)
         return size
 
     def read(self, key: str) -> bytes:
