@@ -27,8 +27,9 @@ from dicom_service.kernel.part10 import UNDEFINED
 from dicom_service.retrieve.repository import StoredInstance
 from dicom_service.storage.blobs import BlobSource
 from dicom_service.versioning.versions import declared_versions
-from dicom_service.web.answers import error, multipart_answer
+from dicom_service.web.answers import StoredFilesResponse, error, multipart_answer
 from dicom_service.web.context import OperationContext
+from dicom_service.web.sendfile import FileSegment
 
 CACHED_FILES = 4096
 CHUNK = 1 << 20
@@ -108,7 +109,7 @@ async def retrieve(ctx: OperationContext, row: StoredInstance, path: str) -> Res
         return multipart_answer(parts, f"{ctx.representation.content_type}")
     if single:
         return await _single(ctx, row, element, ctx.params.get("Range"), part_type)
-    body = _value(ctx, row, element.offset, element.length)
+    body = _stored_value(ctx, row, element.offset, element.length)
     return multipart_answer([(part_type, body)], ctx.representation.content_type, lengths=[element.length])
 
 
@@ -120,6 +121,14 @@ def _stored(ctx: OperationContext, row: StoredInstance) -> framing.Stored:
 
 def _frame(stored: framing.Stored, number: int) -> Iterator[bytes]:
     yield framing.frames(stored, [number], "*")[0]  # as stored
+
+
+def _stored_value(
+    ctx: OperationContext, row: StoredInstance, offset: int, length: int
+) -> FileSegment | Iterator[bytes]:
+    """The value's bytes as stored: sent with sendfile when the file is on this machine's disk."""
+    path = ctx.dicom.blobs.local_path(row.blob_key)
+    return FileSegment(path, length, offset) if path else _value(ctx, row, offset, length)
 
 
 def _value(ctx: OperationContext, row: StoredInstance, offset: int, length: int) -> Iterator[bytes]:
@@ -149,6 +158,8 @@ async def _single(
             ctx.dicom.blobs.read_range, row.blob_key, element.offset + first, length
         )
         return Response(body, status, headers, media_type)
+    value = _stored_value(ctx, row, element.offset + first, length)
+    if isinstance(value, FileSegment):
+        return StoredFilesResponse([value], headers, media_type, status)
     headers["Content-Length"] = str(length)
-    chunks = iterate_in_threadpool(_value(ctx, row, element.offset + first, length))
-    return StreamingResponse(chunks, status, headers, media_type)
+    return StreamingResponse(iterate_in_threadpool(value), status, headers, media_type)

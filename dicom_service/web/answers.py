@@ -133,6 +133,7 @@ def _batches(pieces: Iterator[bytes]) -> Iterator[list[bytes]]:
 
 def _file_chunks(segment: FileSegment) -> Iterator[bytes]:
     with open(segment.path, "rb") as file:
+        file.seek(segment.offset)
         left = segment.size
         while left > 0 and (chunk := file.read(min(FILE_CHUNK, left))):
             left -= len(chunk)
@@ -145,9 +146,13 @@ class StoredFilesResponse(Response):
     """Bytes and stored files with a Content-Length: the files go with sendfile where the server offers it
     (`web/sendfile`), else are read on a worker thread and sent in batches."""
 
-    def __init__(self, segments: list[Segment], headers: dict[str, str] | None, media_type: str) -> None:
+    def __init__(
+        self, segments: list[Segment], headers: dict[str, str] | None, media_type: str, status: int = 200
+    ) -> None:
         self.segments = segments
-        super().__init__(None, 200, {**(headers or {}), "Content-Length": str(length(segments))}, media_type)
+        super().__init__(
+            None, status, {**(headers or {}), "Content-Length": str(length(segments))}, media_type
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})

@@ -21,10 +21,12 @@ SEND = "dicom.response.sendfile"
 
 
 class FileSegment(NamedTuple):  # a tuple: made for every instance of a study before its first byte
-    """A whole stored file of `size` bytes (its recorded size: a shorter file fails the answer)."""
+    """`size` bytes of a stored file from `offset` (a whole file, or one value in it); a file shorter
+    than its record fails the answer."""
 
     path: str
     size: int
+    offset: int = 0
 
 
 Segment = bytes | FileSegment
@@ -69,13 +71,12 @@ def _send_file(fd: int, segment: FileSegment, offset: int) -> int:
     with open(segment.path, "rb") as file:
         while offset < segment.size:
             try:
-                sent = os.sendfile(fd, file.fileno(), offset, segment.size - offset)
+                sent = os.sendfile(fd, file.fileno(), segment.offset + offset, segment.size - offset)
             except BlockingIOError:
                 return offset  # the caller waits for room, then reopens the file here
             if sent == 0:
-                raise SendFailed(
-                    f"{segment.path} ends at byte {offset:,} of its recorded {segment.size:,}", False
-                )
+                end = segment.offset + segment.size
+                raise SendFailed(f"{segment.path} ends before byte {end:,}, its recorded end", False)
             offset += sent
     return offset
 

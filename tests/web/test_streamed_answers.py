@@ -5,6 +5,7 @@ sendfile, are read and sent the same way."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,15 +70,19 @@ def test_stored_files_are_read_and_sent_whole_where_the_server_offers_no_sendfil
     paths = []
     for n in range(3):
         paths.append(tmp_path / f"{n}.dcm")
-        paths[-1].write_bytes(bytes([n]) * (PART + n))
+        paths[-1].write_bytes(os.urandom(PART + n))
     parts: list[tuple[str, Body]] = [
         ("application/dicom", FileSegment(str(p), PART + n)) for n, p in enumerate(paths)
     ]
     parts.insert(1, ("application/dicom", b"in memory"))
+    parts.append(
+        ("application/octet-stream", FileSegment(str(paths[2]), 1000, 4000))
+    )  # a value in a file
     answer = multipart_answer(parts, 'multipart/related; type="application/dicom"')
     assert isinstance(answer, StoredFilesResponse)
     headers, chunks = _sent(parts, [])
     body = b"".join(chunks)
     assert int(headers["content-length"]) == len(body)
     received = [part.body for part in multipart.parse(headers["content-type"], body)]
-    assert received == [paths[0].read_bytes(), b"in memory", paths[1].read_bytes(), paths[2].read_bytes()]
+    files = [path.read_bytes() for path in paths]
+    assert received == [files[0], b"in memory", files[1], files[2], files[2][4000:5000]]
