@@ -75,9 +75,7 @@ def test_stored_files_are_read_and_sent_whole_where_the_server_offers_no_sendfil
         ("application/dicom", FileSegment(str(p), PART + n)) for n, p in enumerate(paths)
     ]
     parts.insert(1, ("application/dicom", b"in memory"))
-    parts.append(
-        ("application/octet-stream", FileSegment(str(paths[2]), 1000, 4000))
-    )  # a value in a file
+    parts.append(("application/octet-stream", FileSegment(str(paths[2]), 1000, 4000)))  # a value in a file
     answer = multipart_answer(parts, 'multipart/related; type="application/dicom"')
     assert isinstance(answer, StoredFilesResponse)
     headers, chunks = _sent(parts, [])
