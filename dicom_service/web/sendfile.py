@@ -93,15 +93,26 @@ async def send(socket_fd: int, segments: Sequence[Segment], timeout: float) -> N
     """Writes every segment to the connection, or raises SendFailed."""
     loop = asyncio.get_running_loop()
     fd = os.dup(socket_fd)  # ours to close: the connection's own may close (and be reused) meanwhile
+    pushing: asyncio.Future[tuple[int, int]] | None = None
     try:
         index, offset = 0, 0
         while True:
-            index, offset = await loop.run_in_executor(None, _push, fd, segments, index, offset)
+            pushing = loop.run_in_executor(None, _push, fd, segments, index, offset)
+            index, offset = await asyncio.shield(pushing)
             if index >= len(segments):
                 return
             await _writable(loop, fd, timeout)
     finally:
-        os.close(fd)
+        if pushing is not None and not pushing.done():  # cancelled: the thread still writes to `fd`
+            pushing.add_done_callback(lambda done: _close_after(done, fd))
+        else:
+            os.close(fd)
+
+
+def _close_after(done: asyncio.Future[tuple[int, int]], fd: int) -> None:
+    if not done.cancelled():
+        done.exception()  # retrieved: nobody awaits it any more
+    os.close(fd)
 
 
 async def _writable(loop: asyncio.AbstractEventLoop, fd: int, timeout: float) -> None:

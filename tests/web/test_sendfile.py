@@ -4,12 +4,14 @@ record cuts the answer short with one log line naming it, and the service goes o
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -85,6 +87,44 @@ def test_a_client_that_takes_nothing_is_dropped_after_the_timeout(tmp_path: Path
         receiver.close()
     assert failed.value.by_client
     assert 1 <= time.monotonic() - started < 5
+
+
+def test_a_send_cancelled_mid_write_keeps_its_descriptor_until_the_write_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (path,) = _files(tmp_path, 1, 100_000)
+    sender, receiver = socket.socketpair()
+    sender.setblocking(False)
+    writing = threading.Event()
+    push = sendfile._push
+
+    def slow_push(*args: Any) -> tuple[int, int]:
+        writing.set()
+        time.sleep(0.5)  # a disk read, say
+        return push(*args)
+
+    monkeypatch.setattr(sendfile, "_push", slow_push)
+
+    async def run() -> tuple[int, int, int]:
+        before = len(os.listdir("/proc/self/fd"))
+        task = asyncio.ensure_future(sendfile.send(sender.fileno(), [FileSegment(str(path), 100_000)], 10))
+        while not writing.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        held = len(os.listdir("/proc/self/fd"))
+        await asyncio.sleep(1)
+        return before, held, len(os.listdir("/proc/self/fd"))
+
+    try:
+        before, held, after = uvloop.run(run())
+        assert held == before + 1  # the thread still writes to it: not closed (nor reused) under it
+        assert after == before  # closed once the write ended
+        assert len(receiver.recv(200_000)) > 0
+    finally:
+        sender.close()
+        receiver.close()
 
 
 def test_a_file_shorter_than_its_record_fails_naming_it(tmp_path: Path) -> None:
