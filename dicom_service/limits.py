@@ -165,7 +165,7 @@ LIMITS: tuple[Limit, ...] = (
         86_400,
         "seconds",
         "the wait for a client to take more of an answer",
-        "the connection is closed and the answer ends short",
+        "the connection is closed",
     ),
     Limit(
         "keep_alive_timeout",

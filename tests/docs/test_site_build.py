@@ -78,7 +78,8 @@ def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: P
     assert not list(built_site.rglob("*.map"))
     assert not list((built_site / "assets" / "javascripts").rglob("lunr.*.min.js"))
     # 10.3 MB before: 3.2 MB of source maps, 30 unused search languages. Measured with three versions: each
-    # version's pages and documents 0.73-0.80 MB, the rest (theme, search index, shared pages) 3.0 MB.
+    # version's pages and documents 0.73-0.80 MB, the rest (theme, search index, shared pages) 3.0 MB, and
+    # 3.6 MB a year on (the search index holds every statement's limits table and the maintainers' pages).
     registry = fixtures.real_model().registry
     versions, retired = registry.versions, registry.retired
     sizes = {p: p.stat().st_size for p in built_site.rglob("*") if p.is_file()}
@@ -98,7 +99,7 @@ def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: P
         if p.stem not in {v.slug for v in versions} and not any(archived(p, v.slug) for v in retired)
     )
     # the search index grows with each version, served or archived
-    assert shared < 3_000_000 + 200_000 * (len(versions) + len(retired)), shared
+    assert shared < 3_100_000 + 200_000 * (len(versions) + len(retired)), shared
 
 
 @pytest.mark.slow
