@@ -79,7 +79,7 @@ def test_the_build_ships_no_source_maps_or_unused_search_languages(built_site: P
     assert not list((built_site / "assets" / "javascripts").rglob("lunr.*.min.js"))
     # 10.3 MB before: 3.2 MB of source maps, 30 unused search languages. Measured with three versions: each
     # version's pages and documents 0.73-0.80 MB, the rest (theme, search index, shared pages) 3.0 MB, and
-    # 3.6 MB a year on (the search index holds every statement's limits table and the maintainers' pages).
+    # 3.6 MB since (the search index holds every statement's limits table and the maintainers' pages).
     registry = fixtures.real_model().registry
     versions, retired = registry.versions, registry.retired
     sizes = {p: p.stat().st_size for p in built_site.rglob("*") if p.is_file()}
