@@ -93,7 +93,9 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
-        self.scope["extensions"] = {**self.scope.get("extensions", {}), sendfile.EXTENSION: {}}
+        plain = self.transport.get_extra_info("sslcontext") is None  # sendfile would bypass TLS
+        if plain:
+            self.scope["extensions"] = {**self.scope.get("extensions", {}), sendfile.EXTENSION: {}}
         before = self.cycle
         super().on_headers_complete()
         if self.cycle is not None and self.cycle is not before:  # the new request's (its task not yet run)

@@ -1,17 +1,28 @@
 """The limits' settings, the bounded CPU pool and the HTTP protocol's guards, each on its own: a wrong setting
 is one line naming it, a full CPU pool refuses at once (503 with Retry-After through the app), the connection
-past the cap is answered 503 with Retry-After, and a request whose headers are late is answered 408."""
+past the cap is answered 503 with Retry-After, a request whose headers are late is answered 408, and sendfile
+is offered on plain connections only."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
+import ipaddress
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from starlette.testclient import TestClient
 
 from dicom_service import limits
@@ -71,11 +82,21 @@ def guarded(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setenv("DICOM_MAX_CONNECTIONS", "2")
     monkeypatch.setenv("DICOM_KEEP_ALIVE_SECONDS", "1")
     limits.current.cache_clear()
+    try:
+        with _serving(_ok) as port:
+            yield port
+    finally:
+        limits.current.cache_clear()
+
+
+@contextlib.contextmanager
+def _serving(app: Any, **options: Any) -> Iterator[int]:
+    """`app` under uvicorn with the guarded protocol, in a thread; its port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        _ok, host="127.0.0.1", port=port, http=GuardedProtocol, log_level="warning", lifespan="off"
+        app, host="127.0.0.1", port=port, http=GuardedProtocol, log_level="warning", lifespan="off", **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -88,7 +109,6 @@ def guarded(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(10)
-        limits.current.cache_clear()
 
 
 def _reply(sock: socket.socket) -> bytes:
@@ -146,3 +166,49 @@ def test_a_request_finding_the_cpu_pool_full_is_answered_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert "DICOM_MAX_CPU_QUEUE" in response.text
+
+
+async def _offers_sendfile(scope: dict[str, Any], receive: object, send: object) -> None:
+    assert callable(send)
+    body = b"yes" if "dicom.sendfile" in scope.get("extensions", {}) else b"no"
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_sendfile_is_offered_on_plain_connections_only(tls: bool, tmp_path: Path) -> None:
+    """sendfile writes to the socket itself: on a TLS connection its bytes would bypass the encryption."""
+    certificate, key = _self_signed(tmp_path)
+    options = {"ssl_certfile": str(certificate), "ssl_keyfile": str(key)} if tls else {}
+    with _serving(_offers_sendfile, **options) as port:
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/"
+        answer = requests.get(url, verify=str(certificate) if tls else True, timeout=10)
+    assert answer.text == ("no" if tls else "yes")
