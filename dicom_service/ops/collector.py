@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import gc
 
+_frozen = False
+
 
 def freeze_startup_objects() -> None:
-    """Collect start-up's garbage, then move every object left to the permanent generation."""
+    """Collect start-up's garbage, then move every object left to the permanent generation: once per
+    process (an app started again in the same process, as tests do, would freeze the last one's objects)."""
+    global _frozen
+    if _frozen:
+        return
     gc.collect()
     gc.freeze()
+    _frozen = True
