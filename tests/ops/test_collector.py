@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import gc, tempfile
 from starlette.testclient import TestClient
@@ -20,6 +22,7 @@ print(first, again)
 """
 
 
+@pytest.mark.e2e  # starts the app twice in a process of its own
 def test_startup_objects_are_frozen_once_per_process() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
