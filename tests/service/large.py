@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import requests
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
@@ -115,3 +117,23 @@ def peak_during(pid: int, action: Callable[[], T]) -> tuple[T, Peak]:
     before = _status(pid)["VmRSS"]
     result = action()
     return result, Peak(before, _status(pid)["VmHWM"])
+
+
+def study_digest(root: str, study: str) -> tuple[int, str]:
+    """GET the study as stored (one part): the status and the SHA-256 of the part's body, read 1 MiB at a
+    time, so the client holds no more than that."""
+    accept = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+    answer = requests.get(f"{root}/v2/studies/{study}", headers={"Accept": accept}, stream=True, timeout=300)
+    boundary = answer.headers["Content-Type"].split("boundary=")[1].strip('"').encode()
+    trailer = b"\r\n--" + boundary + b"--\r\n"
+    digest, started, held = hashlib.sha256(), False, b""
+    for chunk in answer.iter_content(1 << 20):
+        held += chunk
+        if not started:
+            if b"\r\n\r\n" not in held:
+                continue
+            held, started = held.split(b"\r\n\r\n", 1)[1], True
+        digest.update(held[: -len(trailer)])
+        held = held[-len(trailer) :]
+    assert held == trailer
+    return answer.status_code, digest.hexdigest()

@@ -4,6 +4,7 @@ request) stays far below the instance's size, and a frame reads its own bytes, n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from pathlib import Path
@@ -116,27 +117,7 @@ def test_metadata_never_holds_the_pixel_data(service: LiveService, stored: large
 
 def test_the_study_is_streamed_in_bounded_memory(service: LiveService, stored: large.Large) -> None:
     assert service.process is not None
-
-    def retrieve() -> tuple[int, str]:
-        """The status and the SHA-256 of the one part's body, read chunk by chunk."""
-        accept = 'multipart/related; type="application/dicom"; transfer-syntax=*'
-        answer = requests.get(
-            f"{service.root}/v2/studies/{stored.study}", headers={"Accept": accept}, stream=True, timeout=300
-        )
-        boundary = answer.headers["Content-Type"].split("boundary=")[1].strip('"').encode()
-        trailer = b"\r\n--" + boundary + b"--\r\n"
-        digest, started, held = hashlib.sha256(), False, b""
-        for chunk in answer.iter_content(MiB):
-            held += chunk
-            if not started:
-                if b"\r\n\r\n" not in held:
-                    continue
-                held, started = held.split(b"\r\n\r\n", 1)[1], True
-            digest.update(held[: -len(trailer)])
-            held = held[-len(trailer) :]
-        assert held == trailer
-        return answer.status_code, digest.hexdigest()
-
+    retrieve = functools.partial(large.study_digest, service.root, stored.study)
     (status, digest), peak = large.peak_during(service.process.pid, retrieve)
     assert status == 200
     assert digest == hashlib.sha256(stored.path.read_bytes()).hexdigest()  # as stored, preamble zero
