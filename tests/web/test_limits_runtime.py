@@ -1,7 +1,7 @@
 """The limits' settings, the bounded CPU pool and the HTTP protocol's guards, each on its own: a wrong setting
 is one line naming it, a full CPU pool refuses at once (503 with Retry-After through the app), the connection
-past the cap is answered 503 with Retry-After, a request whose headers are late is answered 408, and sendfile
-is offered on plain connections only."""
+past the cap is answered 503 with Retry-After, a request whose headers are late is answered 408, a client that
+stops reading its answer is dropped, and sendfile is offered on plain connections only."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from dicom_service.app import create_app
 from dicom_service.web import cpu
 from dicom_service.web.cpu import CpuPool, Saturated
 from dicom_service.web.protocol import GuardedProtocol
+from dicom_service.web.sendfile import SendFailed
 
 
 def test_defaults_and_settings_are_read_with_one_line_errors() -> None:
@@ -213,3 +214,51 @@ def test_sendfile_is_offered_on_plain_connections_only(tls: bool, tmp_path: Path
         headers = {"Connection": "close"}  # nothing kept open for the server's stop to wait for
         answer = requests.get(url, headers=headers, verify=str(certificate) if tls else True, timeout=10)
     assert answer.text == ("no" if tls else "yes")
+
+
+def _read_for(sock: socket.socket, seconds: float) -> bytes:
+    """What arrives until the server closes the connection or `seconds` pass."""
+    data, deadline = b"", time.monotonic() + seconds
+    sock.settimeout(0.5)
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(1 << 20)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_client_that_stops_reading_a_streamed_answer_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only sendfile answers: uvicorn's own wait for a full socket to drain ends after
+    DICOM_SEND_TIMEOUT_SECONDS too, and the app hears of it (its send raises)."""
+    monkeypatch.setenv("DICOM_SEND_TIMEOUT_SECONDS", "1")
+    limits.current.cache_clear()
+    outcome: dict[str, Any] = {}
+
+    async def streaming(scope: dict[str, Any], receive: object, send: Any) -> None:
+        size = 64 << 20  # far more than the socket buffers of a client that reads nothing
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % size)]}
+        )
+        started = time.monotonic()
+        try:
+            for _ in range(64):
+                await send({"type": "http.response.body", "body": bytes(1 << 20), "more_body": True})
+        except SendFailed as exc:
+            outcome["failed"], outcome["after"] = str(exc), time.monotonic() - started
+
+    try:
+        with _serving(streaming) as port, socket.socket() as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.connect(("127.0.0.1", port))
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(3)
+            received = _read_for(client, 5)  # bounded: a server still sending would take minutes here
+    finally:
+        limits.current.cache_clear()
+    assert outcome.get("failed") == "the client took no bytes for 1 s"
+    assert 1 <= outcome["after"] < 3
+    assert len(received) < 64 << 20  # closed before the end
