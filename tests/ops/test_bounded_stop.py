@@ -24,6 +24,7 @@ from tests.engines import Engines, free_port
 from tests.load.scenario import ACCEPT
 from tests.load.served import Served
 from tests.load.stop_bound import children, running
+from tests.ops.hanging_app import STARTING
 from tests.ops.test_graceful_stop import slow_body, store_in_thread
 from tests.service import data
 
@@ -294,7 +295,12 @@ def test_one_process_whose_start_up_hangs_ends_itself_at_the_bound(tmp_path: Pat
             [sys.executable, "-c", ONE_PROCESS, str(free_port())], stdout=out, stderr=out
         )
     try:
-        time.sleep(3)  # in its start-up
+        deadline = time.monotonic() + 60  # a loaded machine has taken over 3 s to import
+        while STARTING not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.05)
+        assert STARTING in log.read_text()
+        time.sleep(0.5)  # well inside its start-up
         assert process.poll() is None
         since = time.monotonic()
         process.send_signal(signal.SIGTERM)
