@@ -4,9 +4,10 @@ studies.
 
 Both servers run at once as processes of their own on loopback, each on a fresh empty store (ours as
 `make serve` runs it by default, one process per core; Orthanc on its default SQLite + folder); each measure
-runs on one then the other, the order flipping from measure to measure. One run, not rounds: the data is
-large. A server's peak RSS during a request is VmHWM read from /proc after resetting it (`clear_refs`) just
-before the request (of the process that served it: the largest of ours' workers).
+runs on one then the other, the order flipping from measure to measure (a store measure: half its requests
+in each order). One run, not rounds: the data is large. A server's peak RSS during a request is VmHWM read
+from /proc after resetting it (`clear_refs`) just before the request (of the process that served it: the
+largest of ours' workers).
 
     python -m bench realsize               # within `make bench`'s runner
     python -m bench.realsize --quick       # small sizes, for development (about a minute)
@@ -109,11 +110,21 @@ def _peaked(run: Run, name: str, action: Callable[[], T]) -> tuple[T, float]:
     return result, max(peak_rss_mb(pid) or 0.0 for pid in pids)
 
 
-def _store(root: str, bodies: list[tuple[list[Part], str, int]], per_instance: bool = False) -> float:
-    """MB/s (instances/s when `per_instance`) of CLIENTS threads storing `bodies` (body, content type,
-    instances), each on its own connection."""
+Body = tuple[list[Part], str, int]  # a store request's parts, its content type and its instances
 
-    def client(share: list[tuple[list[Part], str, int]]) -> None:
+
+def _store(root: str, bodies: list[Body], per_instance: bool = False) -> float:
+    """MB/s (instances/s when `per_instance`) of CLIENTS threads storing `bodies`."""
+    seconds = _store_seconds(root, bodies)
+    if per_instance:
+        return sum(count for _, _, count in bodies) / seconds
+    return sum(length(b) for b, _, _ in bodies) / 1e6 / seconds
+
+
+def _store_seconds(root: str, bodies: list[Body]) -> float:
+    """Seconds CLIENTS threads take to store `bodies`, each on its own connection."""
+
+    def client(share: list[Body]) -> None:
         link = Link(root)
         try:
             for body, content_type, count in share:
@@ -128,10 +139,37 @@ def _store(root: str, bodies: list[tuple[list[Part], str, int]], per_instance: b
     with ThreadPoolExecutor(CLIENTS) as pool:
         for future in [pool.submit(client, share) for share in shares if share]:
             future.result()
-    seconds = time.perf_counter() - started
-    if per_instance:
-        return sum(count for _, _, count in bodies) / seconds
-    return sum(length(b) for b, _, _ in bodies) / 1e6 / seconds
+    return time.perf_counter() - started
+
+
+def _stored_both_ways(run: Run, bodies: list[Body]) -> dict[str, float]:
+    """MB/s of each server storing `bodies`: their first half with the servers in one order, the second
+    half in the other, so that neither server always stores first while the machine's state drifts."""
+    names = run.order()
+    middle = len(bodies) // 2
+    seconds = dict.fromkeys(names, 0.0)
+    for half, order in ((bodies[:middle], names), (bodies[middle:], names[::-1])):
+        for name in order:
+            seconds[name] += _store_seconds(run.servers[name].root, half)
+    megabytes = sum(length(b) for b, _, _ in bodies) / 1e6
+    return {name: megabytes / seconds[name] for name in run.servers}
+
+
+CREATION_PROBE = 200  # empty files made to time a file's creation in the bench's folder
+SLOW_CREATION_US = 100  # above this, the folder's file system is in the state `creation_cost` describes
+
+
+def creation_cost(folder: Path) -> float:
+    """Microseconds to create an empty file in `folder`. On an ext4 file system without a journal (this
+    machine's) a new file's inode is found by skipping, one by one, the inodes freed nearby in the last
+    minutes: right after a test suite removed its temporary folders it cost 170-830 µs here instead of
+    16-20, and storing one slice per request took ours 0.4-1.3 ms more system time per slice. The files
+    are kept until the run ends: removing them would add to it."""
+    folder.mkdir()
+    started = time.perf_counter()
+    for n in range(CREATION_PROBE):
+        os.close(os.open(folder / str(n), os.O_CREAT | os.O_WRONLY, 0o600))
+    return (time.perf_counter() - started) / CREATION_PROBE * 1e6
 
 
 RETRIEVES = 7  # whole-study retrieves per study and server: one study's ranged 28–62 ms in one run
@@ -172,14 +210,12 @@ def store_studies(run: Run, builder: Builder, sizes: Sizes) -> list[Series]:
         half = size // 2
         singles = [(*multipart([s]), 1) for s in slices[:half]]
         tens = [(*multipart(slices[i : i + 10]), len(slices[i : i + 10])) for i in range(half, size, 10)]
-        one: dict[str, float] = {}
-        ten: dict[str, float] = {}
-        for name in run.order():
-            one[name] = _store(run.servers[name].root, singles)
-        for name in run.order():
-            ten[name] = _store(run.servers[name].root, tens)
-        run.add(f"store CT, 1 per request, {CLIENTS} clients", str(size), "MB/s", one)
-        run.add(f"store CT, 10 per request, {CLIENTS} clients", str(size), "MB/s", ten)
+        run.add(
+            f"store CT, 1 per request, {CLIENTS} clients", str(size), "MB/s", _stored_both_ways(run, singles)
+        )
+        run.add(
+            f"store CT, 10 per request, {CLIENTS} clients", str(size), "MB/s", _stored_both_ways(run, tens)
+        )
         run.instances += size
         studies.append(series)
     return studies
@@ -348,6 +384,7 @@ def run(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-realsize-") as folder:
         scratch = Path(folder)
+        creation = creation_cost(scratch / "creation-probe")
         folders = {OURS: scratch / OURS, PEER: scratch / PEER}
         for path in folders.values():
             path.mkdir()
@@ -375,6 +412,13 @@ def run(
         f"{CLIENTS} clients for stores, one keep-alive client for reads (median of {sizes.reads}; "
         f"whole-study retrieve: median of {RETRIEVES}, peak RSS the largest)",
         *table(bench.rows),
+        f"(creating a file in the bench's folder took {creation:.0f} µs"
+        + (
+            f": above {SLOW_CREATION_US} µs, files were removed nearby in the last minutes and the store"
+            " figures suffer from it; run again after 5 quiet minutes, or with TMPDIR elsewhere)"
+            if creation > SLOW_CREATION_US
+            else ")"
+        ),
         f"(load average {load[0]:.1f} before, {after[0]:.1f} after, on {os.cpu_count()} cores;"
         f" {time.perf_counter() - started:.0f} s)",
     ]
