@@ -3,6 +3,9 @@ lines compare each measure's largest size with its smallest, per server."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from bench import realsize
 from bench.realsize import Row, growth, table
 
 
@@ -26,3 +29,24 @@ def test_growth_compares_the_largest_size_with_the_smallest() -> None:
     ]
     lines = growth(rows)
     assert lines[1:] == ["  search (10,000 studies → 100,000 studies): ours x1.50, Orthanc x9.00"]
+
+
+def test_a_store_measure_sends_half_its_requests_in_each_order_of_the_servers(monkeypatch) -> None:
+    calls: list[tuple[str, int]] = []
+    seconds = {"ours-root": 1.0, "peer-root": 2.0}
+
+    def store_seconds(root: str, bodies: list) -> float:
+        calls.append((root, len(bodies)))
+        return seconds[root]
+
+    monkeypatch.setattr(realsize, "_store_seconds", store_seconds)
+    servers = {"ours": SimpleNamespace(root="ours-root"), "Orthanc": SimpleNamespace(root="peer-root")}
+    run = realsize.Run(servers, {})  # type: ignore[arg-type]
+    bodies = [([b"x" * 1_000_000], "multipart/related", 1)] * 4
+
+    rates = realsize._stored_both_ways(run, bodies)  # type: ignore[arg-type]
+
+    assert calls == [("ours-root", 2), ("peer-root", 2), ("peer-root", 2), ("ours-root", 2)]
+    assert rates == {"ours": 2.0, "Orthanc": 1.0}  # 4 MB in 2 s and in 4 s
+    realsize._stored_both_ways(run, bodies)  # type: ignore[arg-type]
+    assert calls[4][0] == "peer-root"  # the next measure starts with the other server
