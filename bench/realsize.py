@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,18 +33,17 @@ from typing import TypeVar
 from bench import orthanc
 from bench.configurations import OURS, ours_server
 from bench.realsize_data import FRAME_BYTES, Builder, Series, small_study, study_date
-from bench.realsize_http import Link, Part, length, multipart, stored_count
+from bench.realsize_http import Link, length, multipart, stored_count
+from bench.realsize_report import PEER, Row, shown, table
+from bench.realsize_stores import CLIENTS, SLOW_CREATION_US, Body, creation_cost, store_rate, store_seconds
 from bench.servers import Server, peak_rss_mb, workers_of
 from dicom_service.settings import from_environment
 
 T = TypeVar("T")
-PEER = "Orthanc"
-CLIENTS = 4
 SEARCH_BATCH = 100  # small studies per store request while the search index is filled
 INSTANCE_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
 JSON = "application/dicom+json"
-HIGHER_IS_BETTER = ("MB/s", "inst/s")
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,6 @@ class Sizes:
 
 FULL = Sizes((100, 500, 1000), 800, (10_000, 100_000), 10)
 QUICK = Sizes((10, 30, 60), 40, (300, 1500), 5)
-
-
-@dataclass
-class Row:
-    label: str
-    size: str
-    unit: str  # "MB/s", "inst/s" (higher is better); "ms", "MB", "B" (lower is better)
-    figures: dict[str, float]
 
 
 class Run:
@@ -84,8 +74,8 @@ class Run:
 
     def add(self, label: str, size: str, unit: str, figures: dict[str, float]) -> None:
         self.rows.append(Row(label, size, unit, figures))
-        shown = ", ".join(f"{name} {_shown(value, unit)}" for name, value in figures.items())
-        print(f"  ({label}, {size}: {shown})", file=sys.stderr, flush=True)  # progress of a long run
+        figures_shown = ", ".join(f"{name} {shown(value, unit)}" for name, value in figures.items())
+        print(f"  ({label}, {size}: {figures_shown})", file=sys.stderr, flush=True)  # progress of a long run
 
     def pids(self, name: str) -> list[int]:
         """The processes that serve requests: the server's, or its workers' when it runs several."""
@@ -110,38 +100,6 @@ def _peaked(run: Run, name: str, action: Callable[[], T]) -> tuple[T, float]:
     return result, max(peak_rss_mb(pid) or 0.0 for pid in pids)
 
 
-Body = tuple[list[Part], str, int]  # a store request's parts, its content type and its instances
-
-
-def _store(root: str, bodies: list[Body], per_instance: bool = False) -> float:
-    """MB/s (instances/s when `per_instance`) of CLIENTS threads storing `bodies`."""
-    seconds = _store_seconds(root, bodies)
-    if per_instance:
-        return sum(count for _, _, count in bodies) / seconds
-    return sum(length(b) for b, _, _ in bodies) / 1e6 / seconds
-
-
-def _store_seconds(root: str, bodies: list[Body]) -> float:
-    """Seconds CLIENTS threads take to store `bodies`, each on its own connection."""
-
-    def client(share: list[Body]) -> None:
-        link = Link(root)
-        try:
-            for body, content_type, count in share:
-                answer = link.send("POST", "/studies", {"Accept": JSON, "Content-Type": content_type}, body)
-                if stored_count(answer) != count:
-                    raise RuntimeError(f"{root}: storing {count} answered {answer.status}: {answer.head()}")
-        finally:
-            link.close()
-
-    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        for future in [pool.submit(client, share) for share in shares if share]:
-            future.result()
-    return time.perf_counter() - started
-
-
 def _stored_both_ways(run: Run, bodies: list[Body]) -> dict[str, float]:
     """MB/s of each server storing `bodies`: their first half with the servers in one order, the second
     half in the other, so that neither server always stores first while the machine's state drifts."""
@@ -150,26 +108,9 @@ def _stored_both_ways(run: Run, bodies: list[Body]) -> dict[str, float]:
     seconds = dict.fromkeys(names, 0.0)
     for half, order in ((bodies[:middle], names), (bodies[middle:], names[::-1])):
         for name in order:
-            seconds[name] += _store_seconds(run.servers[name].root, half)
+            seconds[name] += store_seconds(run.servers[name].root, half)
     megabytes = sum(length(b) for b, _, _ in bodies) / 1e6
     return {name: megabytes / seconds[name] for name in run.servers}
-
-
-CREATION_PROBE = 200  # empty files made to time a file's creation in the bench's folder
-SLOW_CREATION_US = 100  # above this, the folder's file system is in the state `creation_cost` describes
-
-
-def creation_cost(folder: Path) -> float:
-    """Microseconds to create an empty file in `folder`. On an ext4 file system without a journal (this
-    machine's) a new file's inode is found by skipping, one by one, the inodes freed nearby in the last
-    minutes: right after a test suite removed its temporary folders it cost 170-830 µs here instead of
-    16-20, and storing one slice per request took ours 0.4-1.3 ms more system time per slice. The files
-    are kept until the run ends: removing them would add to it."""
-    folder.mkdir()
-    started = time.perf_counter()
-    for n in range(CREATION_PROBE):
-        os.close(os.open(folder / str(n), os.O_CREAT | os.O_WRONLY, 0o600))
-    return (time.perf_counter() - started) / CREATION_PROBE * 1e6
 
 
 RETRIEVES = 7  # whole-study retrieves per study and server: one study's ranged 28–62 ms in one run
@@ -187,8 +128,8 @@ def warm_up(run: Run, builder: Builder) -> None:
     tens = [(*multipart(slices[i : i + 10]), len(slices[i : i + 10])) for i in range(half, WARM_UP, 10)]
     for name in run.order():
         root = run.servers[name].root
-        _store(root, singles)
-        _store(root, tens)
+        store_rate(root, singles)
+        store_rate(root, tens)
         for _ in range(CLIENTS):  # one connection each: ours hands connections to its workers in turn
             link = Link(root)
             try:
@@ -308,7 +249,7 @@ def searches(run: Run, sizes: Sizes) -> None:
         bodies = [(*multipart([data for _, _, data in batch]), len(batch)) for batch in batches]
         load = {}
         for name in run.order():
-            load[name] = _store(run.servers[name].root, bodies, per_instance=True)
+            load[name] = store_rate(run.servers[name].root, bodies, per_instance=True)
         run.instances += target - loaded
         loaded = target
         size = f"{target:,} studies"
@@ -328,48 +269,6 @@ def searches(run: Run, sizes: Sizes) -> None:
             "B",
             {name: run.index_bytes(name) / run.instances for name in run.servers},
         )
-
-
-def table(rows: list[Row]) -> list[str]:
-    out = [("measure", "size", OURS, PEER, "ratio (>1: ours ahead)")]
-    for row in rows:
-        ours, peer = row.figures.get(OURS), row.figures.get(PEER)
-        ratio = "—"
-        if ours and peer:
-            value = ours / peer if row.unit in HIGHER_IS_BETTER else peer / ours
-            ratio = f"{value:.2f}x" + ("" if value >= 1 else " (behind)")
-        out.append((row.label, row.size, _shown(ours, row.unit), _shown(peer, row.unit), ratio))
-    widths = [max(len(r[i]) for r in out) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in out]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines + growth(rows)
-
-
-def growth(rows: list[Row]) -> list[str]:
-    """How each measured figure moves from its smallest to its largest size, per server."""
-    lines, labels = ["growth from the smallest to the largest size (largest / smallest):"], []
-    for row in rows:
-        if row.label not in labels:
-            labels.append(row.label)
-    for label in labels:
-        same = [r for r in rows if r.label == label]
-        if len(same) < 2:
-            continue
-        first, last = same[0], same[-1]
-        parts = [
-            f"{name} x{last.figures[name] / first.figures[name]:.2f}"
-            for name in (OURS, PEER)
-            if first.figures.get(name) and last.figures.get(name)
-        ]
-        lines.append(f"  {label} ({first.size} → {last.size}): {', '.join(parts)}")
-    return lines
-
-
-def _shown(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    digits = 0 if value >= 100 or unit == "B" else 1 if value >= 10 else 2
-    return f"{value:.{digits}f} {unit}"
 
 
 def run(

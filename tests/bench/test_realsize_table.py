@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from bench import realsize
-from bench.realsize import Row, growth, table
+from bench.realsize_report import Row, growth, table
 
 
 def test_ratios_are_above_one_when_ours_is_ahead_for_rates_and_for_times() -> None:
@@ -39,7 +39,7 @@ def test_a_store_measure_sends_half_its_requests_in_each_order_of_the_servers(mo
         calls.append((root, len(bodies)))
         return seconds[root]
 
-    monkeypatch.setattr(realsize, "_store_seconds", store_seconds)
+    monkeypatch.setattr(realsize, "store_seconds", store_seconds)
     servers = {"ours": SimpleNamespace(root="ours-root"), "Orthanc": SimpleNamespace(root="peer-root")}
     run = realsize.Run(servers, {})  # type: ignore[arg-type]
     bodies = [([b"x" * 1_000_000], "multipart/related", 1)] * 4
