@@ -29,8 +29,8 @@ BATCH = 500  # keys looked up in the index per query
 
 def sweep(index: Database, blobs: BlobStore, older_than: dt.datetime) -> int:
     """Remove the blobs written before `older_than` that no instance (current or original version)
-    references; returns how many were removed."""
-    removed = 0
+    references, and the files staged for a blob then; returns how many were removed."""
+    removed = blobs.remove_staged_older_than(older_than)
     for keys in _batches(blobs.keys_older_than(older_than), BATCH):
         held = referenced(index, keys)
         for key in keys:

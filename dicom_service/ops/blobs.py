@@ -30,6 +30,9 @@ class ObservedBlobStore:
     def new_key(self) -> str:
         return self.inner.new_key()
 
+    def staging_path(self, key: str) -> Path | None:
+        return self.inner.staging_path(key)
+
     def put_file(self, key: str, source: Path) -> int:
         size = self._counted("write", lambda: self.inner.put_file(key, source))
         STORED_BYTES.inc(size)
@@ -57,3 +60,6 @@ class ObservedBlobStore:
 
     def keys_older_than(self, moment: dt.datetime) -> Iterator[str]:
         return self.inner.keys_older_than(moment)
+
+    def remove_staged_older_than(self, moment: dt.datetime) -> int:
+        return self._counted("delete", lambda: self.inner.remove_staged_older_than(moment))

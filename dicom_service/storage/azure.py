@@ -117,6 +117,9 @@ class AzureBlobStore:
     def _name(key: str) -> str:
         return f"{key[:2]}/{key}.dcm"
 
+    def staging_path(self, key: str) -> Path | None:
+        return None  # uploaded from the process's temporary folder
+
     def put_file(self, key: str, source: Path) -> int:
         size = source.stat().st_size
         with source.open("rb") as file:
@@ -145,6 +148,9 @@ class AzureBlobStore:
             found = BLOB_NAME.fullmatch(blob.name)
             if found and blob.last_modified < moment:
                 yield found["key"]
+
+    def remove_staged_older_than(self, moment: dt.datetime) -> int:
+        return 0  # nothing is staged in the container
 
 
 def _first_line(exc: BaseException) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from pathlib import Path
 
 from starlette.responses import Response
 
@@ -20,8 +20,11 @@ async def store(ctx: OperationContext, study_uid: str | None = None) -> Response
     service = ctx.dicom
     behaviour = ctx.behaviour
     try:
-        store = partial(stow.store_files, service, ctx.partition, behaviour=behaviour, study_uid=study_uid)
-        outcome = await received(ctx.request, service.tmp, store)
+
+        def store(files: list[Path], keys: list[str]) -> Outcome:
+            return stow.store_files(service, ctx.partition, files, behaviour, study_uid, keys)
+
+        outcome = await received(ctx.request, service.tmp, service.blobs, store)
     except BodyRefused as exc:
         return error(exc.status, str(exc))
     status = _status(outcome, behaviour)

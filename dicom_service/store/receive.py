@@ -1,4 +1,5 @@
-"""Receiving STOW-RS bodies: streamed to temporary files, one per instance, never held in memory whole.
+"""Receiving STOW-RS bodies: streamed to files, one per instance (staged beside its place in the blob store,
+or in the process's temporary folder), never held in memory whole.
 
 The body is refused (413) as soon as it, one of its parts, or its number of parts passes its limit
 (`dicom_service/limits.py`); multipart parsing runs on the CPU pool, a batch of chunks at a time, so a
@@ -17,6 +18,7 @@ from python_multipart.multipart import MultipartParser
 from starlette.requests import Request
 
 from dicom_service import limits
+from dicom_service.storage.blobs import BlobStore
 from dicom_service.web import body, cpu
 from dicom_service.web.body import BodyRefused
 from dicom_service.web.mediatypes import parse_media_type
@@ -26,14 +28,17 @@ T = TypeVar("T")
 BATCH = 1 << 20  # bytes of body handed to the parser at once: one CPU-pool call per batch, not per chunk
 
 
-async def received(request: Request, folder: Path, then: Callable[[list[Path]], T]) -> T:
-    """`then(files)` of the request's instances as files in `folder` (one for application/dicom, one per
+async def received(
+    request: Request, folder: Path, blobs: BlobStore, then: Callable[[list[Path], list[str]], T]
+) -> T:
+    """`then(files, keys)` of the request's instances as files (one for application/dicom, one per
     multipart part), run on the CPU pool in the same handover as the body's last parsing batch: a
-    one-instance store waits for one worker thread, not two.
+    one-instance store waits for one worker thread, not two. Each file is written where the blob store
+    stages a file for its key (`keys`, one per file), else in `folder`.
 
     Files still there on return (not moved into the blob store) are removed. Raises BodyRefused.
     """
-    writer = _PartWriter(folder, uuid.uuid4().hex, limits.current())
+    writer = _PartWriter(folder, uuid.uuid4().hex, limits.current(), blobs)
     try:
         return await _receive(request, writer, then)
     finally:
@@ -42,7 +47,7 @@ async def received(request: Request, folder: Path, then: Callable[[list[Path]], 
             path.unlink(missing_ok=True)
 
 
-async def _receive(request: Request, writer: _PartWriter, then: Callable[[list[Path]], T]) -> T:
+async def _receive(request: Request, writer: _PartWriter, then: Callable[[list[Path], list[str]], T]) -> T:
     essence, params = parse_media_type(request.headers.get("content-type", ""))
     if essence == DICOM:
         field = (
@@ -55,7 +60,8 @@ async def _receive(request: Request, writer: _PartWriter, then: Callable[[list[P
         async for chunk in body.chunks(request, field, "The instance"):
             writer.data(chunk, 0, len(chunk))
         writer.close()
-        return await cpu.run(then, writer.files if writer.files[0].stat().st_size else [])
+        empty = not writer.files[0].stat().st_size
+        return await cpu.run(then, [] if empty else writer.files, [] if empty else writer.keys)
     boundary = params.get("boundary")
     if not boundary:
         raise BodyRefused(400, "The multipart/related Content-Type has no boundary parameter.")
@@ -65,11 +71,13 @@ async def _receive(request: Request, writer: _PartWriter, then: Callable[[list[P
 class _PartWriter:
     """python-multipart callbacks that write each part to its own file."""
 
-    def __init__(self, folder: Path, prefix: str, limits: limits.Limits) -> None:
+    def __init__(self, folder: Path, prefix: str, limits: limits.Limits, blobs: BlobStore) -> None:
         self.folder = folder
         self.prefix = prefix  # unique per request: requests share the folder
         self.limits = limits
+        self.blobs = blobs
         self.files: list[Path] = []
+        self.keys: list[str] = []  # the blob key each file is written for
         self.file: BinaryIO | None = None
         self.written = 0  # bytes of the current part
         self.ended = False
@@ -113,9 +121,15 @@ class _PartWriter:
             )
         if len(self.files) >= self.limits.parts:
             raise body.too_large("The multipart/related body", f"over {self.limits.parts:,} parts", "parts")
-        path = self.folder / f"{self.prefix}-{len(self.files)}.dcm"
+        key = self.blobs.new_key()
+        path = self.blobs.staging_path(key) or self.folder / f"{self.prefix}-{len(self.files)}.dcm"
         self.files.append(path)
-        self.file = path.open("wb")
+        self.keys.append(key)
+        try:
+            self.file = path.open("wb")
+        except FileNotFoundError:
+            path.parent.mkdir(exist_ok=True)  # a blob folder removed since start-up
+            self.file = path.open("wb")
         self.written = 0
 
     def data(self, chunk: bytes, start: int, end: int) -> None:
@@ -139,7 +153,9 @@ class _PartWriter:
             self.file = None
 
 
-async def _parts(request: Request, writer: _PartWriter, boundary: str, then: Callable[[list[Path]], T]) -> T:
+async def _parts(
+    request: Request, writer: _PartWriter, boundary: str, then: Callable[[list[Path], list[str]], T]
+) -> T:
     parser = MultipartParser(boundary, writer.callbacks())  # type: ignore[arg-type]
     delimiter, delimiters = b"--" + boundary.encode(), 0
     batch: list[bytes] = []
@@ -171,7 +187,7 @@ async def _parts(request: Request, writer: _PartWriter, boundary: str, then: Cal
             raise BodyRefused(
                 400, "The multipart/related body is incomplete: its closing boundary is missing."
             )
-        return then(writer.files)
+        return then(writer.files, writer.keys)
 
     return await cpu.run(finish)
 

@@ -46,9 +46,15 @@ GROUP = 50  # instances of one request indexed in one SQLite transaction: one co
 
 
 def store_files(
-    service: DicomService, partition: str, files: list[Path], behaviour: Behaviour, study_uid: str | None
+    service: DicomService,
+    partition: str,
+    files: list[Path],
+    behaviour: Behaviour,
+    study_uid: str | None,
+    keys: list[str] | None = None,
 ) -> Outcome:
-    """Store each file whole or not at all, read and indexed one after the other in the order received.
+    """Store each file whole or not at all, read and indexed one after the other in the order received;
+    each under its key in `keys` (the one it was staged for), else a new one.
 
     Where a write is a network round trip (`blobs.concurrent_writes` > 1), the uploads of a request's
     files overlap, up to that many at once, while the next files are read and checked. On SQLite, up to
@@ -64,14 +70,14 @@ def store_files(
                 ThreadPoolExecutor(max_workers=width, thread_name_prefix="stow-upload")
             )
         try:
-            for path in files:
+            for number, path in enumerate(files):
                 try:
                     item = _check(path, behaviour, study_uid)
                 except Rejected as rejected:
                     _flush(outcome, service, partition, uploads)  # keep the outcome in the order received
                     outcome.failed.append(rejected)
                     continue
-                key = service.blobs.new_key()
+                key = keys[number] if keys is not None else service.blobs.new_key()
                 uploads.append(Upload(item, key, _write(service, pool, key, path)))
                 # bounded: at most `width` uploads in flight and `group` instances held before indexing
                 while len(uploads) >= max(width, group):

@@ -74,6 +74,7 @@ def test_a_store_on_a_full_disk_fails_cleanly_and_the_next_one_succeeds(small_di
         assert [row["00080018"]["Value"][0] for row in listed] == [instances[0].SOPInstanceUID]
         assert blob_files(service.data_dir) == 1
         assert [p for p in (service.data_dir / "tmp").rglob("*") if p.is_file() and p.suffix != ".lock"] == []
+        assert list((service.data_dir / "blobs").rglob(".*.part")) == []  # nothing staged is left
 
         filler.unlink()
         for ds in instances[1:]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import signal
 import threading
 import time
@@ -14,6 +15,7 @@ import requests
 
 from dicom_service.changefeed.repository import changes
 from dicom_service.kernel.behaviour import behaviour_of_major
+from dicom_service.storage.blobs import FolderBlobStore
 from dicom_service.storage.service import DicomService
 from dicom_service.store import receive
 from dicom_service.store.stow import store_files
@@ -67,13 +69,18 @@ def test_a_store_killed_while_receiving_leaves_nothing_visible(tmp_path: Path) -
     sender.start()
     try:
         assert sent_first.wait(10)
-        time.sleep(0.5)  # the first part has reached the service's temporary folder
-        assert any((tmp_path / "data" / "tmp").rglob("*.dcm"))
+        time.sleep(0.5)  # the first part is staged beside its place in the blob folders
+        blobs = tmp_path / "data" / "blobs"
+        staged = list(blobs.rglob(".*.part"))
+        assert staged
         service.stop(signal.SIGKILL)
         service.start()
         found = requests.get(f"{service.root}/v2/studies", params={"PatientID": "KILLED"}, headers=ACCEPT)
         assert found.status_code == 204
-        assert not any((tmp_path / "data" / "tmp").rglob("*.dcm"))  # what the dead process left is gone
+        assert not any(blobs.rglob("*.dcm"))  # nothing was moved into place
+        # What the dead process staged goes with the orphan sweep, once older than its grace period.
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        assert FolderBlobStore(blobs).remove_staged_older_than(later) == len(staged)
     finally:
         service.stop()
 

@@ -1,8 +1,11 @@
-"""The folder blob store: its 256 folders made once at start-up, a file moved in whole under its key, a
-folder removed while running made again, and a missing source reported as missing."""
+"""The folder blob store: its 256 folders made once at start-up, a file moved in whole under its key from
+where it was staged (beside its place), a folder removed while running made again, a missing source
+reported as missing, and staged files a stopped store left removed once old."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -41,3 +44,30 @@ def test_a_missing_source_is_reported_as_missing(tmp_path: Path) -> None:
     blobs = FolderBlobStore(tmp_path / "blobs")
     with pytest.raises(FileNotFoundError):
         blobs.put_file(blobs.new_key(), tmp_path / "gone.dcm")
+
+
+def test_a_file_staged_for_a_key_lies_beside_its_place_and_is_moved_in_by_a_rename(tmp_path: Path) -> None:
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    key = blobs.new_key()
+    staged = blobs.staging_path(key)
+    assert staged.parent == tmp_path / "blobs" / key[:2]  # one folder: no rename across folders
+    staged.write_bytes(b"DICM" * 10)
+    inode = staged.stat().st_ino
+    assert blobs.put_file(key, staged) == 40
+    assert not staged.exists()
+    assert os.stat(str(blobs.local_path(key))).st_ino == inode  # renamed, not copied
+    assert list(blobs.keys_older_than(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))) == [key]
+
+
+def test_staged_files_left_by_a_stopped_store_are_removed_once_old_and_nothing_else(tmp_path: Path) -> None:
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    stored = blobs.new_key()
+    blobs.put_file(stored, _source(tmp_path))
+    left = blobs.staging_path(blobs.new_key())
+    left.write_bytes(b"half an instance")
+    now = dt.datetime.now(dt.UTC)
+    assert blobs.remove_staged_older_than(now - dt.timedelta(hours=1)) == 0  # maybe a store in flight
+    assert left.exists()
+    assert blobs.remove_staged_older_than(now + dt.timedelta(minutes=1)) == 1
+    assert not left.exists()
+    assert blobs.read(stored) == b"DICM" * 1000

@@ -41,8 +41,9 @@ def limited(tmp_path_factory: pytest.TempPathFactory, storage: dict[str, str]) -
 
 
 def _leftovers(live: LiveService) -> list[Path]:
-    """Temporary instance files still under the data folder (the service's scratch folders)."""
-    return [p for p in (live.data_dir / "tmp").rglob("*.dcm")]
+    """Received instance files still under the data folder: in the service's temporary folders, or staged
+    beside their place in the blob folders."""
+    return [*(live.data_dir / "tmp").rglob("*.dcm"), *(live.data_dir / "blobs").rglob(".*.part")]
 
 
 def _raw(live: LiveService, head: str, body: bytes = b"", then: float = 0.0) -> tuple[bytes, float]:
