@@ -35,7 +35,15 @@ from bench.configurations import OURS, ours_server
 from bench.realsize_data import FRAME_BYTES, Builder, Series, small_study, study_date
 from bench.realsize_http import Link, length, multipart, stored_count
 from bench.realsize_report import PEER, Row, shown, table
-from bench.realsize_stores import CLIENTS, SLOW_CREATION_US, Body, creation_cost, store_rate, store_seconds
+from bench.realsize_stores import (
+    CLIENTS,
+    JSON,
+    SLOW_CREATION_US,
+    Body,
+    creation_cost,
+    store_rate,
+    store_seconds,
+)
 from bench.servers import Server, peak_rss_mb, workers_of
 from dicom_service.settings import from_environment
 
@@ -43,7 +51,6 @@ T = TypeVar("T")
 SEARCH_BATCH = 100  # small studies per store request while the search index is filled
 INSTANCE_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
 FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
-JSON = "application/dicom+json"
 
 
 @dataclass(frozen=True)
