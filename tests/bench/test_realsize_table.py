@@ -1,9 +1,12 @@
 """The real-size bench's table: ratios read "ours ahead" above 1 whichever way a unit improves, and the growth
-lines compare each measure's largest size with its smallest, per server."""
+lines compare each measure's largest size with its smallest, per server. A store measure sends half its
+requests with each server first."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+
+import pytest
 
 from bench import realsize
 from bench.realsize_report import Row, growth, table
@@ -31,7 +34,9 @@ def test_growth_compares_the_largest_size_with_the_smallest() -> None:
     assert lines[1:] == ["  search (10,000 studies → 100,000 studies): ours x1.50, Orthanc x9.00"]
 
 
-def test_a_store_measure_sends_half_its_requests_in_each_order_of_the_servers(monkeypatch) -> None:
+def test_a_store_measure_sends_half_its_requests_in_each_order_of_the_servers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls: list[tuple[str, int]] = []
     seconds = {"ours-root": 1.0, "peer-root": 2.0}
 
