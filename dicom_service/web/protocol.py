@@ -108,9 +108,12 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         # As uvicorn's, but the chunk (a bytes of its own, from httptools) is kept, not copied into a buffer.
+        chunks = self.cycle.body
+        if not isinstance(chunks, _Chunks):  # a cycle this protocol did not set up: uvicorn's own way
+            super().on_body(body)
+            return
         if (self.parser.should_upgrade() and self._should_upgrade()) or self.cycle.response_complete:
             return
-        chunks: _Chunks = self.cycle.body  # type: ignore[assignment]
         chunks.append(body)
         chunks.size += len(body)
         if chunks.size > HIGH_WATER_LIMIT:
