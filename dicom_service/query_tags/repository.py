@@ -8,16 +8,17 @@ querying on it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
 from dicom_service.kernel.tags import Level
 from dicom_service.operations import operation as ops
 from dicom_service.operations import repository as records
 from dicom_service.query_tags.rules import MAX_TAGS, Indexed, NewTag, StoredTag, TagError, indexed_value
+from dicom_service.storage import prepared
 from dicom_service.storage import schema as t
 from dicom_service.storage.operations_schema import extended_query_tag as tag_table
 from dicom_service.storage.operations_schema import extended_tag_error as error_table
@@ -91,13 +92,13 @@ def list_tags(index: Database, offset: int = 0, limit: int | None = None) -> lis
     if limit is not None:
         query = query.limit(limit)
     with index.read() as c:
-        return [_tag(row) for row in c.execute(query)]
+        return [_tag(row._mapping) for row in c.execute(query)]
 
 
 def get_tag(index: Database, path: str) -> StoredTag | None:
     with index.read() as c:
         row = c.execute(select(tag_table).where(tag_table.c.path == path)).first()
-    return _tag(row) if row is not None else None
+    return _tag(row._mapping) if row is not None else None
 
 
 def set_query_status(index: Database, path: str, status: str) -> StoredTag | None:
@@ -138,10 +139,13 @@ _INDEXED_TAGS = select(tag_table).where(
 
 def tags_to_index(c: Connection, paths: Iterable[str] | None = None) -> list[StoredTag]:
     """The tags a new instance is indexed for (being added or ready), or the named ones."""
+    if paths is None and c.dialect.name == "sqlite":  # every store asks: without SQLAlchemy's work per query
+        names = _INDEXED_TAGS.selected_columns.keys()
+        return [_tag(dict(zip(names, row, strict=True))) for row in prepared.rows(c, _INDEXED_TAGS, {})]
     query = _INDEXED_TAGS
     if paths is not None:
         query = query.where(tag_table.c.path.in_(list(paths)))
-    return [_tag(row) for row in c.execute(query)]
+    return [_tag(row._mapping) for row in c.execute(query)]
 
 
 def index_instance(
@@ -243,17 +247,17 @@ def finish_reindex(index: Database, op_id: str) -> None:
         )
 
 
-def _tag(row: Row[Any]) -> StoredTag:
+def _tag(row: Mapping[Any, Any]) -> StoredTag:
     return StoredTag(
-        id=row.id,
-        path=row.path,
-        vr=row.vr,
-        private_creator=row.private_creator,
-        level=Level(row.level),
-        status=row.status,
-        query_status=row.query_status,
-        operation_id=row.operation_id,
-        error_count=row.error_count,
+        id=row["id"],
+        path=row["path"],
+        vr=row["vr"],
+        private_creator=row["private_creator"],
+        level=Level(row["level"]),
+        status=row["status"],
+        query_status=row["query_status"],
+        operation_id=row["operation_id"],
+        error_count=row["error_count"],
     )
 
 

@@ -59,7 +59,13 @@ class Database:
             with self.engine.begin() as connection:
                 yield connection
             return
-        with self._writer, self._between_processes or nullcontext(), self.engine.begin() as connection:
+        # the pool's checkout and return run outside the locks: only the transaction holds them
+        with (
+            self.engine.connect() as connection,
+            self._writer,
+            self._between_processes or nullcontext(),
+            connection.begin(),
+        ):
             yield connection
 
     def partition_id(self, c: Connection, name: str) -> int | None:

@@ -61,11 +61,12 @@ def _rows(c: Connection, statement: Any, params: dict[str, Any]) -> Sequence[Any
 def add(db: Database, partition: str, item: Instance, blob_key: str, size: int, now: str) -> int:
     """Index a stored instance; returns its watermark. Raises DuplicateInstance."""
     writes = _writes(db.dialect_name)
+    rows = Rows.of(item, blob_key, size, now)
     try:
         with db.write() as c:
             pid = _partition(c, db, partition, now)
             found = query_tags.tags_to_index(c)
-            return _add(c, writes, pid, partition, item, blob_key, size, now, found)
+            return _add(c, writes, pid, partition, rows, now, found)
     except IntegrityError:
         if _holds(db, partition, item.sop_uid):  # a concurrent store of it won the race
             raise DuplicateInstance(item.sop_uid) from None
@@ -76,17 +77,24 @@ def add_group(db: Database, partition: str, entries: list[Entry], now: str) -> l
     """SQLite: index several stored instances in one transaction, so they share one commit (most of a small
     instance's index write). Returns, per entry, whether it was added (False: the partition already holds
     it, found before any of its rows is written). Any other failure adds none of them."""
+    prepared = [Rows.of(item, key, size, now) for item, key, size in entries]
+    return add_rows(db, partition, lambda: prepared, now)
+
+
+def add_rows(db: Database, partition: str, take: Callable[[], list[Rows]], now: str) -> list[bool]:
+    """SQLite: add_group of the instances `take()` gives, called once the write lock is held."""
     writes = _writes(db.dialect_name)
     added = []
     with db.write() as c:
         # Taken now, the write lock keeps every other writer out until the commit: no concurrent store can
         # add one of these instances between its duplicate check and its rows.
-        c.exec_driver_sql("BEGIN IMMEDIATE")
+        c.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        group = take()
         pid = _partition(c, db, partition, now)
         found = query_tags.tags_to_index(c)
-        for item, key, size in entries:
+        for rows in group:
             try:
-                _add(c, writes, pid, partition, item, key, size, now, found)
+                _add(c, writes, pid, partition, rows, now, found)
                 added.append(True)
             except DuplicateInstance:
                 added.append(False)
@@ -106,48 +114,60 @@ def _partition(c: Connection, db: Database, partition: str, now: str) -> int:
     return int(pid)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """An instance's rows as far as they are known before the write: made before the index's write lock
+    is taken, so that the lock is held for the statements alone (on SQLite it serialises every process's
+    stores)."""
+
+    item: Instance
+    change: dict[str, Any]
+    instance: dict[str, Any]
+    study: dict[str, Any]
+    series: dict[str, Any]
+
+    @classmethod
+    def of(cls, item: Instance, key: str, size: int, now: str) -> Rows:
+        uids = {"study_uid": item.study_uid, "series_uid": item.series_uid, "sop_uid": item.sop_uid}
+        instance = {
+            "sop_uid": item.sop_uid,
+            "sop_class_uid": item.sop_class_uid,
+            "transfer_syntax": item.transfer_syntax,
+            "frames": item.frames,
+            "blob_key": key,
+            "size": size,
+            "metadata": orjson.dumps(item.metadata).decode(),
+            "frame_index": item.frame_index,
+            "bulk_data": item.bulk_data,
+        }
+        study = {"study_uid": item.study_uid} | _level_values(item, Level.STUDY, t.STUDY_COLUMNS)
+        series = {"series_uid": item.series_uid} | _level_values(item, Level.SERIES, t.SERIES_COLUMNS)
+        return cls(item, uids | {"action": "create", "timestamp": now}, instance, study, series)
+
+
 def _add(
     c: Connection,
     writes: _Writes,
     pid: int,
     partition: str,
-    item: Instance,
-    key: str,
-    size: int,
+    rows: Rows,
     now: str,
     found: list[StoredTag],
 ) -> int:
+    item = rows.item
     if writes.rows(c, statements.INSTANCE_ID, {"b_pid": pid, "b_sop": item.sop_uid}):
         raise DuplicateInstance(item.sop_uid)
-    change = {
-        "partition_id": pid,
-        "study_uid": item.study_uid,
-        "series_uid": item.series_uid,
-        "sop_uid": item.sop_uid,
-        "action": "create",
-        "timestamp": now,
-    }
-    instance = {
-        "partition_id": pid,
-        "sop_uid": item.sop_uid,
-        "sop_class_uid": item.sop_class_uid,
-        "transfer_syntax": item.transfer_syntax,
-        "frames": item.frames,
-        "blob_key": key,
-        "size": size,
-        "metadata": orjson.dumps(item.metadata).decode(),
-        "frame_index": item.frame_index,
-        "bulk_data": item.bulk_data,
-    }
+    change = rows.change | {"partition_id": pid}
+    instance = rows.instance | {"partition_id": pid}
     if writes.numbered:  # SQLite: one writer; every row written with its watermark at once
         watermark = int(writes.rows(c, statements.NUMBERED_CHANGE, change)[0][0])
-        study_id, series_id = _upsert_levels(c, writes, pid, item, watermark)
+        study_id, series_id = _upsert_levels(c, writes, pid, rows, watermark)
         instance |= {"study_id": study_id, "series_id": series_id, "watermark": watermark}
         instance_id = int(writes.rows(c, statements.NEW_INSTANCE, instance)[0][0])
     else:
         # Study and series rows first: their row locks are taken before the change-feed lock, in
         # the same order as a delete takes them, so the two never wait for each other in a cycle.
-        study_id, series_id = _upsert_levels(c, writes, pid, item, 0)  # watermark: in the tail
+        study_id, series_id = _upsert_levels(c, writes, pid, rows, 0)  # watermark: in the tail
         instance |= {"study_id": study_id, "series_id": series_id}
         # The commit tail: the change-feed entry's sequence is the instance's watermark, allocated
         # under the change-feed lock held to the commit, so sequences are visible in commit order.
@@ -161,21 +181,16 @@ def _add(
     return watermark
 
 
-def _level_values(item: Instance, level: Level, columns: tuple[str, ...], watermark: int) -> dict[str, Any]:
+def _level_values(item: Instance, level: Level, columns: tuple[str, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {column: item.columns.get(column) for column in columns}
     values["attributes"] = orjson.dumps(item.level_attributes(level)).decode()
-    values["watermark"] = watermark
     return values
 
 
-def _upsert_levels(
-    c: Connection, writes: _Writes, pid: int, item: Instance, watermark: int
-) -> tuple[int, int]:
-    """The study and series rows of `item`, added or their indexed values replaced; (study, series)."""
-    study = {"partition_id": pid, "study_uid": item.study_uid}
-    study |= _level_values(item, Level.STUDY, t.STUDY_COLUMNS, watermark)
-    series = {"series_uid": item.series_uid}
-    series |= _level_values(item, Level.SERIES, t.SERIES_COLUMNS, watermark)
+def _upsert_levels(c: Connection, writes: _Writes, pid: int, rows: Rows, watermark: int) -> tuple[int, int]:
+    """The study and series rows of the instance, added or their indexed values replaced; (study, series)."""
+    study = rows.study | {"partition_id": pid, "watermark": watermark}
+    series = rows.series | {"watermark": watermark}
     if writes.levels_upsert is not None:  # one round trip
         params = {f"st_{k}": v for k, v in study.items()} | {f"se_{k}": v for k, v in series.items()}
         study_id, series_id = c.execute(writes.levels_upsert, params).one()

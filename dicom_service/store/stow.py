@@ -25,6 +25,7 @@ from dicom_service.kernel.instance import Instance, Rejected
 from dicom_service.kernel.json_writer import JsonDataset
 from dicom_service.storage.faults import commit_uncertain
 from dicom_service.storage.service import DicomService, utc_now
+from dicom_service.store import group_commit
 from dicom_service.store.repository import DuplicateInstance, add, add_group
 
 log = logging.getLogger("dicom_service.store")
@@ -244,7 +245,11 @@ def _finish(service: DicomService, partition: str, upload: Upload) -> Instance:
     item, key = upload.item, upload.key
     size = _size(service, upload)
     try:
-        add(service.index, partition, item, key, size, utc_now())
+        if service.index.dialect_name == "sqlite":
+            if not group_commit.of(service.index).add(partition, (item, key, size)):
+                raise DuplicateInstance(item.sop_uid)
+        else:
+            add(service.index, partition, item, key, size, utc_now())
     except DuplicateInstance:
         service.blobs.delete(key)
         raise _duplicate(item) from None

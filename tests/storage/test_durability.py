@@ -97,7 +97,7 @@ def test_a_store_that_fails_after_writing_the_file_keeps_no_file(
         def broken_add(*args: object) -> int:
             raise RuntimeError("the index went away")
 
-        monkeypatch.setattr("dicom_service.store.stow.add", broken_add)
+        monkeypatch.setattr("dicom_service.store.group_commit.add_rows", broken_add)  # SQLite's index write
         with pytest.raises(RuntimeError):
             store_files(
                 service,
