@@ -3,11 +3,11 @@ transaction, written by whichever of their threads gets its turn first.
 
 SQLite has one writer: every process's stores take turns on the index's write lock, and a turn costs a
 wait, a transaction's begin and a commit whatever it writes. Storing one CT slice per request with four
-clients, each store held the lock 1.0-1.6 ms and waited 0.6-1.1 ms for it. A thread whose turn comes takes,
-once it holds the lock, the stores that queued meanwhile and writes them with its own: they wait once and
-commit once (`site/maintainers/storage.md` has the figures). An instance that
-is a duplicate fails alone; any other failure of a shared transaction is retried one instance per
-transaction, so no store fails because of another's instance.
+clients, each store held the lock 1.0-1.6 ms and waited 0.6-1.1 ms for it. A thread whose turn comes
+takes, once it holds the lock, the stores that queued meanwhile and writes them with its own: they wait
+once and commit once (`site/maintainers/storage.md` has the figures). An instance that is a duplicate
+fails alone; any other failure of a shared transaction is retried one instance per transaction, so no
+store fails because of another's instance.
 """
 
 from __future__ import annotations
