@@ -3,11 +3,18 @@ pool per process: as many worker threads as the process may use cores, and at mo
 calls waiting for one. A call past that is refused at once (`Saturated`, answered 503 with `Retry-After`)
 rather than queued without end, so a flood of expensive requests cannot stall the cheap ones: searches and
 reads keep the event loop and the default thread pool to themselves.
+
+On Linux the workers run under SCHED_BATCH: a worker the event loop wakes with a call no longer preempts
+the loop (which holds the GIL, so the woken worker could only wait for it), and runs when the loop waits or
+at the next tick; their share of the cores is unchanged. Storing one CT slice per request, 4 clients, 2
+processes on 2 cores, alternated rounds: 646 against 544 slices/s and 2.43 against 2.97 ms of CPU a slice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, partial
@@ -29,7 +36,7 @@ class CpuPool:
         self.workers = workers
         self.capacity = workers + queue
         self.admitted = 0  # running or waiting; only touched on the event loop's thread
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cpu")
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cpu", initializer=_batch)
 
     async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`function(*args, **kwargs)` on a CPU worker; raises Saturated at once when the pool is full."""
@@ -45,6 +52,12 @@ class CpuPool:
             return await loop.run_in_executor(self.executor, partial(function, *args, **kwargs))
         finally:
             self.admitted -= 1
+
+
+def _batch() -> None:
+    """This thread under SCHED_BATCH (Linux; elsewhere, or where it is not allowed, as it is)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
 @cache

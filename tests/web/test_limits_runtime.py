@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import datetime
 import ipaddress
+import os
 import socket
 import threading
 import time
@@ -69,6 +70,19 @@ def test_a_full_cpu_pool_refuses_at_once_and_takes_work_again_once_freed() -> No
     refused_in, later = asyncio.run(scenario())
     assert refused_in < 0.05
     assert later == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+def test_cpu_workers_run_under_sched_batch_and_the_caller_keeps_its_policy() -> None:
+    """A worker the event loop wakes must not preempt the loop, which holds the GIL it would wait for."""
+
+    async def policies() -> tuple[int, int]:
+        pool = CpuPool(workers=1, queue=0)
+        return await pool.run(os.sched_getscheduler, 0), os.sched_getscheduler(0)
+
+    worker, caller = asyncio.run(policies())
+    assert worker == os.SCHED_BATCH
+    assert caller == os.SCHED_OTHER
 
 
 async def _ok(scope: dict[str, object], receive: object, send: object) -> None:
