@@ -61,10 +61,10 @@ class GroupCommit:
     def _write(self, me: _Waiting) -> None:
         taken: list[_Waiting] = []
 
-        def take() -> list[Rows]:  # once the write lock is held: every store that waited for it meanwhile
+        def take() -> list[Rows]:  # once the write lock is held: this store and those that queued meanwhile
             with self._guard:
-                taken.extend(w for w in self._waiting if w.partition == me.partition)
-                del taken[LARGEST:]
+                others = [w for w in self._waiting if w.partition == me.partition and w is not me]
+                taken.extend([me, *others[: LARGEST - 1]])
                 self._waiting = [w for w in self._waiting if w not in taken]
             return [w.rows for w in taken]
 

@@ -19,6 +19,7 @@ from dicom_service.retrieve.repository import instances
 from dicom_service.settings import from_environment
 from dicom_service.storage.service import DicomService
 from dicom_service.store import group_commit
+from dicom_service.store.repository import Rows
 from tests.service import data
 
 PARTITION = "Microsoft.Default"
@@ -61,11 +62,11 @@ def study(service: DicomService, count: int) -> list[Instance]:
 
 
 def stored_together(service: DicomService, items: list[Instance]) -> list[Future[bool]]:
-    """Each instance added from its own thread while the test holds the write lock, released once every
-    one of them waits."""
+    """Each instance added from its own thread while the test holds the turn to write, released once every
+    one of them waits: any of them may take the turn."""
     group = group_commit.of(service.index)
     pool = ThreadPoolExecutor(len(items))
-    with service.index._writer:
+    with group._turn:
         futures = [pool.submit(group.add, PARTITION, (item, f"key-{n}", 100)) for n, item in enumerate(items)]
         deadline = time.monotonic() + 10
         while len(group._waiting) < len(items) and time.monotonic() < deadline:
@@ -89,6 +90,27 @@ def test_stores_that_wait_together_share_one_transaction(
     assert [f.result() for f in futures] == [True] * 4
     assert transactions == [4]
     assert indexed(service, items) == {item.sop_uid for item in items}
+
+
+def test_the_store_that_writes_is_in_its_own_transaction_however_many_queued_before_it(
+    service: DicomService, transactions: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stores queued first whose threads have not yet asked for the turn; a shared transaction
+    holds at most two instances."""
+    monkeypatch.setattr(group_commit, "LARGEST", 2)
+    first, second, mine = study(service, 3)
+    group = group_commit.of(service.index)
+    queued = [
+        group_commit._Waiting(PARTITION, Rows.of(item, f"key-{n}", 100, "now"))
+        for n, item in enumerate([first, second])
+    ]
+    group._waiting.extend(queued)
+
+    assert group.add(PARTITION, (mine, "key-mine", 100)) is True
+
+    assert transactions == [2]
+    assert [w.added for w in queued] == [True, None]  # the second is left to its own thread
+    assert indexed(service, [mine]) == {first.sop_uid, mine.sop_uid}
 
 
 def test_a_duplicate_among_them_fails_alone(service: DicomService, transactions: list[int]) -> None:
