@@ -1,12 +1,14 @@
 """The folder blob store: its 256 folders made once at start-up, a file moved in whole under its key from
 where it was staged (beside its place), a folder removed while running made again, a missing source
-reported as missing, and staged files a stopped store left removed once old."""
+reported as missing, staged files a stopped store left removed once old, and the folders spread apart on
+ext2/3/4."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,25 @@ def test_staged_files_left_by_a_stopped_store_are_removed_once_old_and_nothing_e
     assert blobs.remove_staged_older_than(now + dt.timedelta(minutes=1)) == 1
     assert not left.exists()
     assert blobs.read(stored) == b"DICM" * 1000
+
+
+def _attributes(path: Path) -> str | None:
+    """`lsattr -d` of the folder's flags, None where the tools or the file system have none."""
+    if shutil.which("lsattr") is None:
+        return None
+    shown = subprocess.run(["lsattr", "-d", str(path)], capture_output=True, text=True, check=False)
+    return shown.stdout.split()[0] if shown.returncode == 0 and shown.stdout else None
+
+
+def test_the_blob_folders_are_spread_apart_where_the_file_system_can(tmp_path: Path) -> None:
+    """ext2/3/4: the blobs folder carries the top-directory hint (`chattr +T`) before its folders are made,
+    so they do not all share the data folder's block group."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+T", str(probe)], check=False).returncode:
+        pytest.skip("this file system has no top-directory hint")
+
+    FolderBlobStore(tmp_path / "blobs")
+
+    flags = _attributes(tmp_path / "blobs")
+    assert flags is not None and "T" in flags
