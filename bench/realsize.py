@@ -320,8 +320,8 @@ def run(
         *table(bench.rows),
         f"(creating a file in the bench's folder took {creation:.0f} µs"
         + (
-            f": above {SLOW_CREATION_US} µs, files were removed nearby in the last minutes and the store"
-            " figures suffer from it; run again after 5 quiet minutes, or with TMPDIR elsewhere)"
+            f": above {SLOW_CREATION_US} µs, files were removed nearby in the last minutes and Orthanc's"
+            " store figures may suffer from it; run again after 5 quiet minutes, or with TMPDIR elsewhere)"
             if creation > SLOW_CREATION_US
             else ")"
         ),

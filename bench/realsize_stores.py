@@ -53,8 +53,9 @@ def creation_cost(folder: Path) -> float:
     """Microseconds to create an empty file in `folder`. On an ext4 file system without a journal (this
     machine's) a new file's inode is found by skipping, one by one, the inodes freed nearby in the last
     minutes: right after a test suite removed its temporary folders it cost 170-830 µs here instead of
-    16-20, and storing one slice per request took ours 0.4-1.3 ms more system time per slice. The files
-    are kept until the run ends: removing them would add to it."""
+    16-20, and storing one slice per request took ours 0.4-1.3 ms more system time per slice until its
+    blob folders were spread apart (`dicom_service/storage/spread_folders.py`); Orthanc's may still pay it.
+    The files are kept until the run ends: removing them would add to it."""
     folder.mkdir()
     started = time.perf_counter()
     for n in range(CREATION_PROBE):
