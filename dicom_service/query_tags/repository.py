@@ -136,12 +136,14 @@ _INDEXED_TAGS = select(tag_table).where(
     (tag_table.c.status == literal("adding")) | (tag_table.c.status == literal("ready"))
 )
 
+_INDEXED_TAG_COLUMNS = tuple(_INDEXED_TAGS.selected_columns.keys())
+
 
 def tags_to_index(c: Connection, paths: Iterable[str] | None = None) -> list[StoredTag]:
     """The tags a new instance is indexed for (being added or ready), or the named ones."""
     if paths is None and c.dialect.name == "sqlite":  # every store asks: without SQLAlchemy's work per query
-        names = _INDEXED_TAGS.selected_columns.keys()
-        return [_tag(dict(zip(names, row, strict=True))) for row in prepared.rows(c, _INDEXED_TAGS, {})]
+        rows = prepared.rows(c, _INDEXED_TAGS, {})
+        return [_tag(dict(zip(_INDEXED_TAG_COLUMNS, row, strict=True))) for row in rows]
     query = _INDEXED_TAGS
     if paths is not None:
         query = query.where(tag_table.c.path.in_(list(paths)))
